@@ -1,0 +1,92 @@
+import type { Knex } from 'knex';
+import type { Dispatcher } from 'undici';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AttemptRequest, AttemptResult } from '../workflows/messages';
+import { beginAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import type { SecretBox } from '../src/security/secrets';
+import { signatureHeaders } from '../src/security/signing';
+import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
+import { USER_AGENT } from '../src/version';
+import { postWebhook, type PostResult } from './http';
+import ipaddr from 'ipaddr.js';
+
+export interface AttemptDeps {
+  db: Knex;
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
+  deliveryTimeoutMs: number;
+  dispatcher: Dispatcher;
+  now?: () => number;
+}
+
+/** The secrets that sign right now: the current one, and the previous one during its overlap. */
+export function activeSecrets(ctx: DeliveryContext, box: SecretBox, now: number): string[] {
+  const secrets = [box.open(ctx.secret_ciphertext)];
+  if (ctx.previous_secret_ciphertext && ctx.previous_secret_expires_at && ctx.previous_secret_expires_at.getTime() > now) {
+    secrets.push(box.open(ctx.previous_secret_ciphertext));
+  }
+  return secrets;
+}
+
+/** Refuses a target our policy forbids before any connection is made. */
+async function checkTarget(url: string, policy: UrlPolicy): Promise<string | null> {
+  try {
+    const parsed = checkUrlSyntax(url, policy);
+    // Literal addresses never reach the socket's DNS hook, so they are vetted here;
+    // hostnames are vetted by the agent's lookup at connect time.
+    if (ipaddr.isValid(bareHost(parsed))) await resolvePublicAddresses(parsed, policy);
+    return null;
+  } catch (err) {
+    if (err instanceof UrlPolicyError) return `blocked target: ${err.reason}`;
+    throw err;
+  }
+}
+
+export function createAttemptActivity(deps: AttemptDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function send(ctx: DeliveryContext, deliveryId: string): Promise<PostResult> {
+    const blocked = await checkTarget(ctx.url, deps.urlPolicy);
+    if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
+    const timestamp = Math.floor(now() / 1000);
+    const headers = {
+      ...signatureHeaders(activeSecrets(ctx, deps.secretBox, now()), deliveryId, timestamp, ctx.body),
+      'X-Continuum-Event': ctx.event_type,
+      'X-Continuum-Delivery': deliveryId,
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+    };
+    return postWebhook(deps.dispatcher, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
+  }
+
+  /** One signed POST, recorded as an attempt together with the delivery's new state. */
+  return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
+    const ctx = await loadDeliveryContext(deps.db, request.deliveryId);
+    if (!ctx) throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
+    if (ctx.deleted || !ctx.active) {
+      await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', 'webhook deleted or deactivated');
+      return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: 'webhook deleted or deactivated', durationMs: 0, nextWaitMs: null };
+    }
+    const attemptNumber = await beginAttempt(deps.db, request.deliveryId);
+    const startedAt = new Date(now());
+    const result = await send(ctx, request.deliveryId);
+    const durationMs = Math.max(0, now() - startedAt.getTime());
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const status = ok ? 'succeeded' : request.scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
+    // Retry-After may lengthen the scheduled wait, never shorten it.
+    const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;
+    await recordAttempt(deps.db, {
+      deliveryId: request.deliveryId,
+      attemptNumber,
+      startedAt,
+      durationMs,
+      statusCode: result.statusCode,
+      errorMessage: result.error,
+      responseBody: result.responseBody,
+      trigger: request.trigger,
+      newStatus: status,
+      nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
+    });
+    return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs };
+  };
+}

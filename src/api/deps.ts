@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../security/secrets';
+import type { UrlPolicy } from '../security/urlPolicy';
+import type { TemporalConnector } from '../temporal/client';
+import type { DeliveryStarter } from '../temporal/starter';
+
+/** Everything the HTTP API needs, passed in (never imported as globals). */
+export interface ApiDeps {
+  db: Knex;
+  log: Logger;
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
+  temporal: TemporalConnector;
+  starter: DeliveryStarter;
+  maxConcurrencyPerEndpoint: number;
+}

@@ -1,0 +1,37 @@
+import Router from '@koa/router';
+import type { z } from 'zod';
+import { listDeliveriesOfEvent } from '../../db/repositories/deliveries';
+import { findEvent } from '../../db/repositories/events';
+import { NotFoundError, ValidationError } from '../../errors';
+import { EVENT_DATA_SCHEMAS } from '../../events/catalogue';
+import { publishEvent } from '../../events/publish';
+import type { ApiDeps } from '../deps';
+import { fieldIssues, validate } from '../middleware/validate';
+import { publishEventSchema } from '../schemas';
+import { deliveryJson, eventJson } from '../serializers';
+
+type PublishBody = z.infer<typeof publishEventSchema>;
+
+/** /events: publish an event to every subscribed webhook; look one up. */
+export function eventsRouter(deps: ApiDeps): Router {
+  const router = new Router({ prefix: '/events' });
+
+  router.post('/', validate({ body: publishEventSchema }), async (ctx) => {
+    const body = ctx.state.body as PublishBody;
+    const data = EVENT_DATA_SCHEMAS[body.event].safeParse(body.data);
+    if (!data.success) throw new ValidationError(`data is invalid for ${body.event}`, fieldIssues(data.error, 'body.data'));
+    const result = await publishEvent(deps, ctx.state.tenantId, { ...body, data: data.data });
+    if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.status = 202;
+    ctx.body = { ...eventJson(result.event), delivery_ids: result.deliveryIds };
+  });
+
+  router.get('/:eventId', async (ctx) => {
+    const event = await findEvent(deps.db, ctx.state.tenantId, ctx.params.eventId);
+    if (!event) throw new NotFoundError('event', ctx.params.eventId);
+    const deliveries = await listDeliveriesOfEvent(deps.db, ctx.state.tenantId, event.id);
+    ctx.body = { ...eventJson(event), deliveries: deliveries.map(deliveryJson) };
+  });
+
+  return router;
+}

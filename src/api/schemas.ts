@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { EVENT_TYPES } from '../events/catalogue';
+import { MAX_URL_LENGTH } from '../security/urlPolicy';
+
+const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
+
+export function createWebhookSchema(maxConcurrency: number) {
+  return z.strictObject({
+    url: z.string().min(1).max(MAX_URL_LENGTH),
+    events: z.array(eventType).min(1, 'subscribe to at least one event type').max(EVENT_TYPES.length * 4)
+      .transform((events) => [...new Set(events)]),
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).nullable().optional(),
+    active: z.boolean().optional(),
+    max_concurrency: z.number().int().min(1).max(maxConcurrency).optional(),
+  });
+}
+export type CreateWebhookBody = z.infer<ReturnType<typeof createWebhookSchema>>;
+
+export const publishEventSchema = z.strictObject({
+  event: eventType,
+  data: z.record(z.string(), z.unknown()),
+  idempotency_key: z.string().min(1).max(255).optional(),
+});
+
+export const listWebhooksQuery = z.object({
+  active_only: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
+});

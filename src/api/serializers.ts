@@ -1,0 +1,45 @@
+import type { DeliveryRow, EventRow, WebhookRow } from '../db/types';
+import { maskSecret } from '../security/secrets';
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** A webhook as the API shows it; `secret` is masked unless the plaintext is passed (create, rotate). */
+export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    name: row.name,
+    description: row.description,
+    active: row.active,
+    max_concurrency: row.max_concurrency,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    secret: plaintextSecret ?? maskSecret(),
+  };
+}
+
+export function eventJson(row: EventRow) {
+  return {
+    id: row.id,
+    event: row.type,
+    data: row.payload,
+    idempotency_key: row.idempotency_key,
+    created_at: iso(row.created_at),
+  };
+}
+
+export function deliveryJson(row: DeliveryRow) {
+  return {
+    id: row.id,
+    webhook_id: row.webhook_id,
+    event_id: row.event_id,
+    status: row.status,
+    attempt_count: row.attempt_count,
+    next_attempt_at: iso(row.next_attempt_at),
+    last_status_code: row.last_status_code,
+    error_message: row.last_error,
+    created_at: iso(row.created_at),
+    completed_at: iso(row.completed_at),
+  };
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/** Parses "250ms", "1s", "5m", "72h" into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration (use e.g. 250ms, 1s, 5m, 72h)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 0) throw new Error(`"${text}" must be greater than zero`);
+    return ms;
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const durationList = z.string().transform((text, ctx) => {
+  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (parts.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'needs at least one duration, e.g. 1s,5s,30s,5m,30m' });
+    return z.NEVER;
+  }
+  try {
+    return parts.map(parseDuration);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const positiveInt = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be > 0');
+
+const secretKey = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
+  message: 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url('must be a postgres:// connection string').optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. localhost:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).prefault('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).prefault('webhooks'),
+  CONTINUUM_BOOTSTRAP_API_KEY: z.string().regex(/^ck_[A-Za-z0-9_-]{20,}$/, 'must look like ck_<base64url>').optional(),
+  CONTINUUM_BOOTSTRAP_TENANT: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (max 64)').prefault('default'),
+  CONTINUUM_SECRET_KEY: secretKey.optional(),
+  CONTINUUM_ALLOW_HTTP: bool.optional(),
+  CONTINUUM_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  CONTINUUM_RETRY_SCHEDULE: durationList.prefault('1s,5s,30s,5m,30m'),
+  CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
+  CONTINUUM_CIRCUIT_OPEN_DURATION: duration.prefault('5m'),
+  CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt.max(1000, 'must be <= 1000').default(10),
+  CONTINUUM_DELIVERY_TIMEOUT: duration.prefault('30s'),
+  CONTINUUM_MAX_DELIVERY_AGE: duration.prefault('72h'),
+  CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
+  CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
+});
+
+export interface Config {
+  production: boolean;
+  port: number;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  bootstrapApiKey?: string;
+  bootstrapTenant: string;
+  secretKey?: Buffer;
+  allowHttp: boolean;
+  allowPrivateTargets: boolean;
+  retryScheduleMs: number[];
+  circuitFailureThreshold: number;
+  circuitOpenMs: number;
+  maxConcurrencyPerEndpoint: number;
+  deliveryTimeoutMs: number;
+  maxDeliveryAgeMs: number;
+  dispatchIntervalMs: number;
+  dataDir: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const devDefaults = !production && !e.DATABASE_URL && !e.TEMPORAL_ADDRESS;
+  const config: Config = {
+    production,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    bootstrapApiKey: e.CONTINUUM_BOOTSTRAP_API_KEY,
+    bootstrapTenant: e.CONTINUUM_BOOTSTRAP_TENANT,
+    secretKey: e.CONTINUUM_SECRET_KEY ? Buffer.from(e.CONTINUUM_SECRET_KEY, 'base64') : undefined,
+    allowHttp: e.CONTINUUM_ALLOW_HTTP ?? devDefaults,
+    allowPrivateTargets: e.CONTINUUM_ALLOW_PRIVATE_TARGETS ?? devDefaults,
+    retryScheduleMs: e.CONTINUUM_RETRY_SCHEDULE,
+    circuitFailureThreshold: e.CONTINUUM_CIRCUIT_FAILURE_THRESHOLD,
+    circuitOpenMs: e.CONTINUUM_CIRCUIT_OPEN_DURATION,
+    maxConcurrencyPerEndpoint: e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT,
+    deliveryTimeoutMs: e.CONTINUUM_DELIVERY_TIMEOUT,
+    maxDeliveryAgeMs: e.CONTINUUM_MAX_DELIVERY_AGE,
+    dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
+    dataDir: e.CONTINUUM_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+  };
+  assertProductionSafe(config);
+  return config;
+}
+
+// In production the dev relaxations (http, private targets) stay off unless set explicitly.
+function assertProductionSafe(config: Config): void {
+  if (!config.production) return;
+  const problems: string[] = [];
+  if (!config.secretKey) problems.push('  CONTINUUM_SECRET_KEY: required when NODE_ENV=production');
+  if (!config.databaseUrl) problems.push('  DATABASE_URL: required when NODE_ENV=production');
+  if (!config.temporalAddress) problems.push('  TEMPORAL_ADDRESS: required when NODE_ENV=production');
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}

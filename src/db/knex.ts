@@ -1,0 +1,22 @@
+import knex, { type Knex } from 'knex';
+
+export type Db = Knex;
+
+export function createDb(connectionString: string, poolMax = 10): Knex {
+  return knex({
+    client: 'pg',
+    connection: { connectionString },
+    pool: { min: 0, max: poolMax },
+    // Fail fast when Postgres is down, so the API can answer 503 instead of hanging.
+    acquireConnectionTimeout: 5000,
+  });
+}
+
+/** True for errors that mean "the database can't be reached", as opposed to a bad query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string };
+  if (e?.name === 'KnexTimeoutError') return true;
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'];
+  if (e?.code && codes.includes(e.code)) return true;
+  return /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e?.message ?? '');
+}

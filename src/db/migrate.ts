@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as initial from './migrations/001_initial';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Listed in code rather than globbed from disk, so the compiled build and the tests
+// run exactly the same numbered, forward-only sequence.
+const migrations: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};
+
+export async function migrateToLatest(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource: source });
+}

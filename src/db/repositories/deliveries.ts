@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus } from '../types';
+
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>;
+
+export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length > 0) await db('deliveries').insert(deliveries);
+}
+
+export async function listDeliveriesOfEvent(db: Knex, tenantId: string, eventId: string): Promise<DeliveryRow[]> {
+  return db('deliveries').where({ tenant_id: tenantId, event_id: eventId }).orderBy('id');
+}
+
+export async function markWorkflowsStarted(db: Knex, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('deliveries').whereIn('id', ids).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
+export interface UnstartedDelivery {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_type: string;
+}
+
+/**
+ * Locks up to `limit` deliveries whose workflow was never started and that are older than
+ * `minAgeMs` (younger ones are still being started by the API). Call inside a transaction;
+ * SKIP LOCKED lets several dispatchers share the work.
+ */
+export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: number, minAgeMs: number): Promise<UnstartedDelivery[]> {
+  return tx('deliveries as d')
+    .join('events as e', 'e.id', 'd.event_id')
+    .whereNull('d.workflow_started_at')
+    .whereNotIn('d.status', [...FINAL_STATUSES])
+    .andWhere('d.created_at', '<', tx.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
+    .orderBy('d.created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'e.type as event_type');
+}
+
+/** Everything one attempt needs, in one query. */
+export interface DeliveryContext {
+  id: string;
+  tenant_id: string;
+  status: DeliveryStatus;
+  event_type: string;
+  body: string;
+  url: string;
+  active: boolean;
+  deleted: boolean;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+export async function loadDeliveryContext(db: Knex, deliveryId: string): Promise<DeliveryContext | undefined> {
+  return db('deliveries as d')
+    .join('events as e', 'e.id', 'd.event_id')
+    .join('webhooks as w', 'w.id', 'd.webhook_id')
+    .where('d.id', deliveryId)
+    .first(
+      'd.id', 'd.tenant_id', 'd.status', 'e.type as event_type', 'e.body', 'w.url', 'w.active',
+      db.raw('w.deleted_at IS NOT NULL as deleted'), 'w.secret_ciphertext',
+      'w.previous_secret_ciphertext', 'w.previous_secret_expires_at',
+    );
+}
+
+/** Marks the delivery in flight and returns the number of the attempt about to be made. */
+export async function beginAttempt(db: Knex, deliveryId: string): Promise<number> {
+  const [row] = await db('deliveries')
+    .where({ id: deliveryId })
+    .update({ status: 'in_flight', attempt_count: db.raw('attempt_count + 1'), next_attempt_at: null })
+    .returning('attempt_count');
+  return row.attempt_count;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  errorMessage: string | null;
+  responseBody: string | null;
+  trigger: AttemptTrigger;
+  newStatus: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
+/** Writes the attempt row and the delivery's new state in one transaction. */
+export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<void> {
+  const final = FINAL_STATUSES.includes(record.newStatus);
+  await db.transaction(async (tx) => {
+    await tx('delivery_attempts').insert({
+      delivery_id: record.deliveryId,
+      attempt_number: record.attemptNumber,
+      started_at: record.startedAt,
+      duration_ms: record.durationMs,
+      status_code: record.statusCode,
+      error_message: record.errorMessage,
+      response_body: record.responseBody,
+      trigger: record.trigger,
+    });
+    await tx('deliveries')
+      .where({ id: record.deliveryId })
+      .update({
+        status: record.newStatus,
+        last_status_code: record.statusCode,
+        last_error: record.errorMessage,
+        next_attempt_at: record.nextAttemptAt,
+        completed_at: final ? tx.fn.now() : null,
+      });
+  });
+}
+
+export async function setDeliveryStatus(db: Knex, deliveryId: string, status: DeliveryStatus, error?: string): Promise<void> {
+  const final = FINAL_STATUSES.includes(status);
+  await db('deliveries')
+    .where({ id: deliveryId })
+    .update({ status, completed_at: final ? db.fn.now() : null, ...(error ? { last_error: error } : {}) });
+}

@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+import { FINAL_STATUSES } from '../types';
+
+export interface QueueStats {
+  queueDepth: number;
+  oldestPendingSeconds: number | null;
+}
+
+/** Deliveries not yet final, across all tenants (health is an operator view). */
+export async function queueStats(db: Knex): Promise<QueueStats> {
+  const row = await db('deliveries')
+    .whereNotIn('status', [...FINAL_STATUSES])
+    .first(db.raw('count(*)::int as depth'), db.raw('extract(epoch from now() - min(created_at))::float as oldest'));
+  return { queueDepth: row?.depth ?? 0, oldestPendingSeconds: row?.oldest === null || row?.oldest === undefined ? null : Math.round(row.oldest) };
+}

@@ -1,0 +1,67 @@
+export const DELIVERY_STATUSES = [
+  'pending',
+  'in_flight',
+  'retrying',
+  'waiting_circuit',
+  'succeeded',
+  'dead_lettered',
+  'cancelled',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const FINAL_STATUSES: readonly DeliveryStatus[] = ['succeeded', 'dead_lettered', 'cancelled'];
+
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
+
+export interface WebhookRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events: string[];
+  name: string;
+  description: string | null;
+  active: boolean;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: Date | null;
+  max_concurrency: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface EventRow {
+  id: string;
+  tenant_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  body: string;
+  idempotency_key: string | null;
+  created_at: Date;
+}
+
+export interface DeliveryRow {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  workflow_started_at: Date | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  attempt_number: number;
+  started_at: Date;
+  duration_ms: number;
+  status_code: number | null;
+  error_message: string | null;
+  response_body: string | null;
+  trigger: AttemptTrigger;
+}

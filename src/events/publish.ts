@@ -1,0 +1,88 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { ConflictError } from '../errors';
+import { newId } from '../db/ids';
+import { findEventByIdempotencyKey, insertEvent } from '../db/repositories/events';
+import { insertDeliveries, listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
+import { findSubscribers } from '../db/repositories/webhooks';
+import type { EventRow } from '../db/types';
+import type { DeliveryStarter, DeliveryToStart } from '../temporal/starter';
+
+export interface PublishInput {
+  event: string;
+  data: Record<string, unknown>;
+  idempotency_key?: string;
+}
+
+export interface PublishResult {
+  event: EventRow;
+  deliveryIds: string[];
+  /** True when the idempotency key was seen before and the first result is returned. */
+  replayed: boolean;
+}
+
+export interface PublishDeps {
+  db: Knex;
+  starter: DeliveryStarter;
+  log: Logger;
+}
+
+/** The body receivers get, serialized once: these exact bytes are signed on every attempt. */
+export function serializeEventBody(type: string, createdAt: Date, tenantId: string, data: unknown): string {
+  return JSON.stringify({ event: type, timestamp: createdAt.toISOString(), tenant_id: tenantId, data });
+}
+
+/**
+ * Stores the event and one delivery per subscribed active webhook in one transaction, then
+ * starts their workflows. If Temporal is down the rows stay unstarted and the dispatcher
+ * starts them later: an accepted event is never lost.
+ */
+export async function publishEvent(deps: PublishDeps, tenantId: string, input: PublishInput): Promise<PublishResult> {
+  const createdAt = new Date();
+  const stored = await deps.db.transaction(async (tx) => {
+    const event = await insertEvent(tx, {
+      id: newId('evt'),
+      tenant_id: tenantId,
+      type: input.event,
+      payload: input.data,
+      body: serializeEventBody(input.event, createdAt, tenantId, input.data),
+      idempotency_key: input.idempotency_key ?? null,
+      created_at: createdAt,
+    });
+    if (!event) return null;
+    const subscribers = await findSubscribers(tx, tenantId, input.event);
+    const deliveries = subscribers.map((webhook) => ({
+      id: newId('del'), tenant_id: tenantId, webhook_id: webhook.id, event_id: event.id, created_at: createdAt,
+    }));
+    await insertDeliveries(tx, deliveries);
+    return { event, deliveries };
+  });
+  if (!stored) return replay(deps.db, tenantId, input);
+
+  const toStart: DeliveryToStart[] = stored.deliveries.map((d) => ({ ...d, event_type: input.event }));
+  await startNow(deps, toStart);
+  return { event: stored.event, deliveryIds: stored.deliveries.map((d) => d.id), replayed: false };
+}
+
+async function startNow(deps: PublishDeps, deliveries: DeliveryToStart[]): Promise<void> {
+  try {
+    const started = await deps.starter.startAll(deliveries);
+    await markWorkflowsStarted(deps.db, started);
+    if (started.length < deliveries.length) {
+      deps.log.warn({ unstarted: deliveries.length - started.length }, 'some deliveries left for the dispatcher');
+    }
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message, count: deliveries.length }, 'Temporal unavailable; deliveries left for the dispatcher');
+  }
+}
+
+async function replay(db: Knex, tenantId: string, input: PublishInput): Promise<PublishResult> {
+  const key = input.idempotency_key as string;
+  const event = await findEventByIdempotencyKey(db, tenantId, key);
+  if (!event) throw new ConflictError('idempotency key is in use by a concurrent request; retry');
+  if (event.type !== input.event || !isDeepStrictEqual(event.payload, input.data)) {
+    throw new ConflictError('idempotency key was already used with a different event', { idempotency_key: key, event_id: event.id });
+  }
+  return { event, deliveryIds: (await listDeliveriesOfEvent(db, tenantId, event.id)).map((d) => d.id), replayed: true };
+}

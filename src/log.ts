@@ -1,0 +1,19 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs; secrets and credentials are redacted wherever they appear in a logged object. */
+export function createLogger(level = 'info'): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: [
+        'secret', '*.secret', 'key', '*.key', 'apiKey', '*.apiKey',
+        'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
+        'secret_ciphertext', '*.secret_ciphertext', 'previous_secret_ciphertext', '*.previous_secret_ciphertext',
+        'secretKey', '*.secretKey', 'bootstrapApiKey', '*.bootstrapApiKey',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,102 @@
+import type { Server } from 'node:http';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import type { Config } from './config';
+import { createApp } from './api/app';
+import { createDb } from './db/knex';
+import { migrateToLatest } from './db/migrate';
+import { ensureApiKey } from './db/repositories/apiKeys';
+import { Dispatcher } from './events/dispatcher';
+import { provideInfrastructure } from './infra/local';
+import { SecretBox } from './security/secrets';
+import { TemporalConnector } from './temporal/client';
+import { DeliveryStarter } from './temporal/starter';
+import { startWorker, type RunningWorker } from './temporal/worker';
+import { createDeliveryAgent } from '../activities/http';
+
+export type Role = 'api' | 'worker';
+
+export interface RunningSystem {
+  config: Config;
+  db: Knex;
+  apiUrl: string | null;
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  bootstrapApiKey: string | null;
+  dispatcher: Dispatcher | null;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  roles: Role[];
+  log: Logger;
+  workflowBundle?: WorkflowBundleOption;
+  host?: string;
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Composition root: builds every part from the config and starts the requested roles. */
+export async function startSystem(config: Config, options: SystemOptions): Promise<RunningSystem> {
+  const { log } = options;
+  const infra = await provideInfrastructure(config, (line) => log.info(line));
+  const stops: Array<() => Promise<unknown>> = [infra.stop];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((err) => log.warn({ err: (err as Error).message }, 'stop failed'));
+  };
+  try {
+    const db = createDb(infra.databaseUrl);
+    stops.push(() => db.destroy());
+    await migrateToLatest(db);
+    if (infra.bootstrapApiKey) await ensureApiKey(db, config.bootstrapTenant, infra.bootstrapApiKey);
+
+    const secretBox = new SecretBox(infra.secretKey);
+    const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets };
+    const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
+    stops.push(() => temporal.close());
+    const starter = new DeliveryStarter(temporal, { taskQueue: config.taskQueue, retryScheduleMs: config.retryScheduleMs });
+
+    if (options.roles.includes('worker')) {
+      const dispatcher = createDeliveryAgent(urlPolicy);
+      stops.push(() => dispatcher.close());
+      const worker: RunningWorker = await startWorker({
+        address: infra.temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        workflowBundle: options.workflowBundle,
+        activityDeps: { db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher },
+      });
+      stops.push(() => worker.stop());
+    }
+
+    let apiUrl: string | null = null;
+    let dispatcher: Dispatcher | null = null;
+    if (options.roles.includes('api')) {
+      dispatcher = new Dispatcher(db, starter, log, { intervalMs: config.dispatchIntervalMs });
+      dispatcher.start();
+      const d = dispatcher;
+      stops.push(() => d.stop());
+      const app = createApp({ db, log, secretBox, urlPolicy, temporal, starter, maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint });
+      const server = await listen(app, config.port, options.host ?? '0.0.0.0');
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const { port } = server.address() as { port: number };
+      apiUrl = `http://localhost:${port}`;
+    }
+
+    return {
+      config, db, apiUrl, dispatcher, stop,
+      temporalAddress: infra.temporalAddress,
+      temporalUiUrl: infra.temporalUiUrl,
+      bootstrapApiKey: infra.bootstrapApiKey,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

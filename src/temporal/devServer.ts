@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { ALL_SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTE_NAMES } from '../../workflows/searchAttributes';
+import { resolveTemporalCli } from './cli';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number | null; // null: headless
+  namespace?: string;
+  dbFile?: string;
+  log?: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForTemporal(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '1s' });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} not reachable after ${timeoutMs} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Starts `temporal server start-dev` with our search attributes registered. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const log = options.log ?? (() => {});
+  const cli = await resolveTemporalCli(log);
+  if (!cli) return startDownloadedServer(options);
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
+    '--namespace', options.namespace ?? 'default',
+    ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : [])];
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForTemporal(address, 60_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: uiPort === null ? null : `http://localhost:${uiPort}`,
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Last resort on machines with internet access: the SDK downloads and runs the dev server. */
+async function startDownloadedServer(options: DevServerOptions): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      namespace: options.namespace,
+      ui: options.uiPort !== null,
+      uiPort: options.uiPort ?? undefined,
+      dbFilename: options.dbFile,
+      searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+    },
+  });
+  const address = env.address;
+  return { address, uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : null, stop: () => env.teardown() };
+}
