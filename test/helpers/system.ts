@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { generateApiKey } from '../../src/security/apiKeys';
+import { startSystem, type Role, type RunningSystem } from '../../src/system';
+import { getInfra } from './infra';
+
+export interface TestSystem {
+  system: RunningSystem;
+  apiKey: string;
+  taskQueue: string;
+  api: ApiClient;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export type ApiClient = (method: string, path: string, body?: unknown, options?: { key?: string | null; rawBody?: string; contentType?: string }) => Promise<ApiResponse>;
+
+/** Millisecond schedules so tests run the real workflows quickly; production defaults are untouched. */
+export const FAST_ENV: Record<string, string> = {
+  CONTINUUM_RETRY_SCHEDULE: '50ms,100ms,150ms,200ms,250ms',
+  CONTINUUM_CIRCUIT_OPEN_DURATION: '1s',
+  CONTINUUM_DELIVERY_TIMEOUT: '5s',
+  CONTINUUM_DISPATCH_INTERVAL: '200ms',
+};
+
+export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
+  return async (method, path, body, options = {}) => {
+    const key = options.key === undefined ? defaultKey : options.key;
+    const headers: Record<string, string> = {};
+    if (key) headers.authorization = `Bearer ${key}`;
+    const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await fetch(`${baseUrl}/api/v1${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}
+
+/** The real system (API, dispatcher, worker) against the shared Temporal server and a given database. */
+export async function startTestSystem(databaseUrl: string, env: Record<string, string> = {}, roles: Role[] = ['api', 'worker']): Promise<TestSystem> {
+  const apiKey = env.CONTINUUM_BOOTSTRAP_API_KEY ?? generateApiKey();
+  const taskQueue = env.TEMPORAL_TASK_QUEUE ?? `test-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: getInfra().temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    CONTINUUM_BOOTSTRAP_API_KEY: apiKey,
+    CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
+    CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
+    CONTINUUM_ALLOW_HTTP: 'true',
+    CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...FAST_ENV,
+    ...env,
+  });
+  const system = await startSystem(config, {
+    roles,
+    log: createLogger(config.logLevel),
+    workflowBundle: getInfra().workflowBundle,
+    host: '127.0.0.1',
+  });
+  return { system, apiKey, taskQueue, api: apiClient(system.apiUrl ?? '', apiKey), stop: () => system.stop() };
+}
