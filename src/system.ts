@@ -51,7 +51,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     for (const fn of stops.reverse()) await fn().catch((err) => log.warn({ err: (err as Error).message }, 'stop failed'));
   };
   try {
-    const db = createDb(infra.databaseUrl);
+    const db = createDb(infra.databaseUrl, 10, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db);
     if (infra.bootstrapApiKey) await ensureApiKey(db, config.bootstrapTenant, infra.bootstrapApiKey);

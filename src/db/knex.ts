@@ -1,9 +1,12 @@
 import knex, { type Knex } from 'knex';
+import type { Logger } from 'pino';
 
 export type Db = Knex;
 
-export function createDb(connectionString: string, poolMax = 10): Knex {
+export function createDb(connectionString: string, poolMax = 10, logger?: Logger): Knex {
+  const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) => logger?.[level]({ knex: String(message) }, 'database');
   return knex({
+    log: { warn: log('warn'), error: log('error'), debug: log('debug'), deprecate: log('warn') },
     client: 'pg',
     connection: { connectionString },
     pool: { min: 0, max: poolMax },
