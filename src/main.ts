@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { startSystem, type Role } from './system';
@@ -18,6 +19,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     throw new ConfigError(`the ${roleName} role needs DATABASE_URL and TEMPORAL_ADDRESS (only "all" starts local ones)`);
   }
   const log = createLogger(config.logLevel);
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'INFO' : 'WARN') });
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
       'development mode: http:// and/or private/loopback webhook targets are allowed; never use this in production');

@@ -59,6 +59,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : [])];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Never leave an orphaned server behind, whatever way this process ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
   const address = `127.0.0.1:${port}`;
   try {

@@ -12,7 +12,8 @@ describe('bad input: clear 4xx errors, nothing written', function () {
   before(async function () {
     database = await createTestDatabase();
     stack = await startTestSystem(database.url, {}, ['api']);
-    const created = await stack.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['memory.created'], name: 'mine' });
+    const created = await stack.api('POST', '/webhooks', { url: 'http://127.0.0.1:9999/hook', events: ['memory.created'], name: 'mine' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
     webhookId = created.body.id;
     otherTenantKey = (await createApiKey(stack.system.db, { tenantId: 'tenant_b' })).key;
   });
@@ -40,7 +41,7 @@ describe('bad input: clear 4xx errors, nothing written', function () {
     assert.doesNotMatch(JSON.stringify(response.body), /\bat .+\.js:\d+/, 'no stack trace');
   }
 
-  const validWebhook = { url: 'http://127.0.0.1:9/hook', events: ['memory.created'], name: 'x' };
+  const validWebhook = { url: 'http://127.0.0.1:9999/hook', events: ['memory.created'], name: 'x' };
   const cases: Array<{ name: string; call: (s: TestSystem) => Promise<ApiResponse>; status: number; code: string; field?: string }> = [
     { name: 'missing API key', status: 401, code: 'unauthorized', call: (s) => s.api('POST', '/webhooks', validWebhook, { key: null }) },
     { name: 'invalid API key', status: 401, code: 'unauthorized', call: (s) => s.api('POST', '/events', { event: 'user.created', data: {} }, { key: 'ck_not_a_real_key_at_all_0000' }) },
