@@ -63,7 +63,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
     const ctx = await loadDeliveryContext(deps.db, request.deliveryId);
     if (!ctx) throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
-    if (ctx.deleted || !ctx.active) {
+    if (ctx.deleted || !ctx.active || ctx.status === 'cancelled') {
       await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', 'webhook deleted or deactivated');
       return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: 'webhook deleted or deactivated', durationMs: 0, nextWaitMs: null };
     }

@@ -62,6 +62,7 @@ const envSchema = z.object({
   CONTINUUM_DELIVERY_TIMEOUT: duration.prefault('30s'),
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault('72h'),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
+  CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.prefault(500),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -85,6 +86,7 @@ export interface Config {
   deliveryTimeoutMs: number;
   maxDeliveryAgeMs: number;
   dispatchIntervalMs: number;
+  endpointHistoryLimit: number;
   dataDir: string;
   logLevel: string;
 }
@@ -121,11 +123,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryTimeoutMs: e.CONTINUUM_DELIVERY_TIMEOUT,
     maxDeliveryAgeMs: e.CONTINUUM_MAX_DELIVERY_AGE,
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
+    endpointHistoryLimit: e.CONTINUUM_ENDPOINT_HISTORY_LIMIT,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };
   assertProductionSafe(config);
   return config;
+}
+
+/** Bound on one attempt activity: the HTTP timeout plus a margin for the bookkeeping around it. */
+export function attemptTimeoutMs(config: Config): number {
+  return config.deliveryTimeoutMs + 5000;
+}
+
+/** Endpoint workflow settings derived from the configuration. */
+export function endpointSettings(config: Config) {
+  return {
+    failureThreshold: config.circuitFailureThreshold,
+    openDurationMs: config.circuitOpenMs,
+    // Generous: a live holder keeps its permit through an attempt and its retries; only a
+    // holder that vanished (workflow terminated) loses it.
+    leaseTimeoutMs: 3 * attemptTimeoutMs(config) + 30_000,
+    continueAsNewAfter: config.endpointHistoryLimit,
+  };
 }
 
 // In production the dev relaxations (http, private targets) stay off unless set explicitly.

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import type { Config } from './config';
+import { attemptTimeoutMs, endpointSettings, type Config } from './config';
+import { HIGH_PRIORITY_EVENTS } from './events/catalogue';
 import { createApp } from './api/app';
 import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
@@ -11,6 +12,7 @@ import { Dispatcher } from './events/dispatcher';
 import { provideInfrastructure } from './infra/local';
 import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
+import { EndpointControl } from './temporal/endpoints';
 import { DeliveryStarter } from './temporal/starter';
 import { startWorker, type RunningWorker } from './temporal/worker';
 import { createDeliveryAgent } from '../activities/http';
@@ -60,7 +62,13 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
-    const starter = new DeliveryStarter(temporal, { taskQueue: config.taskQueue, retryScheduleMs: config.retryScheduleMs });
+    const starter = new DeliveryStarter(temporal, {
+      taskQueue: config.taskQueue,
+      retryScheduleMs: config.retryScheduleMs,
+      maxDeliveryAgeMs: config.maxDeliveryAgeMs,
+      attemptTimeoutMs: attemptTimeoutMs(config),
+      isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
+    });
 
     if (options.roles.includes('worker')) {
       const dispatcher = createDeliveryAgent(urlPolicy);
@@ -70,7 +78,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
         workflowBundle: options.workflowBundle,
-        activityDeps: { db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher },
+        activityDeps: {
+          db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
+          temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config),
+        },
       });
       stops.push(() => worker.stop());
     }
@@ -82,7 +93,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       dispatcher.start();
       const d = dispatcher;
       stops.push(() => d.stop());
-      const app = createApp({ db, log, secretBox, urlPolicy, temporal, starter, maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint });
+      const app = createApp({
+        db, log, secretBox, urlPolicy, temporal, starter, endpoints: new EndpointControl(temporal),
+        maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
+      });
       const server = await listen(app, config.port, options.host ?? '0.0.0.0');
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const { port } = server.address() as { port: number };

@@ -1,28 +1,136 @@
-import { proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities';
-import type { AttemptResult, AttemptTrigger, DeliveryWorkflowInput } from './messages';
+import type { DeliveryStatus } from './statuses';
+import {
+  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, retryNowSignal,
+  type AttemptResult, type AttemptTrigger, type DeliveryWorkflowInput, type Outcome, type PermitGrant,
+} from './messages';
 import { DeliveryStatusKey } from './searchAttributes';
 
-const { attemptDelivery } = proxyActivities<DeliveryActivities>({
-  // The HTTP attempt itself is bounded by the delivery timeout inside the activity; this
-  // bound only catches a worker that died mid-attempt, so the attempt is run again.
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 },
-});
+const DEFAULT_MAX_AGE_MS = 72 * 3_600_000;
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+
+function activities(input: DeliveryWorkflowInput) {
+  return proxyActivities<DeliveryActivities>({
+    // The HTTP attempt is bounded inside the activity; this bound only catches a worker that
+    // died mid-attempt, so the attempt runs again elsewhere (at-least-once).
+    startToCloseTimeout: input.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 },
+  });
+}
 
 /**
- * One delivery of one event to one webhook: attempt at once, then wait the configured
- * schedule between attempts; succeeded on the first 2xx, dead-lettered after the last failure.
+ * One delivery of one event to one webhook. Each attempt: take a permit from the endpoint
+ * workflow (which may hold it while the circuit is open), POST, give the permit back with the
+ * outcome; then wait the schedule (cut short by a manual retry). Succeeded on the first 2xx,
+ * dead-lettered after the last failure or when it waited past the maximum delivery age.
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<AttemptResult> {
-  const schedule = input.retryScheduleMs;
-  let trigger: AttemptTrigger = input.firstTrigger ?? 'scheduled';
-  for (let index = 0; ; index++) {
-    const scheduledWaitMs = index < schedule.length ? schedule[index] : null;
-    const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs });
-    upsertSearchAttributes([{ key: DeliveryStatusKey, value: result.status }]);
-    if (result.status !== 'retrying' || result.nextWaitMs === null) return result;
-    await sleep(result.nextWaitMs);
-    trigger = 'scheduled';
+  const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
+  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
+  const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_AGE_MS);
+  let requested: string | null = null; // lease we asked for (queued or held)
+  let grant: PermitGrant | null = null;
+  let circuitWaiting = false;
+  let retryNow = false;
+  let sequence = 0;
+
+  setHandler(permitGrantedSignal, (g) => {
+    if (g.leaseId === requested) grant = g;
+    else void releasePermit(g.leaseId, 'none'); // stale grant for an abandoned request
+  });
+  setHandler(circuitWaitingSignal, ({ leaseId }) => {
+    if (leaseId === requested) circuitWaiting = true;
+  });
+  setHandler(retryNowSignal, () => {
+    retryNow = true;
+  });
+
+  const status = (value: DeliveryStatus) => upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
+
+  async function releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
+    try {
+      await endpoint.signal(releasePermitSignal, { leaseId, outcome });
+    } catch {
+      // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
+    }
+  }
+
+  /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
+  async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
+    requested = `${workflowInfo().runId}:${++sequence}`;
+    grant = null;
+    circuitWaiting = false;
+    const request = { leaseId: requested, deliveryId: input.deliveryId, high: input.highPriority ?? false };
+    try {
+      await endpoint.signal(acquirePermitSignal, request);
+    } catch {
+      // Not running yet (or ended): start it with this request. False: webhook deleted.
+      if (!(await requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request }))) return 'gone';
+    }
+    let shown = false;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        await releasePermit(requested, 'none'); // leave the endpoint's queue
+        requested = null;
+        return 'expired';
+      }
+      await condition(() => grant !== null || (circuitWaiting && !shown), remaining);
+      if (grant) return 'granted';
+      if (circuitWaiting && !shown) {
+        shown = true;
+        await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'waiting_circuit' });
+        status('waiting_circuit');
+      }
+    }
+  }
+
+  /** Ends the delivery without an attempt. */
+  async function finish(why: 'expired' | 'gone'): Promise<AttemptResult> {
+    const outcome = why === 'expired'
+      ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
+      : { status: 'cancelled' as const, error: 'webhook deleted or deactivated' };
+    await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
+    return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
+  }
+
+  async function attemptOnce(trigger: AttemptTrigger, scheduledWaitMs: number | null): Promise<AttemptResult> {
+    const permit = await acquirePermit();
+    if (permit !== 'granted') return finish(permit);
+    const leaseId = requested as string;
+    let outcome: Outcome = 'none';
+    try {
+      const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs });
+      outcome = result.status === 'succeeded' ? 'success' : result.status === 'cancelled' ? 'none' : 'failure';
+      return result;
+    } finally {
+      requested = null;
+      await CancellationScope.nonCancellable(() => releasePermit(leaseId, outcome));
+    }
+  }
+
+  try {
+    const schedule = input.retryScheduleMs;
+    let trigger: AttemptTrigger = input.firstTrigger ?? 'scheduled';
+    for (let index = 0; ; index++) {
+      const result = await attemptOnce(trigger, index < schedule.length ? schedule[index] : null);
+      status(result.status);
+      if (result.status !== 'retrying' || result.nextWaitMs === null) return result;
+      retryNow = false;
+      trigger = (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      // Webhook deleted or deactivated: give back a queued request and say so.
+      await CancellationScope.nonCancellable(async () => {
+        if (requested) await releasePermit(requested, 'none');
+        await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'cancelled', error: 'webhook deleted or deactivated' });
+        status('cancelled');
+      });
+    }
+    throw err;
   }
 }

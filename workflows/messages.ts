@@ -1,5 +1,9 @@
 // Types and message definitions shared by workflows, activities and the API.
-// Only type imports and @temporalio/workflow definitions here: this file is bundled into workflows.
+// Only @temporalio/workflow definitions and types here: this file is bundled into workflows.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CircuitState, GateState, Outcome, PermitRequest } from './gate';
+
+export type { CircuitState, Outcome, PermitRequest };
 
 export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
 
@@ -15,6 +19,13 @@ export interface DeliveryWorkflowInput {
   retryScheduleMs: number[];
   /** Trigger of the first attempt of this run ('manual' when a closed delivery is retried). */
   firstTrigger?: AttemptTrigger;
+  /** Served before other waiting deliveries (quota events). */
+  highPriority?: boolean;
+  /** When the delivery was created, and how long it may wait for a permit in all. */
+  createdAtMs?: number;
+  maxDeliveryAgeMs?: number;
+  /** Bound on one attempt activity (delivery timeout plus bookkeeping). */
+  attemptTimeoutMs?: number;
 }
 
 export interface AttemptRequest {
@@ -35,5 +46,52 @@ export interface AttemptResult {
   nextWaitMs: number | null;
 }
 
+export interface EndpointSettings {
+  failureThreshold: number;
+  openDurationMs: number;
+  leaseTimeoutMs: number;
+  /** Continue-as-new after granting this many permits in one run (or when Temporal suggests). */
+  continueAsNewAfter: number;
+}
+
+export interface EndpointWorkflowInput {
+  webhookId: string;
+  tenantId: string;
+  settings: EndpointSettings;
+  /** State carried across continue-as-new; a new endpoint starts with initialGateState. */
+  state: GateState;
+}
+
+/** What GET /webhooks/{id} shows as `circuit`, and the gate's load. */
+export interface EndpointStatus {
+  state: CircuitState;
+  consecutive_failures: number;
+  opened_at: string | null;
+  half_open_at: string | null;
+  in_flight: number;
+  queued: number;
+  max_concurrency: number;
+  run_granted: number;
+}
+
+export interface PermitGrant {
+  leaseId: string;
+  probe: boolean;
+}
+
+// delivery → endpoint
+export const acquirePermitSignal = defineSignal<[PermitRequest]>('acquirePermit');
+export const releasePermitSignal = defineSignal<[{ leaseId: string; outcome: Outcome }]>('releasePermit');
+// endpoint → delivery
+export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
+export const circuitWaitingSignal = defineSignal<[{ leaseId: string }]>('circuitWaiting');
+// operators (API) → workflows
+export const retryNowSignal = defineSignal('retryNow');
+export const resetCircuitSignal = defineSignal('resetCircuit');
+export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]>('configureEndpoint');
+export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');
+export const endpointStatusQuery = defineQuery<EndpointStatus>('endpointStatus');
+
 export const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
 export const deliveryWorkflowId = (deliveryId: string): string => `${DELIVERY_WORKFLOW_ID_PREFIX}${deliveryId}`;
+export const endpointWorkflowId = (webhookId: string): string => `endpoint:${webhookId}`;

@@ -7,6 +7,7 @@ import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { operationsRouter } from './routes/operations';
 import { webhooksRouter } from './routes/webhooks';
 
 export function createApp(deps: ApiDeps): Koa {
@@ -19,7 +20,7 @@ export function createApp(deps: ApiDeps): Koa {
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(requireApiKey(deps.db), jsonBody);
-  for (const router of [webhooksRouter(deps), eventsRouter(deps)]) {
+  for (const router of [webhooksRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
     api.use(router.routes(), router.allowedMethods());
   }
 

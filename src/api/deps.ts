@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../security/secrets';
 import type { UrlPolicy } from '../security/urlPolicy';
 import type { TemporalConnector } from '../temporal/client';
+import type { EndpointControl } from '../temporal/endpoints';
 import type { DeliveryStarter } from '../temporal/starter';
 
 /** Everything the HTTP API needs, passed in (never imported as globals). */
@@ -13,5 +14,6 @@ export interface ApiDeps {
   urlPolicy: UrlPolicy;
   temporal: TemporalConnector;
   starter: DeliveryStarter;
+  endpoints: EndpointControl;
   maxConcurrencyPerEndpoint: number;
 }

@@ -17,6 +17,13 @@ export function createWebhookSchema(maxConcurrency: number) {
 }
 export type CreateWebhookBody = z.infer<ReturnType<typeof createWebhookSchema>>;
 
+export function patchWebhookSchema(maxConcurrency: number) {
+  return createWebhookSchema(maxConcurrency).partial().refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of: url, events, name, description, active, max_concurrency',
+  });
+}
+export type PatchWebhookBody = z.infer<ReturnType<typeof patchWebhookSchema>>;
+
 export const publishEventSchema = z.strictObject({
   event: eventType,
   data: z.record(z.string(), z.unknown()),

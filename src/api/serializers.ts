@@ -1,4 +1,5 @@
 import type { DeliveryRow, EventRow, WebhookRow } from '../db/types';
+import type { EndpointStatus } from '../../workflows/messages';
 import { maskSecret } from '../security/secrets';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -16,6 +17,17 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     secret: plaintextSecret ?? maskSecret(),
+  };
+}
+
+/** The live circuit from the endpoint workflow; its mirror in Postgres when the workflow can't answer. */
+export function circuitJson(row: WebhookRow, live: EndpointStatus | null) {
+  if (live) {
+    const { state, consecutive_failures, opened_at, half_open_at, in_flight, queued } = live;
+    return { state, consecutive_failures, opened_at, half_open_at, in_flight, queued };
+  }
+  return {
+    state: row.circuit_state, consecutive_failures: 0, opened_at: iso(row.circuit_opened_at), half_open_at: null, in_flight: 0, queued: 0,
   };
 }
 

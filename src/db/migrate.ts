@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001_initial';
+import * as circuitState from './migrations/002_circuit_state';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,6 +11,7 @@ interface Migration {
 // run exactly the same numbered, forward-only sequence.
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_circuit_state': circuitState,
 };
 
 const source: Knex.MigrationSource<string> = {

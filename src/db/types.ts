@@ -1,14 +1,6 @@
-export const DELIVERY_STATUSES = [
-  'pending',
-  'in_flight',
-  'retrying',
-  'waiting_circuit',
-  'succeeded',
-  'dead_lettered',
-  'cancelled',
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-export const FINAL_STATUSES: readonly DeliveryStatus[] = ['succeeded', 'dead_lettered', 'cancelled'];
+import type { DeliveryStatus } from '../../workflows/statuses';
+
+export { DELIVERY_STATUSES, FINAL_STATUSES, type DeliveryStatus } from '../../workflows/statuses';
 
 export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
 
@@ -24,6 +16,8 @@ export interface WebhookRow {
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
   max_concurrency: number;
+  circuit_state: 'closed' | 'open' | 'half_open';
+  circuit_opened_at: Date | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;

@@ -1,6 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, type AttemptTrigger } from '../../workflows/messages';
+import { deliveryWorkflowId, retryNowSignal, type AttemptTrigger } from '../../workflows/messages';
 import { DeliveryStatusKey, EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { TemporalConnector } from './client';
 
@@ -9,16 +9,59 @@ export interface DeliveryToStart {
   tenant_id: string;
   webhook_id: string;
   event_type: string;
+  created_at: Date;
 }
 
 export interface StarterOptions {
   taskQueue: string;
   retryScheduleMs: number[];
+  maxDeliveryAgeMs: number;
+  attemptTimeoutMs: number;
+  isHighPriority: (eventType: string) => boolean;
 }
 
 /** Starts delivery workflows; starting is idempotent by workflow id (`delivery:<del_id>`). */
 export class DeliveryStarter {
   constructor(private readonly temporal: TemporalConnector, private readonly options: StarterOptions) {}
+
+  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs) {
+    return {
+      workflowId: deliveryWorkflowId(delivery.id),
+      taskQueue: this.options.taskQueue,
+      args: [{
+        deliveryId: delivery.id,
+        tenantId: delivery.tenant_id,
+        webhookId: delivery.webhook_id,
+        eventType: delivery.event_type,
+        retryScheduleMs,
+        firstTrigger: trigger,
+        highPriority: this.options.isHighPriority(delivery.event_type),
+        createdAtMs: delivery.created_at.getTime(),
+        maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
+        attemptTimeoutMs: this.options.attemptTimeoutMs,
+      }],
+      typedSearchAttributes: [
+        { key: TenantIdKey, value: delivery.tenant_id },
+        { key: WebhookIdKey, value: delivery.webhook_id },
+        { key: EventTypeKey, value: delivery.event_type },
+        { key: DeliveryStatusKey, value: 'pending' },
+      ],
+    } satisfies WorkflowStartOptions<typeof deliveryWorkflow>;
+  }
+
+  /**
+   * Manual retry: a running delivery is told to retry now (cutting its wait short); a closed
+   * one gets a new run with the same workflow id that makes one manual attempt.
+   */
+  async retryNow(delivery: DeliveryToStart): Promise<void> {
+    const client = await this.temporal.client();
+    await client.workflow.signalWithStart<typeof deliveryWorkflow, []>('deliveryWorkflow', {
+      ...this.startOptions(delivery, 'manual', []),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      signal: retryNowSignal,
+      signalArgs: [],
+    });
+  }
 
   /** Starts one workflow per delivery; returns the ids that are now running (or already were). */
   async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
@@ -28,25 +71,10 @@ export class DeliveryStarter {
       deliveries.map(async (delivery) => {
         try {
           await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-            workflowId: deliveryWorkflowId(delivery.id),
-            taskQueue: this.options.taskQueue,
+            ...this.startOptions(delivery, trigger),
             // A delivery whose workflow already ran must not run again by accident (e.g. the
             // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            args: [{
-              deliveryId: delivery.id,
-              tenantId: delivery.tenant_id,
-              webhookId: delivery.webhook_id,
-              eventType: delivery.event_type,
-              retryScheduleMs: this.options.retryScheduleMs,
-              firstTrigger: trigger,
-            }],
-            typedSearchAttributes: [
-              { key: TenantIdKey, value: delivery.tenant_id },
-              { key: WebhookIdKey, value: delivery.webhook_id },
-              { key: EventTypeKey, value: delivery.event_type },
-              { key: DeliveryStatusKey, value: 'pending' },
-            ],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

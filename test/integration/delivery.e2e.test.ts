@@ -104,9 +104,10 @@ describe('end to end: API → Temporal → signed POST → receiver', function (
       const found = await eventually('visibility lists the workflow by WebhookId', async () => {
         const ids: string[] = [];
         for await (const wf of client.workflow.list({ query: `WebhookId = "${created.body.id}"` })) ids.push(wf.workflowId);
-        return ids.includes(`delivery:${deliveryId}`) ? ids : null;
+        return ids.includes(`delivery:${deliveryId}`) ? ids.sort() : null;
       });
-      assert.deepEqual(found, [`delivery:${deliveryId}`]);
+      // The delivery, and the endpoint workflow that gates every delivery to this webhook.
+      assert.deepEqual(found, [`delivery:${deliveryId}`, `endpoint:${created.body.id}`]);
       const description = await handle.describe();
       assert.deepEqual(description.searchAttributes.DeliveryStatus, ['succeeded']);
       assert.deepEqual(description.searchAttributes.EventType, ['user.created']);

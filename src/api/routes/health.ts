@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { queueStats } from '../../db/repositories/health';
+import { countOpenCircuits, queueStats } from '../../db/repositories/health';
 import type { ApiDeps } from '../deps';
 
 export const DEGRADED_QUEUE_DEPTH = 1000;
@@ -19,6 +19,7 @@ export function healthRouter(deps: ApiDeps): Router {
   router.get('/webhooks/health', async (ctx) => {
     const [database, temporal] = await Promise.all([databaseUp(deps), deps.temporal.isReachable()]);
     const queue = database ? await queueStats(deps.db) : { queueDepth: null, oldestPendingSeconds: null };
+    const openCircuits = database ? await countOpenCircuits(deps.db) : null;
     const down = !database || !temporal;
     const degraded = down || (queue.queueDepth ?? 0) > DEGRADED_QUEUE_DEPTH;
     ctx.status = down ? 503 : 200;
@@ -28,7 +29,7 @@ export function healthRouter(deps: ApiDeps): Router {
       temporal: temporal ? 'up' : 'down',
       queue_depth: queue.queueDepth,
       oldest_pending_seconds: queue.oldestPendingSeconds,
-      open_circuits: 0, // filled in by the endpoint workflows (circuit breaker)
+      open_circuits: openCircuits,
     };
   });
   return router;

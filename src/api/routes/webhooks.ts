@@ -1,13 +1,16 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { newId } from '../../db/ids';
 import { findWebhook, insertWebhook, listWebhooks } from '../../db/repositories/webhooks';
+import type { WebhookRow } from '../../db/types';
 import { NotFoundError, ValidationError } from '../../errors';
+import { changeWebhook } from '../../events/lifecycle';
 import { generateWebhookSecret } from '../../security/secrets';
 import { checkWebhookUrl, UrlPolicyError } from '../../security/urlPolicy';
 import type { ApiDeps } from '../deps';
 import { validate } from '../middleware/validate';
-import { createWebhookSchema, listWebhooksQuery, type CreateWebhookBody } from '../schemas';
-import { webhookJson } from '../serializers';
+import { createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type PatchWebhookBody } from '../schemas';
+import { circuitJson, webhookJson } from '../serializers';
 
 export async function checkUrlField(deps: ApiDeps, url: string): Promise<string> {
   try {
@@ -18,7 +21,14 @@ export async function checkUrlField(deps: ApiDeps, url: string): Promise<string>
   }
 }
 
-/** /webhooks: register, list and inspect endpoints. */
+/** Loads the caller's webhook from :webhookId or answers 404 (also for other tenants' ids). */
+export async function loadWebhook(deps: ApiDeps, ctx: Context): Promise<WebhookRow> {
+  const row = await findWebhook(deps.db, ctx.state.tenantId, ctx.params.webhookId);
+  if (!row) throw new NotFoundError('webhook', ctx.params.webhookId);
+  return row;
+}
+
+/** /webhooks: register, list, inspect, change and delete endpoints. */
 export function webhooksRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks' });
 
@@ -48,9 +58,22 @@ export function webhooksRouter(deps: ApiDeps): Router {
   });
 
   router.get('/:webhookId', async (ctx) => {
-    const row = await findWebhook(deps.db, ctx.state.tenantId, ctx.params.webhookId);
-    if (!row) throw new NotFoundError('webhook', ctx.params.webhookId);
+    const row = await loadWebhook(deps, ctx);
+    ctx.body = { ...webhookJson(row), circuit: circuitJson(row, await deps.endpoints.status(row.id)) };
+  });
+
+  router.patch('/:webhookId', validate({ body: patchWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
+    const body = ctx.state.body as PatchWebhookBody;
+    await loadWebhook(deps, ctx);
+    const url = body.url === undefined ? undefined : await checkUrlField(deps, body.url);
+    const row = await changeWebhook(deps, ctx.state.tenantId, ctx.params.webhookId, { ...body, ...(url ? { url } : {}) });
     ctx.body = webhookJson(row);
+  });
+
+  router.delete('/:webhookId', async (ctx) => {
+    await loadWebhook(deps, ctx);
+    await changeWebhook(deps, ctx.state.tenantId, ctx.params.webhookId, { deleted: true });
+    ctx.status = 204;
   });
 
   return router;

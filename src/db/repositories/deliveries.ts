@@ -21,6 +21,7 @@ export interface UnstartedDelivery {
   tenant_id: string;
   webhook_id: string;
   event_type: string;
+  created_at: Date;
 }
 
 /**
@@ -38,7 +39,7 @@ export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: numbe
     .limit(limit)
     .forUpdate()
     .skipLocked()
-    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'e.type as event_type');
+    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type');
 }
 
 /** Everything one attempt needs, in one query. */
@@ -104,8 +105,10 @@ export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<vo
       response_body: record.responseBody,
       trigger: record.trigger,
     });
+    // An attempt that finishes after the webhook was deleted must not revive the delivery.
     await tx('deliveries')
       .where({ id: record.deliveryId })
+      .whereNot({ status: 'cancelled' })
       .update({
         status: record.newStatus,
         last_status_code: record.statusCode,
@@ -116,9 +119,43 @@ export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<vo
   });
 }
 
+/** Sets the status; a cancelled delivery stays cancelled (only a manual retry revives it). */
 export async function setDeliveryStatus(db: Knex, deliveryId: string, status: DeliveryStatus, error?: string): Promise<void> {
   const final = FINAL_STATUSES.includes(status);
   await db('deliveries')
     .where({ id: deliveryId })
+    .whereNot({ status: 'cancelled' })
     .update({ status, completed_at: final ? db.fn.now() : null, ...(error ? { last_error: error } : {}) });
+}
+
+/** Cancels every delivery of the webhook that is not final yet; returns their ids. */
+export async function cancelOpenDeliveries(db: Knex, webhookId: string, reason: string): Promise<string[]> {
+  const rows = await db('deliveries')
+    .where({ webhook_id: webhookId })
+    .whereNotIn('status', [...FINAL_STATUSES])
+    .update({ status: 'cancelled', last_error: reason, completed_at: db.fn.now(), next_attempt_at: null })
+    .returning('id');
+  return rows.map((row: { id: string }) => row.id);
+}
+
+export interface DeliveryWithType extends DeliveryRow {
+  event_type: string;
+}
+
+export async function findDelivery(db: Knex, tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryWithType | undefined> {
+  return db('deliveries as d')
+    .join('events as e', 'e.id', 'd.event_id')
+    .where({ 'd.tenant_id': tenantId, 'd.webhook_id': webhookId, 'd.id': deliveryId })
+    .first('d.*', 'e.type as event_type');
+}
+
+/** A manual retry reopens the delivery; its attempts keep counting. */
+export async function reopenDelivery(db: Knex, deliveryId: string): Promise<void> {
+  await db('deliveries').where({ id: deliveryId }).update({ status: 'pending', completed_at: null, workflow_started_at: db.fn.now() });
+}
+
+/** Undoes reopenDelivery when the retry could not be handed to Temporal. */
+export async function restoreDelivery(db: Knex, row: DeliveryRow): Promise<void> {
+  await db('deliveries').where({ id: row.id, status: 'pending' })
+    .update({ status: row.status, completed_at: row.completed_at, workflow_started_at: row.workflow_started_at });
 }

@@ -13,3 +13,8 @@ export async function queueStats(db: Knex): Promise<QueueStats> {
     .first(db.raw('count(*)::int as depth'), db.raw('extract(epoch from now() - min(created_at))::float as oldest'));
   return { queueDepth: row?.depth ?? 0, oldestPendingSeconds: row?.oldest === null || row?.oldest === undefined ? null : Math.round(row.oldest) };
 }
+
+export async function countOpenCircuits(db: Knex): Promise<number> {
+  const row = await db('webhooks').whereNull('deleted_at').whereIn('circuit_state', ['open', 'half_open']).first(db.raw('count(*)::int as n'));
+  return row?.n ?? 0;
+}

@@ -37,3 +37,23 @@ export async function findSubscribers(db: Knex, tenantId: string, eventType: str
     .whereRaw('? = ANY(events)', [eventType])
     .select('id');
 }
+
+export async function recordCircuitState(db: Knex, webhookId: string, state: WebhookRow['circuit_state'], openedAt: Date | null): Promise<void> {
+  await db('webhooks').where({ id: webhookId }).update({ circuit_state: state, circuit_opened_at: openedAt });
+}
+
+/** The webhook's delivery settings, whether or not it was deleted since. */
+export async function findWebhookForDelivery(db: Knex, webhookId: string): Promise<Pick<WebhookRow, 'id' | 'active' | 'deleted_at' | 'max_concurrency'> | undefined> {
+  return db('webhooks').where({ id: webhookId }).first('id', 'active', 'deleted_at', 'max_concurrency');
+}
+
+export type WebhookPatch = Partial<Pick<WebhookRow, 'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency'>>;
+
+export async function updateWebhook(db: Knex, tenantId: string, id: string, patch: WebhookPatch & { deleted_at?: Date }): Promise<WebhookRow | undefined> {
+  const [row] = await db('webhooks')
+    .where({ tenant_id: tenantId, id })
+    .whereNull('deleted_at')
+    .update({ ...patch, updated_at: db.fn.now() })
+    .returning('*');
+  return row;
+}

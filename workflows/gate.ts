@@ -1,0 +1,175 @@
+// Pure state of one endpoint: concurrency permits (leases) and the circuit breaker.
+// No Temporal calls here, so the rules are unit-tested directly and replayed deterministically.
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+export type Outcome = 'success' | 'failure' | 'none';
+
+export interface PermitRequest {
+  leaseId: string;
+  deliveryId: string;
+  /** quota.* events are served before other waiting deliveries. */
+  high: boolean;
+}
+
+interface QueueEntry extends PermitRequest {
+  /** Told that it waits for the circuit (so it shows waiting_circuit). */
+  notified: boolean;
+}
+
+export interface Lease {
+  leaseId: string;
+  deliveryId: string;
+  grantedAt: number;
+  probe: boolean;
+}
+
+export interface GateState {
+  circuit: CircuitState;
+  consecutiveFailures: number;
+  openedAt: number | null;
+  halfOpenAt: number | null;
+  maxConcurrency: number;
+  queue: QueueEntry[];
+  leases: Lease[];
+  /** Permits granted over the endpoint's whole life (across continue-as-new). */
+  granted: number;
+}
+
+export interface GateConfig {
+  failureThreshold: number;
+  openDurationMs: number;
+  /** A lease not released within this is reclaimed: its holder is presumed dead. */
+  leaseTimeoutMs: number;
+}
+
+export function initialGateState(maxConcurrency: number): GateState {
+  return { circuit: 'closed', consecutiveFailures: 0, openedAt: null, halfOpenAt: null, maxConcurrency, queue: [], leases: [], granted: 0 };
+}
+
+export class Gate {
+  /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */
+  private transitions: CircuitState[] = [];
+
+  constructor(readonly state: GateState, private readonly config: GateConfig) {}
+
+  enqueue(request: PermitRequest): void {
+    const known = this.state.queue.some((e) => e.leaseId === request.leaseId) || this.state.leases.some((l) => l.leaseId === request.leaseId);
+    if (known) return; // a repeated request (e.g. redelivered signal) changes nothing
+    const entry = { ...request, notified: false };
+    const firstNormal = request.high ? this.state.queue.findIndex((e) => !e.high) : -1;
+    if (firstNormal >= 0) this.state.queue.splice(firstNormal, 0, entry);
+    else this.state.queue.push(entry);
+  }
+
+  /** The holder is done with (or no longer wants) this permit; outcome feeds the circuit. */
+  release(leaseId: string, outcome: Outcome, now: number): void {
+    const queued = this.state.queue.findIndex((e) => e.leaseId === leaseId);
+    if (queued >= 0) {
+      this.state.queue.splice(queued, 1);
+      return;
+    }
+    const index = this.state.leases.findIndex((l) => l.leaseId === leaseId);
+    if (index < 0) return;
+    const [lease] = this.state.leases.splice(index, 1);
+    this.recordOutcome(lease, outcome, now);
+  }
+
+  private recordOutcome(lease: Lease, outcome: Outcome, now: number): void {
+    if (outcome === 'none') return;
+    const s = this.state;
+    if (s.circuit === 'half_open' && lease.probe) {
+      if (outcome === 'success') this.close();
+      else this.open(now);
+      return;
+    }
+    // Results of attempts granted before the circuit opened don't move an open circuit.
+    if (s.circuit !== 'closed') return;
+    if (outcome === 'success') {
+      s.consecutiveFailures = 0;
+      return;
+    }
+    s.consecutiveFailures++;
+    if (s.consecutiveFailures >= this.config.failureThreshold) this.open(now);
+  }
+
+  private open(now: number): void {
+    const s = this.state;
+    s.circuit = 'open';
+    s.openedAt = now;
+    s.halfOpenAt = now + this.config.openDurationMs;
+    s.queue.forEach((e) => (e.notified = false));
+    this.transitions.push('open');
+  }
+
+  private close(): void {
+    const s = this.state;
+    s.circuit = 'closed';
+    s.consecutiveFailures = 0;
+    s.openedAt = null;
+    s.halfOpenAt = null;
+    this.transitions.push('closed');
+  }
+
+  /** Operator reset: closed at once. */
+  reset(): void {
+    if (this.state.circuit !== 'closed' || this.state.consecutiveFailures > 0) this.close();
+  }
+
+  setMaxConcurrency(max: number): void {
+    this.state.maxConcurrency = max;
+  }
+
+  /** Time-driven changes: open → half-open, and reclaiming leases whose holder vanished. */
+  tick(now: number): Lease[] {
+    const s = this.state;
+    if (s.circuit === 'open' && s.halfOpenAt !== null && now >= s.halfOpenAt) {
+      s.circuit = 'half_open';
+      this.transitions.push('half_open');
+    }
+    const expired = s.leases.filter((l) => now - l.grantedAt >= this.config.leaseTimeoutMs);
+    for (const lease of expired) {
+      s.leases.splice(s.leases.indexOf(lease), 1);
+      // A lost probe must not wedge the circuit in half-open: treat it as failed.
+      if (lease.probe && s.circuit === 'half_open') this.open(now);
+    }
+    return expired;
+  }
+
+  /** Permits to hand out now, removed from the queue and held as leases. */
+  grant(now: number): Lease[] {
+    const s = this.state;
+    const granted: Lease[] = [];
+    const take = (probe: boolean) => {
+      const entry = s.queue.shift() as QueueEntry;
+      const lease = { leaseId: entry.leaseId, deliveryId: entry.deliveryId, grantedAt: now, probe };
+      s.leases.push(lease);
+      s.granted++;
+      granted.push(lease);
+    };
+    if (s.circuit === 'closed') {
+      while (s.queue.length > 0 && s.leases.length < s.maxConcurrency) take(false);
+    } else if (s.circuit === 'half_open' && s.queue.length > 0 && !s.leases.some((l) => l.probe)) {
+      take(true); // exactly one probe
+    }
+    return granted;
+  }
+
+  /** Waiting deliveries not yet told that the circuit holds them. */
+  takeCircuitNotices(): PermitRequest[] {
+    if (this.state.circuit === 'closed') return [];
+    const fresh = this.state.queue.filter((e) => !e.notified);
+    fresh.forEach((e) => (e.notified = true));
+    return fresh;
+  }
+
+  takeTransitions(): CircuitState[] {
+    const taken = this.transitions;
+    this.transitions = [];
+    return taken;
+  }
+
+  nextLeaseExpiry(): number | null {
+    if (this.state.leases.length === 0) return null;
+    return Math.min(...this.state.leases.map((l) => l.grantedAt)) + this.config.leaseTimeoutMs;
+  }
+}
