@@ -116,11 +116,18 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     const schedule = input.retryScheduleMs;
     let trigger: AttemptTrigger = input.firstTrigger ?? 'scheduled';
     for (let index = 0; ; index++) {
+      retryNow = false;
       const result = await attemptOnce(trigger, index < schedule.length ? schedule[index] : null);
       status(result.status);
-      if (result.status !== 'retrying' || result.nextWaitMs === null) return result;
-      retryNow = false;
-      trigger = (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
+      if (result.status === 'retrying' && result.nextWaitMs !== null) {
+        trigger = (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
+        continue;
+      }
+      // A manual retry that arrived while the last attempt ran gets its own attempt: a run
+      // can't complete while a signal is pending, so none is ever lost here.
+      if (!retryNow || result.status === 'cancelled') return result;
+      trigger = 'manual';
+      index = Math.max(index, schedule.length - 1);
     }
   } catch (err) {
     if (isCancellation(err)) {

@@ -7,6 +7,8 @@ import { getInfra } from './infra';
 
 export interface TestSystem {
   system: RunningSystem;
+  /** The environment it was started with, to start more processes sharing its keys and queue. */
+  env: Record<string, string>;
   apiKey: string;
   taskQueue: string;
   api: ApiClient;
@@ -52,25 +54,26 @@ export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
 export async function startTestSystem(databaseUrl: string, env: Record<string, string> = {}, roles: Role[] = ['api', 'worker']): Promise<TestSystem> {
   const apiKey = env.CONTINUUM_BOOTSTRAP_API_KEY ?? generateApiKey();
   const taskQueue = env.TEMPORAL_TASK_QUEUE ?? `test-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({
+  const fullEnv: Record<string, string> = {
     PORT: '0',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: getInfra().temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    CONTINUUM_BOOTSTRAP_API_KEY: apiKey,
     CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
     CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
+    CONTINUUM_BOOTSTRAP_API_KEY: apiKey,
     CONTINUUM_ALLOW_HTTP: 'true',
     CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...FAST_ENV,
     ...env,
-  });
+  };
+  const config = loadConfig(fullEnv);
   const system = await startSystem(config, {
     roles,
     log: createLogger(config.logLevel),
     workflowBundle: getInfra().workflowBundle,
     host: '127.0.0.1',
   });
-  return { system, apiKey, taskQueue, api: apiClient(system.apiUrl ?? '', apiKey), stop: () => system.stop() };
+  return { system, env: fullEnv, apiKey, taskQueue, api: apiClient(system.apiUrl ?? '', apiKey), stop: () => system.stop() };
 }
