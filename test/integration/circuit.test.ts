@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { createTestDatabase } from '../helpers/infra';
+import { Receiver } from '../helpers/receiver';
+import { Scenario } from '../helpers/scenario';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+import { eventually } from '../helpers/wait';
+import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
+
+const OPEN_MS = 4000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+describe('circuit breaker (endpoint workflow)', function () {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: TestSystem;
+  let s: Scenario;
+  let receiver: Receiver;
+  let healthy = false;
+  let delayMs = 0;
+  const webhookIds: string[] = [];
+
+  before(async function () {
+    database = await createTestDatabase();
+    stack = await startTestSystem(database.url, {
+      CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '5',
+      CONTINUUM_CIRCUIT_OPEN_DURATION: `${OPEN_MS}ms`,
+      // A tiny history limit: the endpoint workflow continues as new all through these tests.
+      CONTINUUM_ENDPOINT_HISTORY_LIMIT: '3',
+    });
+    s = new Scenario(stack);
+    receiver = await new Receiver().start();
+    receiver.respond = () => (healthy ? { status: 200, delayMs } : { status: 500, body: 'down' });
+  });
+
+  beforeEach(function () {
+    healthy = false;
+    delayMs = 0;
+    receiver.requests.length = 0;
+  });
+
+  afterEach(async function () {
+    await s.cleanup();
+  });
+
+  after(async function () {
+    await receiver?.stop();
+    await stack?.stop();
+    await database?.drop();
+  });
+
+  async function openCircuit(body: Record<string, unknown> = {}) {
+    const webhookId = await s.webhook(receiver, body);
+    webhookIds.push(webhookId);
+    const [first] = await s.publish(1);
+    const circuit = await eventually('circuit open', async () => {
+      const c = await s.circuit(webhookId);
+      return c.state === 'open' ? c : null;
+    });
+    assert.equal(receiver.requests.length, 5, '5 consecutive failures open it');
+    assert.equal(circuit.consecutive_failures, 5);
+    await s.waitForStatus([first], 'waiting_circuit');
+    assert.equal((await s.delivery(first)).attempt_count, 5, 'the waiting 6th attempt is not charged');
+    return { webhookId, first, circuit };
+  }
+
+  it('opens after 5 failures, sends nothing while open, probes once, re-opens on a failed probe, closes and drains on success', async function () {
+    const { webhookId, first, circuit } = await openCircuit();
+    const queued = await s.publish(2);
+    await s.waitForStatus(queued, 'waiting_circuit');
+
+    // Until the open duration ends, the receiver hears nothing and nobody gains an attempt.
+    await sleep(Date.parse(circuit.half_open_at as string) - Date.now() - 500);
+    assert.equal(receiver.requests.length, 5);
+    assert.equal((await s.circuit(webhookId)).state, 'open');
+    const charged = await stack.system.db('deliveries').whereIn('id', queued).sum('attempt_count as n').first();
+    assert.equal(Number(charged?.n), 0);
+
+    // Exactly one probe (the oldest waiting delivery's last attempt); it fails: open again.
+    const reopened = await eventually('circuit re-opened after the failed probe', async () => {
+      const c = await s.circuit(webhookId);
+      return c.state === 'open' && c.opened_at !== circuit.opened_at ? c : null;
+    });
+    assert.equal(receiver.requests.length, 6, 'one probe');
+    await s.waitForStatus([first], 'dead_lettered');
+    await sleep(Date.parse(reopened.half_open_at as string) - Date.now() - 500);
+    assert.equal(receiver.requests.length, 6, 'nothing more while open again');
+
+    // The next probe succeeds (slowly, so half-open can be seen): closed, and the queue drains.
+    healthy = true;
+    delayMs = 1500;
+    await eventually('half-open shown while the probe runs', async () => (await s.circuit(webhookId)).state === 'half_open');
+    await s.waitForStatus(queued, 'succeeded');
+    const closed = await s.circuit(webhookId);
+    assert.deepEqual([closed.state, closed.consecutive_failures, closed.opened_at], ['closed', 0, null]);
+    assert.equal(receiver.requests.length, 8);
+  });
+
+  it('a manual reset closes it at once, and quota events are served first', async function () {
+    const { webhookId, first, circuit } = await openCircuit({ max_concurrency: 1 });
+    const normal = await s.publish(2);
+    const [quota] = await s.publish(1, 'quota.warning');
+    await s.waitForStatus([...normal, quota], 'waiting_circuit');
+    const health = await stack.api('GET', '/webhooks/health', undefined, { key: null });
+    assert.equal(health.body.open_circuits, 1);
+
+    healthy = true;
+    const reset = await stack.api('POST', `/webhooks/${webhookId}/circuit/reset`);
+    assert.equal(reset.status, 200);
+    assert.equal(reset.body.circuit.state, 'closed');
+    await s.waitForStatus([first, ...normal, quota], 'succeeded');
+    assert.ok(Date.now() < Date.parse(circuit.half_open_at as string), 'delivered before the open duration would have ended');
+    const afterReset = receiver.requests.slice(5).map((r) => r.headers['x-continuum-event']);
+    assert.deepEqual(afterReset, ['quota.warning', 'memory.created', 'memory.created', 'memory.created']);
+    assert.equal((await s.circuit(webhookId)).state, 'closed');
+  });
+
+  it('carries circuit state and queue across continue-as-new, and every history replays', async function () {
+    // Both earlier tests granted far more than the limit of 3 permits per run.
+    const histories = await collectHistories(webhookIds);
+    const endpointRuns = histories.filter((h) => h.workflowId.startsWith('endpoint:'));
+    assert.ok(endpointRuns.length >= 2 * 3, `endpoint workflows continued as new (${endpointRuns.length} runs)`);
+    const carried = endpointRuns.map((h) => continuedAsNewInput(h.history)?.state).filter(Boolean);
+    const inMotion = carried.filter((state) => state.circuit === 'half_open' && state.queue.length > 0 && state.leases.some((l: { probe: boolean }) => l.probe));
+    assert.ok(inMotion.length > 0, 'a run continued as new while half-open, with its probe out and deliveries queued');
+    // The run after it received the failed probe's result and re-opened (first test), which
+    // it could only do with the carried state.
+    await replay(histories);
+    await saveFixtures('circuit', histories);
+  });
+});
