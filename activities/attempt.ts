@@ -7,11 +7,14 @@ import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
 import { USER_AGENT } from '../src/version';
+import type { TemporalConnector } from '../src/temporal/client';
+import { endpointWorkflowId, releasePermitSignal, type Outcome } from '../workflows/messages';
 import { postWebhook, type PostResult } from './http';
 import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps {
   db: Knex;
+  temporal: TemporalConnector;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   deliveryTimeoutMs: number;
@@ -59,6 +62,18 @@ export function createAttemptActivity(deps: AttemptDeps) {
     return postWebhook(deps.dispatcher, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
+  /** Best effort: on failure the workflow gives the permit back itself (never a second POST). */
+  async function releasePermit(request: AttemptRequest, outcome: Outcome): Promise<boolean> {
+    if (!request.permit) return false;
+    try {
+      const client = await deps.temporal.client();
+      await client.workflow.getHandle(endpointWorkflowId(request.permit.webhookId)).signal(releasePermitSignal, { leaseId: request.permit.leaseId, outcome });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** One signed POST, recorded as an attempt together with the delivery's new state. */
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
     const ctx = await loadDeliveryContext(deps.db, request.deliveryId);
@@ -87,6 +102,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       newStatus: status,
       nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     });
-    return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs };
+    const permitReleased = await releasePermit(request, status === 'succeeded' ? 'success' : 'failure');
+    return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs, permitReleased };
   };
 }

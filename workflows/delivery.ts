@@ -102,13 +102,16 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     if (permit !== 'granted') return finish(permit);
     const leaseId = requested as string;
     let outcome: Outcome = 'none';
+    let released = false;
     try {
-      const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs });
+      const permit = { webhookId: input.webhookId, leaseId };
+      const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs, permit });
       outcome = result.status === 'succeeded' ? 'success' : result.status === 'cancelled' ? 'none' : 'failure';
+      released = result.permitReleased === true;
       return result;
     } finally {
       requested = null;
-      await CancellationScope.nonCancellable(() => releasePermit(leaseId, outcome));
+      if (!released) await CancellationScope.nonCancellable(() => releasePermit(leaseId, outcome));
     }
   }
 

@@ -76,6 +76,16 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     }
   };
 
+  // Signals to deliveries are not awaited by the loop (that would cost a workflow task per
+  // batch); they are counted so continue-as-new waits for them.
+  let signalsInFlight = 0;
+  const tracked = (send: () => Promise<void>) => {
+    signalsInFlight++;
+    void send().finally(() => {
+      signalsInFlight--;
+    });
+  };
+
   const grant = async (lease: Lease) => {
     try {
       await getExternalWorkflowHandle(deliveryWorkflowId(lease.deliveryId)).signal(permitGrantedSignal, { leaseId: lease.leaseId, probe: lease.probe });
@@ -99,16 +109,16 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     dirty = false;
     gate.tick(Date.now());
     const transitions = gate.takeTransitions();
-    const work: Promise<unknown>[] = [...gate.grant(Date.now()).map(grant), ...gate.takeCircuitNotices().map(notify)];
+    gate.grant(Date.now()).forEach((lease) => tracked(() => grant(lease)));
+    gate.takeCircuitNotices().forEach((request) => tracked(() => notify(request)));
+    armTimers();
     if (transitions.length > 0) {
       const s = gate.state;
-      work.push(recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt }));
+      await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });
     }
-    await Promise.all(work);
-    armTimers();
     const served = gate.state.granted - grantedAtStart;
     if (served >= input.settings.continueAsNewAfter || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
+      await condition(() => signalsInFlight === 0 && allHandlersFinished());
       await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
     }
   }

@@ -33,6 +33,9 @@ export interface AttemptRequest {
   trigger: AttemptTrigger;
   /** The scheduled wait before the next attempt, or null when this is the last attempt. */
   scheduledWaitMs: number | null;
+  /** The permit this attempt holds: the activity gives it back with the outcome, which saves
+   *  the workflow a round trip. */
+  permit?: { webhookId: string; leaseId: string };
 }
 
 export interface AttemptResult {
@@ -44,6 +47,8 @@ export interface AttemptResult {
   durationMs: number;
   /** How long to wait before the next attempt (scheduled wait, lengthened by Retry-After). */
   nextWaitMs: number | null;
+  /** True when the activity already gave the permit back. */
+  permitReleased?: boolean;
 }
 
 export interface EndpointSettings {
