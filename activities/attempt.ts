@@ -8,6 +8,7 @@ import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
 import { USER_AGENT } from '../src/version';
 import type { TemporalConnector } from '../src/temporal/client';
+import type { Metrics } from '../src/metrics';
 import { endpointWorkflowId, releasePermitSignal, type Outcome } from '../workflows/messages';
 import { postWebhook, type PostResult } from './http';
 import ipaddr from 'ipaddr.js';
@@ -15,6 +16,7 @@ import ipaddr from 'ipaddr.js';
 export interface AttemptDeps {
   db: Knex;
   temporal: TemporalConnector;
+  metrics?: Metrics;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   deliveryTimeoutMs: number;
@@ -87,6 +89,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    deps.metrics?.observeAttempt(ok, durationMs);
     const status = ok ? 'succeeded' : request.scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
     // Retry-After may lengthen the scheduled wait, never shorten it.
     const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;

@@ -10,6 +10,7 @@ import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
 import { Dispatcher } from './events/dispatcher';
 import { provideInfrastructure } from './infra/local';
+import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
 import { EndpointControl } from './temporal/endpoints';
@@ -27,6 +28,8 @@ export interface RunningSystem {
   temporalUiUrl: string | null;
   bootstrapApiKey: string | null;
   dispatcher: Dispatcher | null;
+  /** Routes the API serves ("METHOD /path"), empty without the api role. */
+  routes: string[];
   stop(): Promise<void>;
 }
 
@@ -59,6 +62,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     if (infra.bootstrapApiKey) await ensureApiKey(db, config.bootstrapTenant, infra.bootstrapApiKey);
 
     const secretBox = new SecretBox(infra.secretKey);
+    const metrics = new Metrics();
+    metrics.watchDatabase(db);
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
@@ -80,7 +85,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         workflowBundle: options.workflowBundle,
         activityDeps: {
           db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
-          temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config),
+          temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,
         },
       });
       stops.push(() => worker.stop());
@@ -88,6 +93,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     let apiUrl: string | null = null;
     let dispatcher: Dispatcher | null = null;
+    let routes: string[] = [];
     if (options.roles.includes('api')) {
       dispatcher = new Dispatcher(db, starter, log, { intervalMs: config.dispatchIntervalMs });
       dispatcher.start();
@@ -96,7 +102,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       const app = createApp({
         db, log, secretBox, urlPolicy, temporal, starter, endpoints: new EndpointControl(temporal),
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
+        testWaitMs: attemptTimeoutMs(config),
+        metrics,
       });
+      routes = app.routes;
       const server = await listen(app, config.port, options.host ?? '0.0.0.0');
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const { port } = server.address() as { port: number };
@@ -104,7 +113,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     }
 
     return {
-      config, db, apiUrl, dispatcher, stop,
+      config, db, apiUrl, dispatcher, routes, stop,
       temporalAddress: infra.temporalAddress,
       temporalUiUrl: infra.temporalUiUrl,
       bootstrapApiKey: infra.bootstrapApiKey,

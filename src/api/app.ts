@@ -5,30 +5,45 @@ import type { ApiDeps } from './deps';
 import { requireApiKey } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
+import { deliveriesRouter } from './routes/deliveries';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { httpMetrics, metricsRouter } from './routes/metrics';
+import { buildOpenApi, listRoutes } from './openapi';
 import { operationsRouter } from './routes/operations';
 import { webhooksRouter } from './routes/webhooks';
 
-export function createApp(deps: ApiDeps): Koa {
+/** The Koa app, and the routes it serves ("METHOD /path/{param}"). */
+export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   const app = new Koa();
   app.proxy = false;
+  app.use(httpMetrics(deps.metrics));
   app.use(errorHandler(deps.log));
 
+  const metrics = metricsRouter(deps.metrics);
   const publicRoutes = new Router({ prefix: '/api/v1' });
   publicRoutes.use(healthRouter(deps).routes());
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(requireApiKey(deps.db), jsonBody);
-  for (const router of [webhooksRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
+  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
     api.use(router.routes(), router.allowedMethods());
   }
 
+  // Built once from the routers themselves (after this route exists, so it lists itself).
+  let openApi: object | null = null;
+  publicRoutes.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+  openApi = buildOpenApi([metrics, publicRoutes, api]);
+  const routes = listRoutes([metrics, publicRoutes, api]).map((route) => route.key);
+
+  app.use(metrics.routes());
   app.use(publicRoutes.routes());
   app.use(api.routes());
   app.use(api.allowedMethods());
   app.use(async (ctx) => {
     throw new RouteNotFoundError(ctx.method, ctx.path);
   });
-  return app;
+  return Object.assign(app, { routes });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import type { SecretBox } from '../security/secrets';
 import type { UrlPolicy } from '../security/urlPolicy';
 import type { TemporalConnector } from '../temporal/client';
@@ -16,4 +17,7 @@ export interface ApiDeps {
   starter: DeliveryStarter;
   endpoints: EndpointControl;
   maxConcurrencyPerEndpoint: number;
+  /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
+  testWaitMs: number;
+  metrics: Metrics;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/catalogue';
+import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
 
 const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
@@ -33,3 +34,10 @@ export const publishEventSchema = z.strictObject({
 export const listWebhooksQuery = z.object({
   active_only: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
 });
+
+export const listDeliveriesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+});
+export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;

@@ -1,4 +1,4 @@
-import type { DeliveryRow, EventRow, WebhookRow } from '../db/types';
+import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
 import type { EndpointStatus } from '../../workflows/messages';
 import { maskSecret } from '../security/secrets';
 
@@ -41,11 +41,12 @@ export function eventJson(row: EventRow) {
   };
 }
 
-export function deliveryJson(row: DeliveryRow) {
+export function deliveryJson(row: DeliveryRow & { event_type?: string }) {
   return {
     id: row.id,
     webhook_id: row.webhook_id,
     event_id: row.event_id,
+    ...(row.event_type ? { event: row.event_type } : {}),
     status: row.status,
     attempt_count: row.attempt_count,
     next_attempt_at: iso(row.next_attempt_at),
@@ -53,5 +54,17 @@ export function deliveryJson(row: DeliveryRow) {
     error_message: row.last_error,
     created_at: iso(row.created_at),
     completed_at: iso(row.completed_at),
+  };
+}
+
+export function attemptJson(row: AttemptRow) {
+  return {
+    attempt_number: row.attempt_number,
+    started_at: iso(row.started_at),
+    duration_ms: row.duration_ms,
+    status_code: row.status_code,
+    error_message: row.error_message,
+    response_body: row.response_body,
+    trigger: row.trigger,
   };
 }

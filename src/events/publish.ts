@@ -8,6 +8,7 @@ import { insertDeliveries, listDeliveriesOfEvent, markWorkflowsStarted } from '.
 import { findSubscribers } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
 import type { DeliveryStarter, DeliveryToStart } from '../temporal/starter';
+import { TEST_EVENT_TYPE } from './catalogue';
 
 export interface PublishInput {
   event: string;
@@ -85,4 +86,25 @@ async function replay(db: Knex, tenantId: string, input: PublishInput): Promise<
     throw new ConflictError('idempotency key was already used with a different event', { idempotency_key: key, event_id: event.id });
   }
   return { event, deliveryIds: (await listDeliveriesOfEvent(db, tenantId, event.id)).map((d) => d.id), replayed: true };
+}
+
+/**
+ * POST /webhooks/{id}/test: a signed `webhook.test` event to this webhook only, through the
+ * normal delivery path (one attempt, trigger `test`); answers with that attempt's outcome.
+ */
+export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhookId: string, waitMs: number) {
+  const createdAt = new Date();
+  const data = { webhook_id: webhookId, message: 'This is a test event from Continuum Webhooks' };
+  const delivery = await deps.db.transaction(async (tx) => {
+    const event = await insertEvent(tx, {
+      id: newId('evt'), tenant_id: tenantId, type: TEST_EVENT_TYPE, payload: data,
+      body: serializeEventBody(TEST_EVENT_TYPE, createdAt, tenantId, data), idempotency_key: null, created_at: createdAt,
+    });
+    const row = { id: newId('del'), tenant_id: tenantId, webhook_id: webhookId, event_id: (event as EventRow).id, created_at: createdAt };
+    await insertDeliveries(tx, [row]);
+    return row;
+  });
+  const result = await deps.starter.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
+  await markWorkflowsStarted(deps.db, [delivery.id]);
+  return { deliveryId: delivery.id, eventId: delivery.event_id, result };
 }

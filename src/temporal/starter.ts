@@ -63,6 +63,21 @@ export class DeliveryStarter {
     });
   }
 
+  /** A test delivery: one attempt, no retries; resolves with its outcome or null after `waitMs`. */
+  async startTest(delivery: DeliveryToStart, waitMs: number) {
+    const client = await this.temporal.client();
+    const handle = await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', this.startOptions(delivery, 'test', []));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+    });
+    try {
+      return await Promise.race([handle.result(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Starts one workflow per delivery; returns the ids that are now running (or already were). */
   async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
     if (deliveries.length === 0) return [];

@@ -1,10 +1,17 @@
 import Router from '@koa/router';
+import { rotateSecret } from '../../db/repositories/webhooks';
+import { ConflictError, NotFoundError } from '../../errors';
 import { retryDelivery } from '../../events/lifecycle';
+import { sendTestEvent } from '../../events/publish';
+import { generateWebhookSecret } from '../../security/secrets';
 import type { ApiDeps } from '../deps';
-import { circuitJson } from '../serializers';
+import { circuitJson, webhookJson } from '../serializers';
+
+/** How long the old secret keeps signing after a rotation. */
+export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 import { loadWebhook } from './webhooks';
 
-/** Operator actions on a webhook: retry a delivery now, reset the circuit. */
+/** Actions on a webhook: retry a delivery now, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks/:webhookId' });
 
@@ -19,6 +26,33 @@ export function operationsRouter(deps: ApiDeps): Router {
     const webhook = await loadWebhook(deps, ctx);
     await deps.endpoints.resetCircuit(webhook.id);
     ctx.body = { circuit: circuitJson({ ...webhook, circuit_state: 'closed', circuit_opened_at: null }, await deps.endpoints.status(webhook.id)) };
+  });
+
+  router.post('/test', async (ctx) => {
+    const webhook = await loadWebhook(deps, ctx);
+    if (!webhook.active) throw new ConflictError('webhook is inactive: activate it before testing it');
+    const sent = await sendTestEvent(deps, ctx.state.tenantId, webhook.id, deps.testWaitMs);
+    const r = sent.result;
+    // Still waiting (circuit open, endpoint busy): 202, and the delivery can be followed.
+    ctx.status = r ? 200 : 202;
+    ctx.body = {
+      delivery_id: sent.deliveryId,
+      event_id: sent.eventId,
+      status: r?.status ?? 'pending',
+      success: r ? r.status === 'succeeded' : null,
+      status_code: r?.statusCode ?? null,
+      duration_ms: r?.durationMs ?? null,
+      error: r?.error ?? null,
+    };
+  });
+
+  router.post('/secret/rotate', async (ctx) => {
+    await loadWebhook(deps, ctx);
+    const secret = generateWebhookSecret();
+    const previousExpiresAt = new Date(Date.now() + SECRET_OVERLAP_MS);
+    const row = await rotateSecret(deps.db, ctx.state.tenantId, ctx.params.webhookId, deps.secretBox.seal(secret), previousExpiresAt);
+    if (!row) throw new NotFoundError('webhook', ctx.params.webhookId);
+    ctx.body = { ...webhookJson(row, secret), previous_secret_expires_at: previousExpiresAt.toISOString() };
   });
 
   return router;

@@ -18,3 +18,7 @@ export async function countOpenCircuits(db: Knex): Promise<number> {
   const row = await db('webhooks').whereNull('deleted_at').whereIn('circuit_state', ['open', 'half_open']).first(db.raw('count(*)::int as n'));
   return row?.n ?? 0;
 }
+
+export async function countByStatus(db: Knex): Promise<Array<{ status: string; n: number }>> {
+  return db('deliveries').groupBy('status').select('status', db.raw('count(*)::int as n'));
+}

@@ -57,3 +57,18 @@ export async function updateWebhook(db: Knex, tenantId: string, id: string, patc
     .returning('*');
   return row;
 }
+
+/** The current secret becomes the previous one (still signing until `previousExpiresAt`). */
+export async function rotateSecret(db: Knex, tenantId: string, id: string, secretCiphertext: string, previousExpiresAt: Date): Promise<WebhookRow | undefined> {
+  const [row] = await db('webhooks')
+    .where({ tenant_id: tenantId, id })
+    .whereNull('deleted_at')
+    .update({
+      previous_secret_ciphertext: db.ref('secret_ciphertext'),
+      previous_secret_expires_at: previousExpiresAt,
+      secret_ciphertext: secretCiphertext,
+      updated_at: db.fn.now(),
+    })
+    .returning('*');
+  return row;
+}

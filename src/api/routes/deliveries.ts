@@ -1,0 +1,36 @@
+import Router from '@koa/router';
+import { findDelivery } from '../../db/repositories/deliveries';
+import { listAttempts, listDeliveries, webhookStats } from '../../db/repositories/history';
+import { NotFoundError } from '../../errors';
+import type { ApiDeps } from '../deps';
+import { validate } from '../middleware/validate';
+import { listDeliveriesQuery, type ListDeliveriesQuery } from '../schemas';
+import { attemptJson, deliveryJson } from '../serializers';
+import { loadWebhook } from './webhooks';
+
+/** A webhook's delivery history and statistics. */
+export function deliveriesRouter(deps: ApiDeps): Router {
+  const router = new Router({ prefix: '/webhooks/:webhookId' });
+
+  router.get('/deliveries', validate({ query: listDeliveriesQuery }), async (ctx) => {
+    const webhook = await loadWebhook(deps, ctx);
+    const query = ctx.state.query as ListDeliveriesQuery;
+    const page = await listDeliveries(deps.db, ctx.state.tenantId, webhook.id, query);
+    ctx.body = { data: page.rows.map(deliveryJson), total: page.total, limit: query.limit, offset: query.offset };
+  });
+
+  router.get('/deliveries/:deliveryId', async (ctx) => {
+    const webhook = await loadWebhook(deps, ctx);
+    const delivery = await findDelivery(deps.db, ctx.state.tenantId, webhook.id, ctx.params.deliveryId);
+    if (!delivery) throw new NotFoundError('delivery', ctx.params.deliveryId);
+    const attempts = await listAttempts(deps.db, delivery.id);
+    ctx.body = { ...deliveryJson(delivery), attempts: attempts.map(attemptJson) };
+  });
+
+  router.get('/stats', async (ctx) => {
+    const webhook = await loadWebhook(deps, ctx);
+    ctx.body = await webhookStats(deps.db, ctx.state.tenantId, webhook.id);
+  });
+
+  return router;
+}

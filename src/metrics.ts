@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { countOpenCircuits, countByStatus, queueStats } from './db/repositories/health';
+
+/** Prometheus metrics of one process; one registry, shared by its API and its worker. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'continuum_http_request_duration_seconds',
+    help: 'API request durations',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'continuum_delivery_attempts_total',
+    help: 'HTTP delivery attempts by outcome (success, failure)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly attemptDuration = new Histogram({
+    name: 'continuum_delivery_attempt_duration_seconds',
+    help: 'Duration of one HTTP delivery attempt',
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });
+  }
+
+  /** Gauges read from Postgres at scrape time, so every API process reports the same truth. */
+  watchDatabase(db: Knex): void {
+    new Gauge({
+      name: 'continuum_deliveries', help: 'Deliveries by status', labelNames: ['status'], registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { status, n } of await countByStatus(db)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'continuum_queue_depth', help: 'Deliveries not yet final', registers: [this.registry],
+      async collect() {
+        this.set((await queueStats(db)).queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'continuum_open_circuits', help: 'Webhooks whose circuit is open or half-open', registers: [this.registry],
+      async collect() {
+        this.set(await countOpenCircuits(db));
+      },
+    });
+  }
+
+  observeAttempt(success: boolean, durationMs: number): void {
+    const outcome = success ? 'success' : 'failure';
+    this.attempts.inc({ outcome });
+    this.attemptDuration.observe({ outcome }, durationMs / 1000);
+  }
+}
