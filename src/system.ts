@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { attemptTimeoutMs, endpointSettings, type Config } from './config';
-import { HIGH_PRIORITY_EVENTS } from './events/catalogue';
+import { createDeliveryStarter } from './events/starterFactory';
 import { createApp } from './api/app';
 import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
@@ -14,7 +14,6 @@ import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
 import { EndpointControl } from './temporal/endpoints';
-import { DeliveryStarter } from './temporal/starter';
 import { startWorker, type RunningWorker } from './temporal/worker';
 import { createDeliveryAgent } from '../activities/http';
 
@@ -67,13 +66,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
-    const starter = new DeliveryStarter(temporal, {
-      taskQueue: config.taskQueue,
-      retryScheduleMs: config.retryScheduleMs,
-      maxDeliveryAgeMs: config.maxDeliveryAgeMs,
-      attemptTimeoutMs: attemptTimeoutMs(config),
-      isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
-    });
+    const starter = createDeliveryStarter(temporal, config);
 
     if (options.roles.includes('worker')) {
       const dispatcher = createDeliveryAgent(urlPolicy);

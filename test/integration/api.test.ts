@@ -153,6 +153,21 @@ describe('management API', function () {
     assert.ok(documented.length >= 17, `${documented.length} routes`);
   });
 
+  it('publish is idempotent by idempotency_key; reusing a key for other data is a conflict', async function () {
+    await register();
+    const body = { event: 'memory.created', data: { memory_id: 'idem' }, idempotency_key: 'order-42' };
+    const first = await stack.api('POST', '/events', body);
+    const again = await stack.api('POST', '/events', body);
+    assert.equal(again.status, 202);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual([again.body.id, again.body.delivery_ids], [first.body.id, first.body.delivery_ids]);
+    const conflict = await stack.api('POST', '/events', { ...body, data: { memory_id: 'other' } });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.error.code, 'conflict');
+    const rows = await stack.system.db('events').where({ idempotency_key: 'order-42' });
+    assert.equal(rows.length, 1);
+  });
+
   it('health: healthy, then degraded above 1000 queued deliveries', async function () {
     const healthy = await stack.api('GET', '/webhooks/health', undefined, { key: null });
     assert.equal(healthy.status, 200);

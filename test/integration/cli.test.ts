@@ -3,44 +3,77 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '../helpers/infra';
+import { Receiver } from '../helpers/receiver';
 import { startTestSystem, type TestSystem } from '../helpers/system';
+import { eventually } from '../helpers/wait';
 
-const run = promisify(execFile);
-const CLI = path.resolve(__dirname, '../../src/cli.js');
+const exec = promisify(execFile);
+const CLI = path.resolve(__dirname, '../../src/cli/index.js');
 
 describe('operator CLI', function () {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let stack: TestSystem;
+  let receiver: Receiver;
 
   before(async function () {
     database = await createTestDatabase();
-    stack = await startTestSystem(database.url, {}, ['api']);
+    stack = await startTestSystem(database.url);
+    receiver = await new Receiver().start();
   });
 
   after(async function () {
+    await receiver?.stop();
     await stack?.stop();
     await database?.drop();
   });
 
-  it('api-keys create prints a working key alone on its last line', async function () {
-    const { stdout } = await run(process.execPath, [CLI, 'api-keys', 'create', '--tenant', 'tenant_cli'], {
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
-    const key = stdout.trim().split('\n').at(-1) as string;
+  async function cli(...args: string[]): Promise<string[]> {
+    const { stdout } = await exec(process.execPath, [CLI, ...args], { env: { ...process.env, ...stack.env } });
+    return stdout.trim().split('\n');
+  }
+
+  it('api-keys create prints a working key alone on its last line; list shows it; revoke disables it', async function () {
+    const key = (await cli('api-keys', 'create', '--tenant', 'tenant_cli', '--name', 'ops')).at(-1) as string;
     assert.match(key, /^ck_[A-Za-z0-9_-]{43}$/);
     const created = await stack.api('POST', '/webhooks', { url: 'http://127.0.0.1:9999/h', events: ['user.created'], name: 'cli' }, { key });
     assert.equal(created.status, 201);
-    const stored = await stack.system.db('webhooks').where({ id: created.body.id }).first();
-    assert.equal(stored.tenant_id, 'tenant_cli');
+    assert.equal((await stack.system.db('webhooks').where({ id: created.body.id }).first()).tenant_id, 'tenant_cli');
     const keyRow = await stack.system.db('api_keys').where({ tenant_id: 'tenant_cli' }).first();
-    assert.notEqual(keyRow.key_hash, key, 'only the hash is stored');
-    assert.equal(keyRow.key_hash.length, 64);
+    assert.equal(keyRow.key_hash.length, 64, 'only the hash is stored');
+    assert.notEqual(keyRow.key_hash, key);
+
+    const listed = await cli('api-keys', 'list', '--tenant', 'tenant_cli');
+    assert.equal(listed.length, 2);
+    assert.ok(listed[1].startsWith(`${keyRow.id}\t${key.slice(0, 10)}…\tops\t`));
+    assert.ok(!listed.join('\n').includes(key), 'the key itself is never listed');
+
+    await cli('api-keys', 'revoke', '--tenant', 'tenant_cli', '--id', keyRow.id);
+    assert.equal((await stack.api('GET', '/webhooks', undefined, { key })).status, 401);
   });
 
-  it('refuses a missing tenant with a usage message', async function () {
-    await assert.rejects(
-      run(process.execPath, [CLI, 'api-keys', 'create'], { env: { ...process.env, DATABASE_URL: database.url } }),
-      (err: { code: number; stderr: string }) => err.code === 1 && /--tenant <id> is required/.test(err.stderr),
-    );
+  it('lists webhooks and deliveries, and retries a dead-lettered delivery', async function () {
+    let healthy = false;
+    receiver.respond = () => ({ status: healthy ? 200 : 500 });
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['sync.failed'], name: 'ops' })).body;
+    const [deliveryId] = (await stack.api('POST', '/events', { event: 'sync.failed', data: {} })).body.delivery_ids;
+    await eventually('dead-lettered', async () => (await stack.system.db('deliveries').where({ id: deliveryId }).first()).status === 'dead_lettered', 60_000);
+
+    const hooks = await cli('webhooks', 'list', '--tenant', 'tenant_a');
+    assert.ok(hooks.some((line) => line.startsWith(`${webhook.id}\ttrue\t`) && line.endsWith(receiver.url)));
+    const dead = await cli('deliveries', 'list', '--tenant', 'tenant_a', '--webhook', webhook.id, '--status', 'dead_lettered');
+    assert.ok(dead[1].startsWith(`${deliveryId}\tsync.failed\tdead_lettered\t6\t500\t`));
+    assert.equal(dead.at(-1), '1 of 1');
+
+    healthy = true;
+    const retried = await cli('deliveries', 'retry', '--tenant', 'tenant_a', '--webhook', webhook.id, '--delivery', deliveryId);
+    assert.match(retried[0], /^Retrying del_\w+ \(was dead_lettered, 6 attempts\)$/);
+    await eventually('delivered by the retry', async () => (await stack.system.db('deliveries').where({ id: deliveryId }).first()).status === 'succeeded');
+  });
+
+  it('refuses bad usage with a clear message and exit code 1', async function () {
+    for (const args of [['api-keys', 'create'], ['deliveries', 'list', '--tenant', 't'], ['nothing', 'here'], ['deliveries', 'list', '--tenant', 't', '--webhook', 'w', '--status', 'lost']]) {
+      await assert.rejects(exec(process.execPath, [CLI, ...args], { env: { ...process.env, ...stack.env } }),
+        (err: { code: number; stderr: string }) => err.code === 1 && /is required|usage:|must be one of/.test(err.stderr), args.join(' '));
+    }
   });
 });

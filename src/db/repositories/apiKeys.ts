@@ -48,3 +48,13 @@ export async function findTenantByApiKey(db: Knex, key: string): Promise<string 
   const row = await db('api_keys').where({ key_hash: hashApiKey(key) }).whereNull('revoked_at').first('tenant_id');
   return row?.tenant_id ?? null;
 }
+
+export async function listApiKeys(db: Knex, tenantId: string): Promise<ApiKeyRecord[]> {
+  return db('api_keys').where({ tenant_id: tenantId }).orderBy('created_at').select('id', 'tenant_id', 'name', 'prefix', 'created_at', 'revoked_at');
+}
+
+/** Revokes a key of this tenant; false when there is no such (unrevoked) key. */
+export async function revokeApiKey(db: Knex, tenantId: string, id: string): Promise<boolean> {
+  const count = await db('api_keys').where({ tenant_id: tenantId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+  return count > 0;
+}

@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+import { ConfigError, type Config } from '../config';
+import { createApiKey, listApiKeys, revokeApiKey } from '../db/repositories/apiKeys';
+import { listDeliveries } from '../db/repositories/history';
+import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../db/types';
+import { retryDelivery } from '../events/lifecycle';
+import { createLogger } from '../log';
+import { TemporalConnector } from '../temporal/client';
+import { EndpointControl } from '../temporal/endpoints';
+import { createDeliveryStarter } from '../events/starterFactory';
+
+export interface CommandContext {
+  db: Knex;
+  config: Config;
+  options: Record<string, string>;
+  out: (line: string) => void;
+}
+
+interface Command {
+  required: string[];
+  run(ctx: CommandContext): Promise<void>;
+}
+
+export const USAGE = `usage: npm run cli -- <command>
+  api-keys create   --tenant <id> [--name <name>]     prints the new key alone on its last line
+  api-keys list     --tenant <id>
+  api-keys revoke   --tenant <id> --id <key_id>
+  webhooks list     --tenant <id>
+  deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
+  deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)`;
+
+const iso = (date: Date | null) => (date ? date.toISOString() : '-');
+const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));
+
+export const COMMANDS: Record<string, Command> = {
+  'api-keys create': {
+    required: ['tenant'],
+    async run({ db, options, out }) {
+      const { key, record } = await createApiKey(db, { tenantId: options.tenant, name: options.name });
+      out(`Created API key ${record.id} for tenant ${options.tenant}. It is shown once; store it now:`);
+      out(key);
+    },
+  },
+  'api-keys list': {
+    required: ['tenant'],
+    async run({ db, options, out }) {
+      const keys = await listApiKeys(db, options.tenant);
+      table(out, [['id', 'prefix', 'name', 'created_at', 'revoked_at'], ...keys.map((k) => [k.id, `${k.prefix}…`, k.name || '-', iso(k.created_at), iso(k.revoked_at)])]);
+    },
+  },
+  'api-keys revoke': {
+    required: ['tenant', 'id'],
+    async run({ db, options, out }) {
+      if (!(await revokeApiKey(db, options.tenant, options.id))) throw new ConfigError(`no active key ${options.id} for tenant ${options.tenant}`);
+      out(`Revoked ${options.id}`);
+    },
+  },
+  'webhooks list': {
+    required: ['tenant'],
+    async run({ db, options, out }) {
+      const hooks = await listWebhooks(db, options.tenant);
+      table(out, [['id', 'active', 'circuit', 'events', 'url'], ...hooks.map((w) => [w.id, w.active, w.circuit_state, w.events.join(','), w.url])]);
+    },
+  },
+  'deliveries list': {
+    required: ['tenant', 'webhook'],
+    async run({ db, options, out }) {
+      const status = options.status as DeliveryStatus | undefined;
+      if (status && !DELIVERY_STATUSES.includes(status)) throw new ConfigError(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+      const limit = Number(options.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ConfigError('--limit must be 1..1000');
+      const page = await listDeliveries(db, options.tenant, options.webhook, { limit, offset: 0, status });
+      table(out, [['id', 'event', 'status', 'attempts', 'last_status', 'created_at', 'error'],
+        ...page.rows.map((d) => [d.id, d.event_type, d.status, d.attempt_count, d.last_status_code, iso(d.created_at), d.last_error])]);
+      out(`${page.rows.length} of ${page.total}`);
+    },
+  },
+  'deliveries retry': {
+    required: ['tenant', 'webhook', 'delivery'],
+    async run({ db, config, options, out }) {
+      if (!config.temporalAddress) throw new ConfigError('deliveries retry needs TEMPORAL_ADDRESS');
+      const webhook = await findWebhook(db, options.tenant, options.webhook);
+      if (!webhook) throw new ConfigError(`webhook ${options.webhook} not found for tenant ${options.tenant}`);
+      const temporal = new TemporalConnector({ address: config.temporalAddress, namespace: config.temporalNamespace });
+      try {
+        const deps = { db, log: createLogger('warn'), temporal, starter: createDeliveryStarter(temporal, config), endpoints: new EndpointControl(temporal) };
+        const delivery = await retryDelivery(deps, options.tenant, webhook, options.delivery);
+        out(`Retrying ${delivery.id} (was ${delivery.status}, ${delivery.attempt_count} attempts)`);
+      } finally {
+        await temporal.close();
+      }
+    },
+  },
+};

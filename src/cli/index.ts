@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig, type Config } from '../config';
+import { createDb } from '../db/knex';
+import { migrateToLatest } from '../db/migrate';
+import { startEmbeddedPostgres } from '../infra/embeddedPostgres';
+import { COMMANDS, USAGE, type CommandContext } from './commands';
+
+/** Parses `--name value` pairs after the command words. */
+export function parseOptions(args: string[]): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--([a-z-]+)$/.exec(args[i]);
+    if (!match || args[i + 1] === undefined) throw new ConfigError(`unexpected argument "${args[i]}"\n${USAGE}`);
+    options[match[1]] = args[++i];
+  }
+  return options;
+}
+
+async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'options'>) => Promise<T>): Promise<T> {
+  const local = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+  const db = createDb(config.databaseUrl ?? (local as { url: string }).url, 2);
+  try {
+    await migrateToLatest(db);
+    return await fn({ db, config, out: (line) => process.stdout.write(`${line}\n`) });
+  } finally {
+    await db.destroy();
+    await local?.stop();
+  }
+}
+
+/** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry) like the server. */
+export async function run(argv = process.argv.slice(2)): Promise<void> {
+  const [resource, action, ...rest] = argv;
+  const command = COMMANDS[`${resource} ${action}`];
+  if (!command) throw new ConfigError(USAGE);
+  const options = parseOptions(rest);
+  for (const name of command.required) {
+    if (!options[name]) throw new ConfigError(`--${name} is required\n${USAGE}`);
+  }
+  if (options.tenant && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.tenant)) throw new ConfigError('--tenant: letters, digits, _ . - (max 64)');
+  const config = loadConfig();
+  await withDatabase(config, (ctx) => command.run({ ...ctx, options }));
+}
+
+if (require.main === module) {
+  run().catch((err) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}
