@@ -35,7 +35,8 @@ export function eventJson(row: EventRow) {
   return {
     id: row.id,
     event: row.type,
-    data: row.payload,
+    // From the signed body rather than the jsonb copy, so keys keep the order they were sent in.
+    data: (JSON.parse(row.body) as { data: unknown }).data,
     idempotency_key: row.idempotency_key,
     created_at: iso(row.created_at),
   };
