@@ -1,7 +1,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 import { Agent, request, type Dispatcher } from 'undici';
-import { isPublicAddress, type UrlPolicy } from '../src/security/urlPolicy';
+import { isPermittedAddress, type UrlPolicy } from '../src/security/urlPolicy';
 
 const RESPONSE_BODY_LIMIT = 1024;
 const MAX_RETRY_AFTER_MS = 30 * 60_000;
@@ -25,7 +25,7 @@ export function vettingLookup(policy: UrlPolicy) {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const list = addresses as LookupAddress[];
-      const refused = policy.allowPrivateTargets ? undefined : list.find((a) => !isPublicAddress(a.address));
+      const refused = list.find((a) => !isPermittedAddress(a.address, policy));
       if (refused) {
         const blocked = Object.assign(new Error(`blocked target: ${hostname} resolves to non-public ${refused.address}`), {
           code: 'EBLOCKEDTARGET',

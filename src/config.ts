@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 
 /** Parses "250ms", "1s", "5m", "72h" into milliseconds. */
 export function parseDuration(text: string): number {
@@ -6,6 +7,18 @@ export function parseDuration(text: string): number {
   if (!match) throw new Error(`"${text}" is not a duration (use e.g. 250ms, 1s, 5m, 72h)`);
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
   return Math.round(Number(match[1]) * factor);
+}
+
+/** Parses "10.1.0.0/16,fd00::/8"; throws naming the bad entry. */
+export function parseCidrList(text: string): string[] {
+  return text.split(',').map((part) => part.trim()).filter(Boolean).map((cidr) => {
+    try {
+      ipaddr.parseCIDR(cidr);
+      return cidr;
+    } catch {
+      throw new Error(`"${cidr}" is not a CIDR range (e.g. 10.1.0.0/16)`);
+    }
+  });
 }
 
 const duration = z.string().transform((text, ctx) => {
@@ -55,6 +68,14 @@ const envSchema = z.object({
   CONTINUUM_SECRET_KEY: secretKey.optional(),
   CONTINUUM_ALLOW_HTTP: bool.optional(),
   CONTINUUM_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  CONTINUUM_ALLOWED_TARGET_CIDRS: z.string().transform((text, ctx) => {
+    try {
+      return parseCidrList(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }).optional(),
   CONTINUUM_RETRY_SCHEDULE: durationList.prefault('1s,5s,30s,5m,30m'),
   CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
   CONTINUUM_CIRCUIT_OPEN_DURATION: duration.prefault('5m'),
@@ -79,6 +100,7 @@ export interface Config {
   secretKey?: Buffer;
   allowHttp: boolean;
   allowPrivateTargets: boolean;
+  allowedTargetCidrs: string[];
   retryScheduleMs: number[];
   circuitFailureThreshold: number;
   circuitOpenMs: number;
@@ -116,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.CONTINUUM_SECRET_KEY ? Buffer.from(e.CONTINUUM_SECRET_KEY, 'base64') : undefined,
     allowHttp: e.CONTINUUM_ALLOW_HTTP ?? devDefaults,
     allowPrivateTargets: e.CONTINUUM_ALLOW_PRIVATE_TARGETS ?? devDefaults,
+    allowedTargetCidrs: e.CONTINUUM_ALLOWED_TARGET_CIDRS ?? [],
     retryScheduleMs: e.CONTINUUM_RETRY_SCHEDULE,
     circuitFailureThreshold: e.CONTINUUM_CIRCUIT_FAILURE_THRESHOLD,
     circuitOpenMs: e.CONTINUUM_CIRCUIT_OPEN_DURATION,

@@ -1,9 +1,9 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /** JSON logs; secrets and credentials are redacted wherever they appear in a logged object. */
-export function createLogger(level = 'info'): Logger {
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
   return pino({
     level,
     redact: {
@@ -15,5 +15,5 @@ export function createLogger(level = 'info'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }

@@ -63,7 +63,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const secretBox = new SecretBox(infra.secretKey);
     const metrics = new Metrics();
     metrics.watchDatabase(db);
-    const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets };
+    const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
     const starter = createDeliveryStarter(temporal, config);

@@ -17,7 +17,7 @@ import { webhooksRouter } from './routes/webhooks';
 export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   const app = new Koa();
   app.proxy = false;
-  app.use(httpMetrics(deps.metrics));
+  app.use(httpMetrics(deps.metrics, deps.log));
   app.use(errorHandler(deps.log));
 
   const metrics = metricsRouter(deps.metrics);

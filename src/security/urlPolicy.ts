@@ -4,6 +4,19 @@ import ipaddr from 'ipaddr.js';
 export interface UrlPolicy {
   allowHttp: boolean;
   allowPrivateTargets: boolean;
+  /** Non-public ranges that are nevertheless allowed (CONTINUUM_ALLOWED_TARGET_CIDRS). */
+  allowedCidrs?: string[];
+}
+
+/** May a delivery connect to this address under the policy? */
+export function isPermittedAddress(address: string, policy: UrlPolicy): boolean {
+  if (policy.allowPrivateTargets || isPublicAddress(address)) return true;
+  if (!policy.allowedCidrs?.length || !ipaddr.isValid(address)) return false;
+  const parsed = ipaddr.process(address);
+  return policy.allowedCidrs.some((cidr) => {
+    const range = ipaddr.parseCIDR(cidr);
+    return parsed.kind() === range[0].kind() && parsed.match(range);
+  });
 }
 
 export const MAX_URL_LENGTH = 2048;
@@ -87,10 +100,8 @@ export async function resolvePublicAddresses(url: URL, policy: UrlPolicy, lookup
     }
     if (addresses.length === 0) throw new UrlPolicyError(`host "${host}" has no addresses`);
   }
-  if (!policy.allowPrivateTargets) {
-    const refused = addresses.find((address) => !isPublicAddress(address));
-    if (refused) throw new UrlPolicyError(`URL resolves to a non-public address (${refused})`);
-  }
+  const refused = addresses.find((address) => !isPermittedAddress(address, policy));
+  if (refused) throw new UrlPolicyError(`URL resolves to a non-public address (${refused})`);
   return addresses;
 }
 

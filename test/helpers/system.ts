@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { generateApiKey } from '../../src/security/apiKeys';
@@ -51,7 +52,12 @@ export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
 }
 
 /** The real system (API, dispatcher, worker) against the shared Temporal server and a given database. */
-export async function startTestSystem(databaseUrl: string, env: Record<string, string> = {}, roles: Role[] = ['api', 'worker']): Promise<TestSystem> {
+export async function startTestSystem(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  roles: Role[] = ['api', 'worker'],
+  options: { logFile?: string } = {},
+): Promise<TestSystem> {
   const apiKey = env.CONTINUUM_BOOTSTRAP_API_KEY ?? generateApiKey();
   const taskQueue = env.TEMPORAL_TASK_QUEUE ?? `test-${randomBytes(4).toString('hex')}`;
   const fullEnv: Record<string, string> = {
@@ -71,7 +77,7 @@ export async function startTestSystem(databaseUrl: string, env: Record<string, s
   const config = loadConfig(fullEnv);
   const system = await startSystem(config, {
     roles,
-    log: createLogger(config.logLevel),
+    log: createLogger(config.logLevel, options.logFile ? pino.destination({ dest: options.logFile, sync: true }) : undefined),
     workflowBundle: getInfra().workflowBundle,
     host: '127.0.0.1',
   });

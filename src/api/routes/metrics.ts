@@ -1,15 +1,21 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics';
 
-/** Times every API request by its route pattern (never the raw path: ids would explode labels). */
-export function httpMetrics(metrics: Metrics) {
+/**
+ * Times every API request by its route pattern (never the raw path: ids would explode labels)
+ * and logs it. Headers and bodies are never logged: they carry keys and secrets.
+ */
+export function httpMetrics(metrics: Metrics, log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const end = metrics.httpDuration.startTimer({ method: ctx.method });
     try {
       await next();
     } finally {
-      end({ route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched', status: String(ctx.status) });
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const seconds = end({ route, status: String(ctx.status) });
+      log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), tenant: ctx.state.tenantId }, 'request');
     }
   };
 }
