@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { generateApiKey } from '../../src/security/apiKeys';
 import { startSystem, type Role, type RunningSystem } from '../../src/system';
-import { getInfra } from './infra';
+import { createTestDatabase, getInfra } from './infra';
+import { Receiver } from './receiver';
 
 export interface TestSystem {
   system: RunningSystem;
@@ -82,4 +83,29 @@ export async function startTestSystem(
     host: '127.0.0.1',
   });
   return { system, env: fullEnv, apiKey, taskQueue, api: apiClient(system.apiUrl ?? '', apiKey), stop: () => system.stop() };
+}
+
+export interface StackContext {
+  database: Awaited<ReturnType<typeof createTestDatabase>>;
+  stack: TestSystem;
+  receiver: Receiver;
+}
+
+/**
+ * Mocha hooks for a test file's own database, system and receiver, torn down after it.
+ * Fields are filled in by `before`, so read them inside tests, not at describe time.
+ */
+export function useTestStack(env: Record<string, string> = {}, roles: Role[] = ['api', 'worker'], options: { logFile?: () => string } = {}): StackContext {
+  const ctx = {} as StackContext;
+  before(async function () {
+    ctx.database = await createTestDatabase();
+    ctx.stack = await startTestSystem(ctx.database.url, env, roles, { logFile: options.logFile?.() });
+    ctx.receiver = await new Receiver().start();
+  });
+  after(async function () {
+    await ctx.receiver?.stop();
+    await ctx.stack?.stop();
+    await ctx.database?.drop();
+  });
+  return ctx;
 }

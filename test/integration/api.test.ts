@@ -3,26 +3,16 @@ import { validate as validateOpenApi } from '../helpers/openapiValidator';
 import { createApiKey } from '../../src/db/repositories/apiKeys';
 import { newId } from '../../src/db/ids';
 import { verifyWebhookSignature } from '../../src';
-import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { useTestStack, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
 describe('management API', function () {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const ctx = useTestStack();
   let stack: TestSystem;
   let receiver: Receiver;
-
-  before(async function () {
-    database = await createTestDatabase();
-    stack = await startTestSystem(database.url);
-    receiver = await new Receiver().start();
-  });
-
-  after(async function () {
-    await receiver?.stop();
-    await stack?.stop();
-    await database?.drop();
+  before(function () {
+    ({ stack, receiver } = ctx);
   });
 
   const registered: string[] = [];

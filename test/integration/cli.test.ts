@@ -2,29 +2,19 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { useTestStack, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
 const exec = promisify(execFile);
 const CLI = path.resolve(__dirname, '../../src/cli/index.js');
 
 describe('operator CLI', function () {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const ctx = useTestStack();
   let stack: TestSystem;
   let receiver: Receiver;
-
-  before(async function () {
-    database = await createTestDatabase();
-    stack = await startTestSystem(database.url);
-    receiver = await new Receiver().start();
-  });
-
-  after(async function () {
-    await receiver?.stop();
-    await stack?.stop();
-    await database?.drop();
+  before(function () {
+    ({ stack, receiver } = ctx);
   });
 
   async function cli(...args: string[]): Promise<string[]> {

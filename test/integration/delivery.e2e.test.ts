@@ -3,27 +3,17 @@ import { Connection, Client } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhookSignature } from '../../src';
 import { generateWebhookSecret } from '../../src/security/secrets';
-import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { useTestStack, type TestSystem } from '../helpers/system';
 import { getInfra } from '../helpers/infra';
 import { eventually } from '../helpers/wait';
 
 describe('end to end: API → Temporal → signed POST → receiver', function () {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const ctx = useTestStack();
   let stack: TestSystem;
   let receiver: Receiver;
-
-  before(async function () {
-    database = await createTestDatabase();
-    stack = await startTestSystem(database.url);
-    receiver = await new Receiver().start();
-  });
-
-  after(async function () {
-    await receiver?.stop();
-    await stack?.stop();
-    await database?.drop();
+  before(function () {
+    ({ stack, receiver } = ctx);
   });
 
   it('delivers a published event, signed with both schemes, and records it', async function () {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { SecretBox, generateWebhookSecret } from '../../src/security/secrets';
 import { HOSTILE_URLS } from '../fixtures/hostileUrls';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { startTestSystem, useTestStack, type TestSystem } from '../helpers/system';
 import { VERIFIERS, verifyWith, type Vector } from '../helpers/verifiers';
 import { eventually } from '../helpers/wait';
 
@@ -88,22 +89,12 @@ describe('security: production URL policy', function () {
 });
 
 describe('security: signatures, redirects and logs', function () {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'continuum-logs-')), 'run.log');
+  const ctx = useTestStack({ LOG_LEVEL: 'debug' }, ['api', 'worker'], { logFile: () => logFile });
   let stack: TestSystem;
   let receiver: Receiver;
-  let logFile: string;
-
-  before(async function () {
-    database = await createTestDatabase();
-    logFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'continuum-logs-')), 'run.log');
-    stack = await startTestSystem(database.url, { LOG_LEVEL: 'debug' }, ['api', 'worker'], { logFile });
-    receiver = await new Receiver().start();
-  });
-
-  after(async function () {
-    await receiver?.stop();
-    await stack?.stop();
-    await database?.drop();
+  before(function () {
+    ({ stack, receiver } = ctx);
   });
 
   async function deliver(webhookId: string): Promise<Vector & { headers: Record<string, string> }> {

@@ -2,30 +2,17 @@ import assert from 'node:assert/strict';
 import { checkWebhookUrl, isPublicAddress, UrlPolicyError } from '../../src/security/urlPolicy';
 import { parseRetryAfter } from '../../activities/http';
 import { newId } from '../../src/db/ids';
+import { HOSTILE_URLS } from '../fixtures/hostileUrls';
 
 const strict = { allowHttp: false, allowPrivateTargets: false };
 const noDns = async () => ['93.184.216.34'];
 
 describe('URL policy', function () {
-  const refused: Array<[string, RegExp]> = [
-    ['http://93.184.216.34/', /must use https/],
-    ['https://user:pw@93.184.216.34/', /credentials/],
-    ['https://93.184.216.34:22/', /port/],
-    ['https://127.0.0.1/', /non-public/],
-    ['https://2130706433/', /non-public/],
-    ['https://0x7f.1/', /non-public/],
-    ['https://0177.0.0.1/', /non-public/],
-    ['https://127.1/', /non-public/],
-    ['https://10.1.2.3/', /non-public/],
-    ['https://[::1]/', /non-public/],
-    ['https://[::ffff:192.168.0.1]/', /non-public/],
-    ['https://169.254.169.254/latest/meta-data', /non-public/],
-    ['ftp://93.184.216.34/', /must use https/],
-    ['not a url', /not a valid absolute URL/],
-  ];
-  for (const [url, reason] of refused) {
+  // The API's hostile suite, here without a server: names resolve through a fake DNS.
+  const fakeDns = async (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34']);
+  for (const [url, reason] of HOSTILE_URLS) {
     it(`refuses ${url}`, async function () {
-      await assert.rejects(checkWebhookUrl(url, strict, noDns), (err: Error) => err instanceof UrlPolicyError && reason.test(err.message));
+      await assert.rejects(checkWebhookUrl(url, strict, fakeDns), (err: Error) => err instanceof UrlPolicyError && reason.test(err.message));
     });
   }
 

@@ -1,17 +1,8 @@
 import type { Knex } from 'knex';
 import type { WebhookRow } from '../types';
 
-export interface NewWebhook {
-  id: string;
-  tenant_id: string;
-  url: string;
-  events: string[];
-  name: string;
-  description: string | null;
-  active: boolean;
-  secret_ciphertext: string;
-  max_concurrency: number;
-}
+export type NewWebhook = Pick<WebhookRow,
+  'id' | 'tenant_id' | 'url' | 'events' | 'name' | 'description' | 'active' | 'secret_ciphertext' | 'max_concurrency'>;
 
 export async function insertWebhook(db: Knex, webhook: NewWebhook): Promise<WebhookRow> {
   const [row] = await db('webhooks').insert(webhook).returning('*');
