@@ -6,7 +6,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 
-const OPEN_MS = 4000;
+const OPEN_MS = 5000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 describe('circuit breaker (endpoint workflow)', function () {
