@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { getInfra } from '../helpers/infra';
+import { Scenario } from '../helpers/scenario';
+import { useTestStack } from '../helpers/system';
+import { eventually } from '../helpers/wait';
+
+describe('webhook lifecycle and delivery age', function () {
+  // A circuit that stays open for the whole test, and a short maximum delivery age.
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m', CONTINUUM_MAX_DELIVERY_AGE: '6s' });
+  let healthy = false;
+  let s: Scenario;
+
+  before(function () {
+    s = new Scenario(ctx.stack);
+    ctx.receiver.respond = () => ({ status: healthy ? 200 : 500 });
+  });
+
+  afterEach(async function () {
+    healthy = false;
+    await s.cleanup();
+  });
+
+  async function openCircuit(): Promise<string> {
+    const webhookId = await s.webhook(ctx.receiver);
+    await s.publish(1);
+    await eventually('circuit open', async () => (await s.circuit(webhookId)).state === 'open');
+    return webhookId;
+  }
+
+  it('dead-letters a delivery that waited past the maximum age, with the reason', async function () {
+    await openCircuit();
+    const [waiting] = await s.publish(1);
+    await s.waitForStatus([waiting], 'waiting_circuit');
+    await s.waitForStatus([waiting], 'dead_lettered', 30_000);
+    const row = await s.delivery(waiting);
+    assert.equal(row.attempt_count, 0, 'never sent');
+    assert.match(row.last_error, /^expired: waited longer than the maximum delivery age/);
+  });
+
+  it('deactivating cancels waiting deliveries and ends the endpoint workflow; reactivating starts fresh', async function () {
+    const webhookId = await openCircuit();
+    const waiting = await s.publish(2);
+    await s.waitForStatus(waiting, 'waiting_circuit');
+    const sent = ctx.receiver.requests.length;
+    const connection = await Connection.connect({ address: getInfra().temporalAddress });
+    try {
+      const client = new Client({ connection });
+      const endpoint = client.workflow.getHandle(`endpoint:${webhookId}`);
+      const firstRun = (await endpoint.describe()).runId;
+
+      assert.equal((await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: false })).status, 200);
+      const rows = await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNotIn('status', ['succeeded', 'dead_lettered']);
+      assert.ok(rows.length >= 2 && rows.every((r: { status: string }) => r.status === 'cancelled'), 'open deliveries are cancelled at once');
+      await eventually('endpoint workflow ended', async () => (await endpoint.describe()).status.name === 'COMPLETED');
+      for (const id of waiting) {
+        await eventually(`${id} workflow cancelled`, async () => (await client.workflow.getHandle(`delivery:${id}`).describe()).status.name === 'CANCELLED');
+      }
+
+      healthy = true;
+      assert.equal((await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: true })).status, 200);
+      const [fresh] = await s.publish(1);
+      await s.waitForStatus([fresh], 'succeeded');
+      assert.equal(ctx.receiver.requests.length, sent + 1, 'only the new delivery was sent');
+      const secondRun = await endpoint.describe();
+      assert.notEqual(secondRun.runId, firstRun);
+      assert.equal((await s.circuit(webhookId)).state, 'closed', 'a fresh endpoint starts closed');
+      assert.deepEqual((await Promise.all(waiting.map((id) => s.delivery(id)))).map((r) => r.status), ['cancelled', 'cancelled']);
+    } finally {
+      await connection.close();
+    }
+  });
+});
