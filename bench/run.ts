@@ -1,73 +1,113 @@
 import { Receiver } from '../test/helpers/receiver';
-import { apiClient } from '../test/helpers/system';
-import { startBenchStack } from './stack';
+import { apiClient, type ApiClient } from '../test/helpers/system';
+import { baselinePerSecond } from './baseline';
+import { cpuMeter, percentile, pool } from './measure';
+import { scenarios, type Scenario } from './scenarios';
+import { startBenchStack, type BenchStack } from './stack';
 
-interface Args {
-  scenario: string;
-  count: number;
-  latencyMs: number;
+const arg = (argv: string[], name: string, fallback: string) => {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : fallback;
+};
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function publishAll(api: ApiClient, scenario: Scenario, publishedAt: Map<string, number>): Promise<number> {
+  const started = Date.now();
+  const intervalMs = scenario.ratePerS ? 1000 / scenario.ratePerS : 0;
+  await pool(scenario.events, scenario.ratePerS ? 64 : 32, async (i) => {
+    if (intervalMs) await new Promise((r) => setTimeout(r, Math.max(0, started + i * intervalMs - Date.now())));
+    const at = Date.now();
+    const response = await api('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}` } });
+    if (response.status !== 202) throw new Error(`publish answered ${response.status}: ${JSON.stringify(response.body)}`);
+    for (const id of response.body.delivery_ids as string[]) publishedAt.set(id, at);
+  });
+  return (Date.now() - started) / 1000;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string) => {
-    const index = argv.indexOf(`--${name}`);
-    return index >= 0 ? argv[index + 1] : fallback;
-  };
-  return { scenario: get('scenario', 'hot'), count: Number(get('count', '1000')), latencyMs: Number(get('latency', '0')) };
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
-/** One hot endpoint: how many deliveries per second one endpoint workflow sustains. */
-async function hot(args: Args) {
-  const stack = await startBenchStack();
-  const receiver = await new Receiver().start();
-  receiver.respond = () => ({ status: 200, delayMs: args.latencyMs || undefined });
-  try {
-    const api = apiClient(stack.system.apiUrl as string, stack.apiKey);
-    const webhook = await api('POST', '/webhooks', { url: receiver.url, events: ['memory.created'], name: 'bench' });
-    const started = Date.now();
-    const publishedAt = new Map<string, number>();
-    const batch = 50;
-    for (let i = 0; i < args.count; i += batch) {
-      const responses = await Promise.all(Array.from({ length: Math.min(batch, args.count - i) }, () =>
-        api('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}` } })));
-      for (const r of responses) publishedAt.set(r.body.delivery_ids[0], Date.now());
+async function waitUntilFinal(stack: BenchStack, webhookIds: string[], total: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let lastLog = 0;
+  for (;;) {
+    const row = await stack.system.db('deliveries').whereIn('webhook_id', webhookIds).whereIn('status', ['succeeded', 'dead_lettered'])
+      .count<{ n: string }[]>('* as n').first();
+    const done = Number(row?.n ?? 0);
+    if (done >= total || Date.now() > deadline) return done;
+    if (Date.now() - lastLog > 3000) {
+      log(`  ${done}/${total} final`);
+      lastLog = Date.now();
     }
-    const acceptedS = (Date.now() - started) / 1000;
-    const deadline = Date.now() + 600_000;
-    let lastLog = 0;
-    while (new Set(receiver.requests.map((r) => r.headers['x-continuum-delivery'])).size < args.count) {
-      if (Date.now() > deadline) throw new Error('bench timed out');
-      if (Date.now() - lastLog > 2000) {
-        process.stderr.write(`  delivered ${receiver.requests.length}/${args.count}\n`);
-        lastLog = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const totalS = (Date.now() - started) / 1000;
-    const latencies = receiver.requests.map((r) => r.at - (publishedAt.get(r.headers['x-continuum-delivery'] as string) ?? r.at)).sort((a, b) => a - b);
-    return {
-      scenario: 'hot',
-      deliveries: args.count,
-      receiver_latency_ms: args.latencyMs,
-      accepted_per_s: Math.round(args.count / acceptedS),
-      deliveries_per_s: Math.round(args.count / totalS),
-      max_in_flight: receiver.maxInFlight,
-      duplicates: receiver.requests.length - args.count,
-      latency_ms: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
-      webhook_id: webhook.body.id,
-    };
-  } finally {
-    await receiver.stop();
-    await stack.stop();
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
+async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: number) {
+  const receiver = await new Receiver().start();
+  const firstSuccess = new Map<string, number>();
+  let successes = 0;
+  receiver.respond = (request) => {
+    if (Math.random() < scenario.failureRate) return { status: 503, delayMs: scenario.receiverLatencyMs };
+    const id = request.headers['x-continuum-delivery'] as string;
+    successes++;
+    if (!firstSuccess.has(id)) firstSuccess.set(id, request.at);
+    return { status: 200, delayMs: scenario.receiverLatencyMs };
+  };
+  const api = apiClient(stack.system.apiUrl as string, stack.apiKey);
+  const webhookIds: string[] = [];
+  try {
+    for (let i = 0; i < scenario.endpoints; i++) {
+      webhookIds.push((await api('POST', '/webhooks', { url: `${receiver.url}?endpoint=${i}`, events: ['memory.created'], name: `${scenario.name}-${i}` })).body.id);
+    }
+    const total = scenario.events * scenario.endpoints;
+    log(`${scenario.name}: ${scenario.events} events x ${scenario.endpoints} endpoints = ${total} deliveries`);
+    const cpu = cpuMeter(stack.otherPids);
+    const started = Date.now();
+    const publishedAt = new Map<string, number>();
+    const publishSeconds = await publishAll(api, scenario, publishedAt);
+    const final = await waitUntilFinal(stack, webhookIds, total, timeoutMs);
+    const seconds = (Date.now() - started) / 1000;
+    const usage = cpu();
+    const succeeded = await stack.system.db('deliveries').whereIn('webhook_id', webhookIds).where({ status: 'succeeded' }).count<{ n: string }[]>('* as n').first();
+    const latencies = [...firstSuccess].map(([id, at]) => at - (publishedAt.get(id) ?? at)).sort((a, b) => a - b);
+    receiver.respond = (request) => (Math.random() < scenario.failureRate ? { status: 503 } : { status: 200, delayMs: scenario.receiverLatencyMs, body: request.url });
+    const baseline = await baselinePerSecond(receiver.url, Math.min(total, 5000), 10 * scenario.endpoints);
+    const perSecond = Math.round((final / seconds) * 10) / 10;
+    return {
+      scenario: scenario.name,
+      deliveries: total,
+      completed: final,
+      seconds: Math.round(seconds),
+      deliveries_per_s: perSecond,
+      accepted_per_s: Math.round(scenario.events / publishSeconds),
+      latency_ms: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
+      lost: total - Number(succeeded?.n ?? 0),
+      duplicates: successes - firstSuccess.size,
+      max_in_flight_at_receiver: receiver.maxInFlight,
+      baseline_per_s: baseline,
+      ratio_to_baseline: Math.round((perSecond / baseline) * 1000) / 1000,
+      ...usage,
+    };
+  } finally {
+    for (const id of webhookIds) await api('DELETE', `/webhooks/${id}`);
+    await receiver.stop();
+  }
+}
+
+/** npm run bench -- [--scenario fanout|hot|failing|steady|all] [--scale 1] [--timeout-s 900] */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
-  const args = parseArgs(argv);
-  const result = await hot(args);
-  process.stdout.write(`${JSON.stringify({ scenarios: [result] }, null, 2)}\n`);
+  const name = arg(argv, 'scenario', 'all');
+  const scale = Number(arg(argv, 'scale', '1'));
+  const timeoutMs = Number(arg(argv, 'timeout-s', '900')) * 1000;
+  const chosen = scenarios(scale).filter((s) => name === 'all' || s.name === name);
+  if (chosen.length === 0 || !(scale > 0)) throw new Error('usage: --scenario fanout|hot|failing|steady|all [--scale f] [--timeout-s n]');
+  // Millisecond retries and a short open circuit keep the failing scenario bounded in time.
+  const stack = await startBenchStack({ CONTINUUM_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1600ms', CONTINUUM_CIRCUIT_OPEN_DURATION: '1s' });
+  const results = [];
+  try {
+    for (const scenario of chosen) results.push(await runScenario(stack, scenario, timeoutMs));
+  } finally {
+    await stack.stop();
+  }
+  process.stdout.write(`${JSON.stringify({ scale, scenarios: results })}\n`);
 }
 
 if (require.main === module) {

@@ -13,6 +13,8 @@ import { startSystem, type RunningSystem } from '../src/system';
 export interface BenchStack {
   system: RunningSystem;
   apiKey: string;
+  /** Processes of the stack besides ours (Temporal dev server), for CPU accounting. */
+  otherPids: number[];
   stop(): Promise<void>;
 }
 
@@ -36,10 +38,12 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     databaseUrl = pg.url;
   }
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  const otherPids: number[] = [];
   if (!temporalAddress) {
     const server = await startDevServer({ uiPort: null });
     stops.push(server.stop);
     temporalAddress = server.address;
+    if (server.pid) otherPids.push(server.pid);
   }
   const apiKey = generateApiKey();
   const config = loadConfig({
@@ -58,6 +62,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   return {
     system,
     apiKey,
+    otherPids,
     async stop() {
       await system.stop();
       for (const stop of stops.reverse()) await stop().catch(() => {});

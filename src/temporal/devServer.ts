@@ -7,6 +7,8 @@ import { resolveTemporalCli } from './cli';
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server's process id when we spawned it (benchmarks read its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   return {
     address,
+    pid: child.pid,
     uiUrl: uiPort === null ? null : `http://localhost:${uiPort}`,
     stop: () => stopChild(child),
   };

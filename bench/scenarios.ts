@@ -1,0 +1,22 @@
+/** The benchmark scenarios; `scale` multiplies counts and durations (1 = the full size). */
+export interface Scenario {
+  name: string;
+  endpoints: number;
+  /** Events to publish (each reaches every endpoint). */
+  events: number;
+  /** Publish at this rate instead of as fast as accepted. */
+  ratePerS?: number;
+  receiverLatencyMs: number;
+  /** Share of attempts answered 503. */
+  failureRate: number;
+}
+
+export function scenarios(scale: number): Scenario[] {
+  const n = (value: number) => Math.max(1, Math.round(value * scale));
+  return [
+    { name: 'fanout', endpoints: 10, events: n(1000), receiverLatencyMs: 0, failureRate: 0 },
+    { name: 'hot', endpoints: 1, events: n(2000), receiverLatencyMs: 20, failureRate: 0 },
+    { name: 'failing', endpoints: 2, events: n(500), receiverLatencyMs: 0, failureRate: 0.2 },
+    { name: 'steady', endpoints: 1, events: n(50 * 60), ratePerS: 50, receiverLatencyMs: 0, failureRate: 0 },
+  ];
+}
