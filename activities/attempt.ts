@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { AttemptRequest, AttemptResult } from '../workflows/messages';
 import { beginAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
@@ -9,7 +8,7 @@ import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type 
 import { USER_AGENT } from '../src/version';
 import type { TemporalConnector } from '../src/temporal/client';
 import type { Metrics } from '../src/metrics';
-import { endpointWorkflowId, releasePermitSignal, type Outcome } from '../workflows/messages';
+import { endpointWorkflowId, releasePermitSignal, type AttemptRequest, type AttemptResult, type Outcome } from '../workflows/messages';
 import { postWebhook, type PostResult } from './http';
 import ipaddr from 'ipaddr.js';
 

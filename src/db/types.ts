@@ -2,7 +2,9 @@ import type { DeliveryStatus } from '../../workflows/statuses';
 
 export { DELIVERY_STATUSES, FINAL_STATUSES, type DeliveryStatus } from '../../workflows/statuses';
 
-export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
+import type { AttemptTrigger } from '../../workflows/messages';
+
+export type { AttemptTrigger };
 
 export interface WebhookRow {
   id: string;

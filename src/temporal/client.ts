@@ -33,7 +33,7 @@ export class TemporalConnector {
   async isReachable(): Promise<boolean> {
     try {
       const client = await this.client();
-      await client.workflowService.getSystemInfo({}, );
+      await client.workflowService.getSystemInfo({});
       return true;
     } catch {
       return false;
