@@ -5,12 +5,13 @@ import type { DeliveryActivities } from '../activities';
 import type { DeliveryStatus } from './statuses';
 import {
   acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, retryNowSignal,
-  type AttemptResult, type AttemptTrigger, type DeliveryWorkflowInput, type Outcome, type PermitGrant,
+  type AttemptResult, type AttemptTrigger, type DeliveryWorkflowInput, type Outcome, type PermitGrant, type PermitRequest,
 } from './messages';
 import { DeliveryStatusKey } from './searchAttributes';
 
 const DEFAULT_MAX_AGE_MS = 72 * 3_600_000;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+const DEFAULT_REFRESH_MS = 5 * 60_000;
 
 function activities(input: DeliveryWorkflowInput) {
   const options = {
@@ -74,12 +75,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     grant = null;
     circuitWaiting = false;
     const request = { leaseId: requested, deliveryId: input.deliveryId, high: input.highPriority ?? false };
-    try {
-      await endpoint.signal(acquirePermitSignal, request);
-    } catch {
-      // Not running yet (or ended): start it with this request. False: webhook deleted.
-      if (!(await requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request }))) return 'gone';
-    }
+    if (!(await sendRequest(request))) return 'gone';
+    const refreshMs = input.permitRefreshMs ?? DEFAULT_REFRESH_MS;
+    let refreshAt = Date.now() + refreshMs;
     let shown = false;
     for (;;) {
       const remaining = deadline - Date.now();
@@ -88,13 +86,29 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
         requested = null;
         return 'expired';
       }
-      await condition(() => grant !== null || (circuitWaiting && !shown), remaining);
+      await condition(() => grant !== null || (circuitWaiting && !shown), Math.min(remaining, Math.max(1, refreshAt - Date.now())));
       if (grant) return 'granted';
       if (circuitWaiting && !shown) {
         shown = true;
         await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'waiting_circuit' });
         status('waiting_circuit');
+      } else if (Date.now() >= refreshAt) {
+        // Still waiting: ask again. A live endpoint ignores the repeat (same lease id); one
+        // that was lost (e.g. terminated by an operator) is started again, so no delivery
+        // waits on a workflow that no longer exists.
+        if (!(await sendRequest(request))) return 'gone';
+        refreshAt = Date.now() + refreshMs;
       }
+    }
+  }
+
+  /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
+  async function sendRequest(request: PermitRequest): Promise<boolean> {
+    try {
+      await endpoint.signal(acquirePermitSignal, request);
+      return true;
+    } catch {
+      return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
     }
   }
 

@@ -26,6 +26,8 @@ export interface DeliveryWorkflowInput {
   maxDeliveryAgeMs?: number;
   /** Bound on one attempt activity (delivery timeout plus bookkeeping). */
   attemptTimeoutMs?: number;
+  /** While waiting for a permit, the request is repeated this often (recovers a lost endpoint). */
+  permitRefreshMs?: number;
 }
 
 export interface AttemptRequest {

@@ -10,6 +10,7 @@ export function createDeliveryStarter(temporal: TemporalConnector, config: Confi
     retryScheduleMs: config.retryScheduleMs,
     maxDeliveryAgeMs: config.maxDeliveryAgeMs,
     attemptTimeoutMs: attemptTimeoutMs(config),
+    permitRefreshMs: config.permitRefreshMs,
     isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
   });
 }

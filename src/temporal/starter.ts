@@ -17,6 +17,7 @@ export interface StarterOptions {
   retryScheduleMs: number[];
   maxDeliveryAgeMs: number;
   attemptTimeoutMs: number;
+  permitRefreshMs: number;
   isHighPriority: (eventType: string) => boolean;
 }
 
@@ -39,6 +40,7 @@ export class DeliveryStarter {
         createdAtMs: delivery.created_at.getTime(),
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
+        permitRefreshMs: this.options.permitRefreshMs,
       }],
       typedSearchAttributes: [
         { key: TenantIdKey, value: delivery.tenant_id },

@@ -71,3 +71,30 @@ describe('webhook lifecycle and delivery age', function () {
     }
   });
 });
+
+describe('a lost endpoint workflow', function () {
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m', CONTINUUM_PERMIT_REFRESH: '1s' });
+
+  it('is started again by the deliveries still waiting for it, which are then delivered', async function () {
+    const s = new Scenario(ctx.stack);
+    let healthy = false;
+    ctx.receiver.respond = () => ({ status: healthy ? 200 : 500 });
+    const webhookId = await s.webhook(ctx.receiver);
+    const [first] = await s.publish(1);
+    await eventually('circuit open', async () => (await s.circuit(webhookId)).state === 'open');
+    const waiting = await s.publish(2);
+    await s.waitForStatus([first, ...waiting], 'waiting_circuit');
+
+    const connection = await Connection.connect({ address: getInfra().temporalAddress });
+    try {
+      // An operator terminates the endpoint workflow, open circuit and queue with it.
+      await new Client({ connection }).workflow.getHandle(`endpoint:${webhookId}`).terminate('operator mistake');
+    } finally {
+      await connection.close();
+    }
+    healthy = true;
+    await s.waitForStatus([first, ...waiting], 'succeeded', 30_000);
+    assert.equal((await s.circuit(webhookId)).state, 'closed');
+    await s.cleanup();
+  });
+});
