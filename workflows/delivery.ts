@@ -26,8 +26,8 @@ function activities(input: DeliveryWorkflowInput) {
     requestPermit,
     setDeliveryStatus,
     // The attempt runs as a local activity: in the worker that holds the workflow task, with
-    // no activity task to dispatch, which roughly halves Temporal's work per attempt. It is
-    // still recorded in history (a marker) and re-run by another worker after a crash.
+    // no activity task to dispatch (one round trip and workflow task fewer per attempt). It
+    // is still recorded in history (a marker) and re-run by another worker after a crash.
     attemptDelivery: proxyLocalActivities<DeliveryActivities>(options).attemptDelivery,
   };
 }

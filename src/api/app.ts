@@ -35,8 +35,8 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   publicRoutes.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
-  openApi = buildOpenApi([metrics, publicRoutes, api]);
-  const routes = listRoutes([metrics, publicRoutes, api]).map((route) => route.key);
+  const routes = listRoutes([metrics, publicRoutes, api]);
+  openApi = buildOpenApi(routes);
 
   app.use(metrics.routes());
   app.use(publicRoutes.routes());
@@ -45,5 +45,5 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   app.use(async (ctx) => {
     throw new RouteNotFoundError(ctx.method, ctx.path);
   });
-  return Object.assign(app, { routes });
+  return Object.assign(app, { routes: routes.map((route) => route.key) });
 }

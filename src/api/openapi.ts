@@ -38,9 +38,16 @@ interface LayerLike {
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
 
-/** Every route the routers serve, as "METHOD /path/{param}". */
-export function listRoutes(routers: Router[]): Array<{ key: string; method: string; path: string; schemas: RouteSchemas }> {
-  const routes = [];
+export interface Route {
+  key: string;
+  method: string;
+  path: string;
+  schemas: RouteSchemas;
+}
+
+/** Every route the routers serve, keyed "METHOD /path/{param}". */
+export function listRoutes(routers: Router[]): Route[] {
+  const routes: Route[] = [];
   for (const router of routers) {
     for (const layer of router.stack as unknown as LayerLike[]) {
       if (typeof layer.path !== 'string') continue;
@@ -52,7 +59,7 @@ export function listRoutes(routers: Router[]): Array<{ key: string; method: stri
   return routes;
 }
 
-function operation(route: ReturnType<typeof listRoutes>[number]) {
+function operation(route: Route) {
   const summary = SUMMARIES[route.key];
   if (!summary) throw new Error(`route ${route.key} has no OpenAPI summary`);
   const parameters: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
@@ -75,10 +82,10 @@ function operation(route: ReturnType<typeof listRoutes>[number]) {
   };
 }
 
-/** OpenAPI 3.1, generated from the routers and the zod schemas that validate their input. */
-export function buildOpenApi(routers: Router[]): object {
+/** OpenAPI 3.1, generated from the routes and the zod schemas that validate their input. */
+export function buildOpenApi(routes: Route[]): object {
   const paths: Record<string, Record<string, object>> = {};
-  for (const route of listRoutes(routers)) {
+  for (const route of routes) {
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = operation(route);
   }

@@ -3,7 +3,7 @@ import { ConfigError, type Config } from '../config';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/repositories/apiKeys';
 import { listDeliveries } from '../db/repositories/history';
 import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../db/types';
+import { listDeliveriesQuery } from '../api/schemas';
 import { retryDelivery } from '../events/lifecycle';
 import { createLogger } from '../log';
 import { TemporalConnector } from '../temporal/client';
@@ -66,11 +66,10 @@ export const COMMANDS: Record<string, Command> = {
   'deliveries list': {
     required: ['tenant', 'webhook'],
     async run({ db, options, out }) {
-      const status = options.status as DeliveryStatus | undefined;
-      if (status && !DELIVERY_STATUSES.includes(status)) throw new ConfigError(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
-      const limit = Number(options.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ConfigError('--limit must be 1..1000');
-      const page = await listDeliveries(db, options.tenant, options.webhook, { limit, offset: 0, status });
+      // The same bounds as GET /webhooks/{id}/deliveries.
+      const query = listDeliveriesQuery.safeParse({ limit: options.limit, status: options.status });
+      if (!query.success) throw new ConfigError(query.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('\n'));
+      const page = await listDeliveries(db, options.tenant, options.webhook, query.data);
       table(out, [['id', 'event', 'status', 'attempts', 'last_status', 'created_at', 'error'],
         ...page.rows.map((d) => [d.id, d.event_type, d.status, d.attempt_count, d.last_status_code, iso(d.created_at), d.last_error])]);
       out(`${page.rows.length} of ${page.total}`);

@@ -18,8 +18,9 @@ export function healthRouter(deps: ApiDeps): Router {
   const router = new Router();
   router.get('/webhooks/health', async (ctx) => {
     const [database, temporal] = await Promise.all([databaseUp(deps), deps.temporal.isReachable()]);
-    const queue = database ? await queueStats(deps.db) : { queueDepth: null, oldestPendingSeconds: null };
-    const openCircuits = database ? await countOpenCircuits(deps.db) : null;
+    const [queue, openCircuits] = database
+      ? await Promise.all([queueStats(deps.db), countOpenCircuits(deps.db)])
+      : [{ queueDepth: null, oldestPendingSeconds: null }, null];
     const down = !database || !temporal;
     const degraded = down || (queue.queueDepth ?? 0) > DEGRADED_QUEUE_DEPTH;
     ctx.status = down ? 503 : 200;

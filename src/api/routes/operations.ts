@@ -6,10 +6,10 @@ import { sendTestEvent } from '../../events/publish';
 import { generateWebhookSecret } from '../../security/secrets';
 import type { ApiDeps } from '../deps';
 import { circuitJson, webhookJson } from '../serializers';
+import { loadWebhook } from './webhooks';
 
 /** How long the old secret keeps signing after a rotation. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
-import { loadWebhook } from './webhooks';
 
 /** Actions on a webhook: retry a delivery now, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
@@ -47,7 +47,7 @@ export function operationsRouter(deps: ApiDeps): Router {
   });
 
   router.post('/secret/rotate', async (ctx) => {
-    await loadWebhook(deps, ctx);
+    // The update is tenant-scoped: another tenant's id matches no row and answers 404.
     const secret = generateWebhookSecret();
     const previousExpiresAt = new Date(Date.now() + SECRET_OVERLAP_MS);
     const row = await rotateSecret(deps.db, ctx.state.tenantId, ctx.params.webhookId, deps.secretBox.seal(secret), previousExpiresAt);

@@ -71,7 +71,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
   });
 
   router.delete('/:webhookId', async (ctx) => {
-    await loadWebhook(deps, ctx);
+    // changeWebhook answers 404 for an unknown (or another tenant's) id.
     await changeWebhook(deps, ctx.state.tenantId, ctx.params.webhookId, { deleted: true });
     ctx.status = 204;
   });

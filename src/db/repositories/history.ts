@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import type { AttemptRow, DeliveryRow, DeliveryStatus } from '../types';
+import type { AttemptRow, DeliveryStatus } from '../types';
+import type { DeliveryWithType } from './deliveries';
 
 export interface DeliveryPage {
-  rows: Array<DeliveryRow & { event_type: string }>;
+  rows: DeliveryWithType[];
   total: number;
 }
 
