@@ -119,10 +119,13 @@ describe('circuit breaker (endpoint workflow)', function () {
     const endpointRuns = histories.filter((h) => h.workflowId.startsWith('endpoint:'));
     assert.ok(endpointRuns.length >= 2 * 3, `endpoint workflows continued as new (${endpointRuns.length} runs)`);
     const carried = endpointRuns.map((h) => continuedAsNewInput(h.history)?.state).filter(Boolean);
-    const inMotion = carried.filter((state) => state.circuit === 'half_open' && state.queue.length > 0 && state.leases.some((l: { probe: boolean }) => l.probe));
-    assert.ok(inMotion.length > 0, 'a run continued as new while half-open, with its probe out and deliveries queued');
-    // The run after it received the failed probe's result and re-opened (first test), which
-    // it could only do with the carried state.
+    // Which non-closed state a run carries depends on timing (half-open with the probe out,
+    // or open again once the failed probe came back while the run was finishing); either way
+    // the circuit and the waiting deliveries must cross the continue-as-new.
+    const inMotion = carried.filter((state) => state.circuit !== 'closed' && state.queue.length > 0);
+    assert.ok(inMotion.length > 0, `a run continued as new with its circuit not closed and deliveries queued: ${JSON.stringify(carried.map((c) => [c.circuit, c.queue.length, c.leases.length, c.granted]))}`);
+    // The first test saw the circuit re-open after the failed probe and then drain: the runs
+    // after these continue-as-new acted on the carried state.
     await replay(histories);
     await saveFixtures('circuit', histories);
   });
