@@ -1,14 +1,11 @@
 import type { Knex } from 'knex';
-import type { endpointWorkflow } from '../workflows';
-import { initialGateState, type CircuitState } from '../workflows/gate';
-import {
-  acquirePermitSignal, endpointWorkflowId, type EndpointSettings, type PermitRequest,
-} from '../workflows/messages';
-import { TenantIdKey, WebhookIdKey } from '../workflows/searchAttributes';
+import type { CircuitState } from '../workflows/gate';
+import type { EndpointSettings, PermitRequest } from '../workflows/messages';
 import type { DeliveryStatus } from '../workflows/statuses';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
 import type { TemporalConnector } from '../src/temporal/client';
+import { requestEndpointPermit } from '../src/temporal/permits';
 
 export interface EndpointDeps {
   db: Knex;
@@ -27,15 +24,8 @@ export function createEndpointActivities(deps: EndpointDeps) {
     async requestPermit(input: { webhookId: string; tenantId: string; request: PermitRequest }): Promise<boolean> {
       const webhook = await findWebhookForDelivery(deps.db, input.webhookId);
       if (!webhook || webhook.deleted_at || !webhook.active) return false;
-      const client = await deps.temporal.client();
-      await client.workflow.signalWithStart<typeof endpointWorkflow, [PermitRequest]>('endpointWorkflow', {
-        workflowId: endpointWorkflowId(input.webhookId),
-        taskQueue: deps.taskQueue,
-        args: [{ webhookId: input.webhookId, tenantId: input.tenantId, settings: deps.endpointSettings, state: initialGateState(webhook.max_concurrency) }],
-        signal: acquirePermitSignal,
-        signalArgs: [input.request],
-        typedSearchAttributes: [{ key: TenantIdKey, value: input.tenantId }, { key: WebhookIdKey, value: input.webhookId }],
-      });
+      const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency };
+      await requestEndpointPermit(await deps.temporal.client(), target, input.request, { taskQueue: deps.taskQueue, settings: deps.endpointSettings });
       return true;
     },
 

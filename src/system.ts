@@ -82,6 +82,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         },
       });
       stops.push(() => worker.stop());
+      temporal.shareWorkerConnection(worker.connection);
     }
 
     let apiUrl: string | null = null;

@@ -42,7 +42,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
   const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
   const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_AGE_MS);
-  let requested: string | null = null; // lease we asked for (queued or held)
+  // The lease we asked for (queued or held). Set before the handlers: a grant for the
+  // starter's request may already be waiting when they are registered.
+  let requested: string | null = input.firstLeaseId ?? null;
   let grant: PermitGrant | null = null;
   let circuitWaiting = false;
   let retryNow = false;
@@ -71,18 +73,22 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
 
   /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
   async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
-    requested = `${workflowInfo().runId}:${++sequence}`;
-    grant = null;
-    circuitWaiting = false;
-    const request = { leaseId: requested, deliveryId: input.deliveryId, high: input.highPriority ?? false };
-    if (!(await sendRequest(request))) return 'gone';
+    // The first permit was asked for by the starter; every later one by this workflow.
+    const askedByStarter = sequence++ === 0 && input.firstLeaseId !== undefined;
+    if (!askedByStarter) {
+      requested = `${workflowInfo().runId}:${sequence}`;
+      grant = null;
+      circuitWaiting = false;
+    }
+    const request = { leaseId: requested as string, deliveryId: input.deliveryId, high: input.highPriority ?? false };
+    if (!askedByStarter && !(await sendRequest(request))) return 'gone';
     const refreshMs = input.permitRefreshMs ?? DEFAULT_REFRESH_MS;
     let refreshAt = Date.now() + refreshMs;
     let shown = false;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        await releasePermit(requested, 'none'); // leave the endpoint's queue
+        await releasePermit(request.leaseId, 'none'); // leave the endpoint's queue
         requested = null;
         return 'expired';
       }

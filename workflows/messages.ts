@@ -28,6 +28,8 @@ export interface DeliveryWorkflowInput {
   attemptTimeoutMs?: number;
   /** While waiting for a permit, the request is repeated this often (recovers a lost endpoint). */
   permitRefreshMs?: number;
+  /** The starter already asked the endpoint workflow for the first permit under this lease id. */
+  firstLeaseId?: string;
 }
 
 export interface AttemptRequest {

@@ -57,11 +57,13 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
       id: newId('del'), tenant_id: tenantId, webhook_id: webhook.id, event_id: event.id, created_at: createdAt,
     }));
     await insertDeliveries(tx, deliveries);
-    return { event, deliveries };
+    return { event, deliveries, subscribers };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
-  const toStart: DeliveryToStart[] = stored.deliveries.map((d) => ({ ...d, event_type: input.event }));
+  const toStart: DeliveryToStart[] = stored.deliveries.map((d, i) => ({
+    ...d, event_type: input.event, max_concurrency: stored.subscribers[i].max_concurrency,
+  }));
   await startNow(deps, toStart);
   return { event: stored.event, deliveryIds: stored.deliveries.map((d) => d.id), replayed: false };
 }

@@ -1,4 +1,4 @@
-import { attemptTimeoutMs, type Config } from '../config';
+import { attemptTimeoutMs, endpointSettings, type Config } from '../config';
 import type { TemporalConnector } from '../temporal/client';
 import { DeliveryStarter } from '../temporal/starter';
 import { HIGH_PRIORITY_EVENTS } from './catalogue';
@@ -11,6 +11,7 @@ export function createDeliveryStarter(temporal: TemporalConnector, config: Confi
     maxDeliveryAgeMs: config.maxDeliveryAgeMs,
     attemptTimeoutMs: attemptTimeoutMs(config),
     permitRefreshMs: config.permitRefreshMs,
+    endpointSettings: endpointSettings(config),
     isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
   });
 }

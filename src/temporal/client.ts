@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 
 /** Raised when Temporal can't be reached; publish then leaves deliveries for the dispatcher. */
 export class TemporalUnavailableError extends Error {}
@@ -10,8 +10,17 @@ export class TemporalUnavailableError extends Error {}
 export class TemporalConnector {
   private pending: Promise<Client> | null = null;
   private connection: Connection | null = null;
+  /** True when the client shares a worker's connection in this process: then a new workflow's
+   *  first task can come back in the start response (eager start), skipping a dispatch. */
+  canStartEagerly = false;
 
   constructor(private readonly options: { address: string; namespace: string }) {}
+
+  /** From now on, calls go through this process's worker connection (owned by the worker). */
+  shareWorkerConnection(connection: ConnectionLike): void {
+    this.pending = Promise.resolve(new Client({ connection, namespace: this.options.namespace }));
+    this.canStartEagerly = true;
+  }
 
   client(): Promise<Client> {
     if (!this.pending) {
@@ -44,5 +53,6 @@ export class TemporalConnector {
     await this.connection?.close();
     this.connection = null;
     this.pending = null;
+    this.canStartEagerly = false;
   }
 }

@@ -1,8 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, retryNowSignal, type AttemptTrigger } from '../../workflows/messages';
+import { deliveryWorkflowId, retryNowSignal, type AttemptTrigger, type EndpointSettings } from '../../workflows/messages';
 import { DeliveryStatusKey, EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { TemporalConnector } from './client';
+import { requestEndpointPermit } from './permits';
 
 export interface DeliveryToStart {
   id: string;
@@ -10,6 +11,9 @@ export interface DeliveryToStart {
   webhook_id: string;
   event_type: string;
   created_at: Date;
+  /** Set when the webhook can be delivered to (active, not deleted): the starter then asks
+   *  its endpoint workflow for the first permit itself. */
+  max_concurrency?: number | null;
 }
 
 export interface StarterOptions {
@@ -18,6 +22,7 @@ export interface StarterOptions {
   maxDeliveryAgeMs: number;
   attemptTimeoutMs: number;
   permitRefreshMs: number;
+  endpointSettings: EndpointSettings;
   isHighPriority: (eventType: string) => boolean;
 }
 
@@ -25,7 +30,7 @@ export interface StarterOptions {
 export class DeliveryStarter {
   constructor(private readonly temporal: TemporalConnector, private readonly options: StarterOptions) {}
 
-  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs) {
+  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, firstLeaseId?: string) {
     return {
       workflowId: deliveryWorkflowId(delivery.id),
       taskQueue: this.options.taskQueue,
@@ -41,6 +46,7 @@ export class DeliveryStarter {
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
         permitRefreshMs: this.options.permitRefreshMs,
+        firstLeaseId,
       }],
       typedSearchAttributes: [
         { key: TenantIdKey, value: delivery.tenant_id },
@@ -80,25 +86,37 @@ export class DeliveryStarter {
     }
   }
 
-  /** Starts one workflow per delivery; returns the ids that are now running (or already were). */
+  /**
+   * Starts one workflow per delivery and asks the endpoint workflow for its first permit (one
+   * workflow task fewer than the delivery asking itself); returns the ids now running (or
+   * already were). Both steps are idempotent, so the dispatcher may repeat them after a crash.
+   */
   async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
     if (deliveries.length === 0) return [];
     const client = await this.temporal.client();
-    const results = await Promise.allSettled(
-      deliveries.map(async (delivery) => {
-        try {
-          await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-            ...this.startOptions(delivery, trigger),
-            // A delivery whose workflow already ran must not run again by accident (e.g. the
-            // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-        return delivery.id;
-      }),
-    );
+    const results = await Promise.allSettled(deliveries.map(async (delivery) => {
+      const leaseId = delivery.max_concurrency ? firstLeaseId(delivery.id) : undefined;
+      try {
+        await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+          ...this.startOptions(delivery, trigger, undefined, leaseId),
+          // A delivery whose workflow already ran must not run again by accident (e.g. the
+          // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          requestEagerStart: this.temporal.canStartEagerly,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      if (leaseId) {
+        const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
+        const request = { leaseId, deliveryId: delivery.id, high: this.options.isHighPriority(delivery.event_type) };
+        await requestEndpointPermit(client, target, request, { taskQueue: this.options.taskQueue, settings: this.options.endpointSettings });
+      }
+      return delivery.id;
+    }));
     return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   }
 }
+
+/** The lease id of a delivery's first permit, known to both the starter and the workflow. */
+export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first`;

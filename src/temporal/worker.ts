@@ -13,6 +13,7 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   worker: Worker;
+  connection: NativeConnection;
   stop(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const running = worker.run();
   return {
     worker,
+    connection,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => {});

@@ -22,6 +22,8 @@ export interface UnstartedDelivery {
   webhook_id: string;
   event_type: string;
   created_at: Date;
+  /** The webhook's limit while it can be delivered to; null when it is inactive or deleted. */
+  max_concurrency: number | null;
 }
 
 /**
@@ -32,14 +34,16 @@ export interface UnstartedDelivery {
 export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: number, minAgeMs: number): Promise<UnstartedDelivery[]> {
   return tx('deliveries as d')
     .join('events as e', 'e.id', 'd.event_id')
+    .join('webhooks as w', 'w.id', 'd.webhook_id')
     .whereNull('d.workflow_started_at')
     .whereNotIn('d.status', [...FINAL_STATUSES])
     .andWhere('d.created_at', '<', tx.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
     .orderBy('d.created_at')
     .limit(limit)
-    .forUpdate()
+    .forUpdate('d')
     .skipLocked()
-    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type');
+    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type',
+      tx.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
 }
 
 /** Everything one attempt needs, in one query. */

@@ -21,12 +21,12 @@ export async function listWebhooks(db: Knex, tenantId: string, options: { active
 }
 
 /** Active webhooks of the tenant subscribed to `eventType`. */
-export async function findSubscribers(db: Knex, tenantId: string, eventType: string): Promise<Pick<WebhookRow, 'id'>[]> {
+export async function findSubscribers(db: Knex, tenantId: string, eventType: string): Promise<Pick<WebhookRow, 'id' | 'max_concurrency'>[]> {
   return db('webhooks')
     .where({ tenant_id: tenantId, active: true })
     .whereNull('deleted_at')
     .whereRaw('? = ANY(events)', [eventType])
-    .select('id');
+    .select('id', 'max_concurrency');
 }
 
 export async function recordCircuitState(db: Knex, webhookId: string, state: WebhookRow['circuit_state'], openedAt: Date | null): Promise<void> {
