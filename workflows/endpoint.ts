@@ -1,17 +1,23 @@
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities';
-import { Gate, type Lease } from './gate';
+import { Gate } from './gate';
 import {
-  acquirePermitSignal, circuitWaitingSignal, configureEndpointSignal, deliveryWorkflowId, endpointStatusQuery,
-  permitGrantedSignal, releasePermitSignal, resetCircuitSignal, shutdownEndpointSignal,
-  type EndpointStatus, type EndpointWorkflowInput, type PermitRequest,
+  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, resetCircuitSignal, shutdownEndpointSignal,
+  type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput,
 } from './messages';
 
 const { recordCircuitState } = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+// Notices go out as one local activity per loop turn: a batch of client signals costs the
+// endpoint's history one marker, where a signal per delivery from the workflow would cost
+// two events and a workflow task each.
+const { notifyDeliveries } = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -76,31 +82,12 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     }
   };
 
-  // Signals to deliveries are not awaited by the loop (that would cost a workflow task per
-  // batch); they are counted so continue-as-new waits for them.
-  let signalsInFlight = 0;
-  const tracked = (send: () => Promise<void>) => {
-    signalsInFlight++;
-    void send().finally(() => {
-      signalsInFlight--;
-    });
-  };
-
-  const grant = async (lease: Lease) => {
-    try {
-      await getExternalWorkflowHandle(deliveryWorkflowId(lease.deliveryId)).signal(permitGrantedSignal, { leaseId: lease.leaseId, probe: lease.probe });
-    } catch {
-      gate.release(lease.leaseId, 'none', Date.now()); // the delivery is gone: take the permit back
-      wake();
-    }
-  };
-  const notify = async (request: PermitRequest) => {
-    try {
-      await getExternalWorkflowHandle(deliveryWorkflowId(request.deliveryId)).signal(circuitWaitingSignal, { leaseId: request.leaseId });
-    } catch {
-      gate.release(request.leaseId, 'none', Date.now());
-      wake();
-    }
+  /** Tells deliveries their news; permits of deliveries that no longer run are taken back. */
+  const notify = async (notices: DeliveryNotice[]) => {
+    if (notices.length === 0) return;
+    const gone = await notifyDeliveries({ notices });
+    gone.forEach((leaseId) => gate.release(leaseId, 'none', Date.now()));
+    if (gone.length > 0) wake();
   };
 
   while (!stopping) {
@@ -109,16 +96,17 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     dirty = false;
     gate.tick(Date.now());
     const transitions = gate.takeTransitions();
-    gate.grant(Date.now()).forEach((lease) => tracked(() => grant(lease)));
-    gate.takeCircuitNotices().forEach((request) => tracked(() => notify(request)));
+    const grants = gate.grant(Date.now()).map((l): DeliveryNotice => ({ kind: 'granted', deliveryId: l.deliveryId, leaseId: l.leaseId, probe: l.probe }));
+    const waits = gate.takeCircuitNotices().map((r): DeliveryNotice => ({ kind: 'circuit_waiting', deliveryId: r.deliveryId, leaseId: r.leaseId }));
     armTimers();
+    await notify([...grants, ...waits]);
     if (transitions.length > 0) {
       const s = gate.state;
       await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });
     }
     const served = gate.state.granted - grantedAtStart;
     if (served >= input.settings.continueAsNewAfter || workflowInfo().continueAsNewSuggested) {
-      await condition(() => signalsInFlight === 0 && allHandlersFinished());
+      await condition(allHandlersFinished);
       await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
     }
   }
