@@ -46,6 +46,15 @@ async function checkTarget(url: string, policy: UrlPolicy): Promise<string | nul
   }
 }
 
+const CANCELLED = 'webhook deleted or deactivated';
+
+/** No attempt: the delivery is unknown (a bug: not retried) or its webhook is gone. */
+async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<AttemptResult> {
+  if (!(await loadDeliveryContext(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
+  await setDeliveryStatus(deps.db, deliveryId, 'cancelled', CANCELLED);
+  return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: CANCELLED, durationMs: 0, nextWaitMs: null };
+}
+
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
 
@@ -77,13 +86,9 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
   /** One signed POST, recorded as an attempt together with the delivery's new state. */
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
-    const ctx = await loadDeliveryContext(deps.db, request.deliveryId);
-    if (!ctx) throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
-    if (ctx.deleted || !ctx.active || ctx.status === 'cancelled') {
-      await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', 'webhook deleted or deactivated');
-      return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: 'webhook deleted or deactivated', durationMs: 0, nextWaitMs: null };
-    }
-    const attemptNumber = await beginAttempt(deps.db, request.deliveryId);
+    const ctx = await beginAttempt(deps.db, request.deliveryId);
+    if (!ctx) return skipAttempt(deps, request.deliveryId);
+    const attemptNumber = ctx.attempt_count;
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());

@@ -84,7 +84,7 @@ const envSchema = z.object({
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault('72h'),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.prefault(500),
-  CONTINUUM_PERMIT_REFRESH: duration.prefault('5m'),
+  CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -110,7 +110,7 @@ export interface Config {
   maxDeliveryAgeMs: number;
   dispatchIntervalMs: number;
   endpointHistoryLimit: number;
-  permitRefreshMs: number;
+  endpointCheckIntervalMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -149,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDeliveryAgeMs: e.CONTINUUM_MAX_DELIVERY_AGE,
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
     endpointHistoryLimit: e.CONTINUUM_ENDPOINT_HISTORY_LIMIT,
-    permitRefreshMs: e.CONTINUUM_PERMIT_REFRESH,
+    endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

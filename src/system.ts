@@ -9,6 +9,7 @@ import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
 import { Dispatcher } from './events/dispatcher';
+import { EndpointWatchdog } from './events/endpointWatchdog';
 import { provideInfrastructure } from './infra/local';
 import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
@@ -93,8 +94,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       dispatcher.start();
       const d = dispatcher;
       stops.push(() => d.stop());
+      const endpoints = new EndpointControl(temporal);
+      const watchdog = new EndpointWatchdog({ db, temporal, endpoints, log }, config.endpointCheckIntervalMs);
+      watchdog.start();
+      stops.push(() => watchdog.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, starter, endpoints: new EndpointControl(temporal),
+        db, log, secretBox, urlPolicy, temporal, starter, endpoints,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,

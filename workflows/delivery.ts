@@ -4,14 +4,13 @@ import {
 import type { DeliveryActivities } from '../activities';
 import type { DeliveryStatus } from './statuses';
 import {
-  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, retryNowSignal,
+  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, renewPermitSignal, retryNowSignal,
   type AttemptResult, type AttemptTrigger, type DeliveryWorkflowInput, type Outcome, type PermitGrant, type PermitRequest,
 } from './messages';
 import { DeliveryStatusKey } from './searchAttributes';
 
 const DEFAULT_MAX_AGE_MS = 72 * 3_600_000;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
-const DEFAULT_REFRESH_MS = 5 * 60_000;
 
 function activities(input: DeliveryWorkflowInput) {
   const options = {
@@ -48,6 +47,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   let grant: PermitGrant | null = null;
   let circuitWaiting = false;
   let retryNow = false;
+  let renewRequest = false;
   let sequence = 0;
 
   setHandler(permitGrantedSignal, (g) => {
@@ -59,6 +59,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   });
   setHandler(retryNowSignal, () => {
     retryNow = true;
+  });
+  setHandler(renewPermitSignal, () => {
+    renewRequest = true;
   });
 
   const status = (value: DeliveryStatus) => upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
@@ -82,8 +85,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     }
     const request = { leaseId: requested as string, deliveryId: input.deliveryId, high: input.highPriority ?? false };
     if (!askedByStarter && !(await sendRequest(request))) return 'gone';
-    const refreshMs = input.permitRefreshMs ?? DEFAULT_REFRESH_MS;
-    let refreshAt = Date.now() + refreshMs;
+    renewRequest = false;
     let shown = false;
     for (;;) {
       const remaining = deadline - Date.now();
@@ -92,18 +94,18 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
         requested = null;
         return 'expired';
       }
-      await condition(() => grant !== null || (circuitWaiting && !shown), Math.min(remaining, Math.max(1, refreshAt - Date.now())));
+      // No timer but the age limit: thousands of waiting deliveries cost nothing while they wait.
+      await condition(() => grant !== null || (circuitWaiting && !shown) || renewRequest, remaining);
       if (grant) return 'granted';
       if (circuitWaiting && !shown) {
         shown = true;
         await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'waiting_circuit' });
         status('waiting_circuit');
-      } else if (Date.now() >= refreshAt) {
-        // Still waiting: ask again. A live endpoint ignores the repeat (same lease id); one
-        // that was lost (e.g. terminated by an operator) is started again, so no delivery
-        // waits on a workflow that no longer exists.
+      } else if (renewRequest) {
+        // The endpoint workflow was lost (e.g. terminated by an operator): ask again, which
+        // starts a new one. A live endpoint ignores the repeat (same lease id).
+        renewRequest = false;
         if (!(await sendRequest(request))) return 'gone';
-        refreshAt = Date.now() + refreshMs;
       }
     }
   }

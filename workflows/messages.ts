@@ -26,8 +26,6 @@ export interface DeliveryWorkflowInput {
   maxDeliveryAgeMs?: number;
   /** Bound on one attempt activity (delivery timeout plus bookkeeping). */
   attemptTimeoutMs?: number;
-  /** While waiting for a permit, the request is repeated this often (recovers a lost endpoint). */
-  permitRefreshMs?: number;
   /** The starter already asked the endpoint workflow for the first permit under this lease id. */
   firstLeaseId?: string;
 }
@@ -101,6 +99,8 @@ export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 export const circuitWaitingSignal = defineSignal<[{ leaseId: string }]>('circuitWaiting');
 // operators (API) → workflows
 export const retryNowSignal = defineSignal('retryNow');
+/** The endpoint watchdog (API) found the endpoint workflow gone: a waiting delivery asks again. */
+export const renewPermitSignal = defineSignal('renewPermit');
 export const resetCircuitSignal = defineSignal('resetCircuit');
 export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]>('configureEndpoint');
 export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');

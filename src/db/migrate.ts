@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001_initial';
 import * as circuitState from './migrations/002_circuit_state';
+import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_circuit_state': circuitState,
+  '003_open_deliveries_index': openDeliveriesIndex,
 };
 
 const source: Knex.MigrationSource<string> = {

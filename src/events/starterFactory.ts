@@ -10,7 +10,6 @@ export function createDeliveryStarter(temporal: TemporalConnector, config: Confi
     retryScheduleMs: config.retryScheduleMs,
     maxDeliveryAgeMs: config.maxDeliveryAgeMs,
     attemptTimeoutMs: attemptTimeoutMs(config),
-    permitRefreshMs: config.permitRefreshMs,
     endpointSettings: endpointSettings(config),
     isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
   });

@@ -40,6 +40,17 @@ export class EndpointControl {
     }
   }
 
+  /** True while the webhook's endpoint workflow runs; false when it was never started or ended. */
+  async isRunning(webhookId: string): Promise<boolean> {
+    try {
+      const description = await (await this.handle(webhookId)).describe();
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   resetCircuit(webhookId: string): Promise<boolean> {
     return this.signalIfRunning(webhookId, (h) => h.signal(resetCircuitSignal));
   }

@@ -21,7 +21,6 @@ export interface StarterOptions {
   retryScheduleMs: number[];
   maxDeliveryAgeMs: number;
   attemptTimeoutMs: number;
-  permitRefreshMs: number;
   endpointSettings: EndpointSettings;
   isHighPriority: (eventType: string) => boolean;
 }
@@ -45,7 +44,6 @@ export class DeliveryStarter {
         createdAtMs: delivery.created_at.getTime(),
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
-        permitRefreshMs: this.options.permitRefreshMs,
         firstLeaseId,
       }],
       typedSearchAttributes: [

@@ -73,7 +73,7 @@ describe('webhook lifecycle and delivery age', function () {
 });
 
 describe('a lost endpoint workflow', function () {
-  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m', CONTINUUM_PERMIT_REFRESH: '1s' });
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m', CONTINUUM_ENDPOINT_CHECK_INTERVAL: '1s' });
 
   it('is started again by the deliveries still waiting for it, which are then delivered', async function () {
     const s = new Scenario(ctx.stack);

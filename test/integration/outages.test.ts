@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { insertDeliveries } from '../../src/db/repositories/deliveries';
+import { insertEvent } from '../../src/db/repositories/events';
+import { newId } from '../../src/db/ids';
+import { serializeEventBody } from '../../src/events/publish';
+import { TemporalConnector } from '../../src/temporal/client';
 import { startDevServer, freePort, type DevServer } from '../../src/temporal/devServer';
+import { firstLeaseId } from '../../src/temporal/starter';
+import { deliveryWorkflowId } from '../../workflows/messages';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { startTestSystem, type TestSystem } from '../helpers/system';
@@ -55,6 +62,46 @@ describe('outages lose nothing', function () {
       return r.status === 'succeeded' ? r : null;
     });
     assert.ok(row.workflow_started_at, 'the dispatcher recorded the start');
+  });
+
+  it('API gone between starting a delivery and asking for its permit: the dispatcher asks again', async function () {
+    // Its own database: the dispatchers of the other tests here must not take the row.
+    const own = await createTestDatabase();
+    const stack = await startTestSystem(own.url, {}, ['api', 'worker']);
+    cleanups.push(() => own.drop(), () => stack.stop());
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['session.ended'], name: 'half-started' })).body;
+    const before = receiver.requests.length;
+    // What publish leaves behind if it dies right after starting the workflow: the rows,
+    // unmarked, and a delivery workflow waiting for a permit nobody asked for.
+    const createdAt = new Date(Date.now() - 10_000);
+    const data = { session_id: 'ses_1' };
+    const event = await insertEvent(stack.system.db, {
+      id: newId('evt'), tenant_id: 'tenant_a', type: 'session.ended', payload: data,
+      body: serializeEventBody('session.ended', createdAt, 'tenant_a', data), idempotency_key: null, created_at: createdAt,
+    });
+    const deliveryId = newId('del');
+    await insertDeliveries(stack.system.db, [{ id: deliveryId, tenant_id: 'tenant_a', webhook_id: webhook.id, event_id: event!.id, created_at: createdAt }]);
+    const temporal = new TemporalConnector({ address: stack.system.temporalAddress, namespace: 'default' });
+    cleanups.push(() => temporal.close());
+    await (await temporal.client()).workflow.start('deliveryWorkflow', {
+      workflowId: deliveryWorkflowId(deliveryId),
+      taskQueue: stack.taskQueue,
+      args: [{
+        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, eventType: 'session.ended', retryScheduleMs: [50],
+        createdAtMs: createdAt.getTime(), firstLeaseId: firstLeaseId(deliveryId),
+      }],
+    });
+
+    // The dispatcher finds the unmarked row, sees the workflow runs already, and asks for the
+    // permit under the same lease id (the workflow's own re-ask is 5 minutes away).
+    const [request] = await receiver.waitForRequests(before + 1, 30_000).then((all) => all.slice(before));
+    assert.equal(request.headers['x-continuum-delivery'], deliveryId);
+    const row = await eventually('delivery succeeded', async () => {
+      const r = await stack.system.db('deliveries').where({ id: deliveryId }).first();
+      return r.status === 'succeeded' && r.workflow_started_at ? r : null;
+    });
+    assert.equal(row.attempt_count, 1);
+    assert.equal(receiver.requests.filter((r) => r.headers['x-continuum-delivery'] === deliveryId).length, 1, 'delivered once');
   });
 
   it('Postgres down: 503 with the error body, nothing accepted', async function () {

@@ -26,6 +26,22 @@ export interface UnstartedDelivery {
   max_concurrency: number | null;
 }
 
+const OPEN_STATUSES = ['pending', 'in_flight', 'retrying', 'waiting_circuit'];
+
+/** Webhooks with started deliveries that are not final yet (they need their endpoint workflow). */
+export async function webhooksWithOpenDeliveries(db: Knex): Promise<string[]> {
+  const rows = await db('deliveries').distinct('webhook_id')
+    .whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
+  return rows.map((r: { webhook_id: string }) => r.webhook_id);
+}
+
+/** The started, not yet final deliveries of one webhook. */
+export async function openDeliveryIds(db: Knex, webhookId: string): Promise<string[]> {
+  const rows = await db('deliveries').select('id').where({ webhook_id: webhookId })
+    .whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
+  return rows.map((r: { id: string }) => r.id);
+}
+
 /**
  * Locks up to `limit` deliveries whose workflow was never started and that are older than
  * `minAgeMs` (younger ones are still being started by the API). Call inside a transaction;
@@ -73,13 +89,21 @@ export async function loadDeliveryContext(db: Knex, deliveryId: string): Promise
     );
 }
 
-/** Marks the delivery in flight and returns the number of the attempt about to be made. */
-export async function beginAttempt(db: Knex, deliveryId: string): Promise<number> {
-  const [row] = await db('deliveries')
-    .where({ id: deliveryId })
-    .update({ status: 'in_flight', attempt_count: db.raw('attempt_count + 1'), next_attempt_at: null })
-    .returning('attempt_count');
-  return row.attempt_count;
+/**
+ * Marks the delivery in flight and returns what the attempt needs, with the number of the
+ * attempt about to be made: one round trip. Undefined when there is nothing to attempt
+ * (delivery unknown or cancelled, webhook inactive or deleted); nothing is changed then.
+ */
+export async function beginAttempt(db: Knex, deliveryId: string): Promise<(DeliveryContext & { attempt_count: number }) | undefined> {
+  const { rows } = await db.raw(`
+    UPDATE deliveries AS d
+       SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL
+      FROM webhooks AS w, events AS e
+     WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
+       AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
+    RETURNING d.id, d.tenant_id, d.status, d.attempt_count, e.type AS event_type, e.body, w.url, w.active,
+              false AS deleted, w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId]);
+  return rows[0];
 }
 
 export interface AttemptRecord {
@@ -95,11 +119,11 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-/** Writes the attempt row and the delivery's new state in one transaction. */
+/** Writes the attempt row and the delivery's new state in one statement (one round trip, atomic). */
 export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<void> {
   const final = FINAL_STATUSES.includes(record.newStatus);
-  await db.transaction(async (tx) => {
-    await tx('delivery_attempts').insert({
+  await db('deliveries')
+    .with('attempt', db('delivery_attempts').insert({
       delivery_id: record.deliveryId,
       attempt_number: record.attemptNumber,
       started_at: record.startedAt,
@@ -108,19 +132,17 @@ export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<vo
       error_message: record.errorMessage,
       response_body: record.responseBody,
       trigger: record.trigger,
-    });
+    }))
+    .where({ id: record.deliveryId })
     // An attempt that finishes after the webhook was deleted must not revive the delivery.
-    await tx('deliveries')
-      .where({ id: record.deliveryId })
-      .whereNot({ status: 'cancelled' })
-      .update({
-        status: record.newStatus,
-        last_status_code: record.statusCode,
-        last_error: record.errorMessage,
-        next_attempt_at: record.nextAttemptAt,
-        completed_at: final ? tx.fn.now() : null,
-      });
-  });
+    .whereNot({ status: 'cancelled' })
+    .update({
+      status: record.newStatus,
+      last_status_code: record.statusCode,
+      last_error: record.errorMessage,
+      next_attempt_at: record.nextAttemptAt,
+      completed_at: final ? db.fn.now() : null,
+    });
 }
 
 /** Sets the status; a cancelled delivery stays cancelled (only a manual retry revives it). */
