@@ -20,6 +20,13 @@ const { notifyDeliveries } = proxyLocalActivities<DeliveryActivities>({
   retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });
 
+/**
+ * A busy endpoint gets several signals per permit. Its run is replayed from the start after any
+ * eviction from the worker's cache (a failed or timed-out task), so runs stay short enough to
+ * replay in well under a second even on a loaded worker.
+ */
+const MAX_RUN_EVENTS = 1000;
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -105,7 +112,8 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
       await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });
     }
     const served = gate.state.granted - grantedAtStart;
-    if (served >= input.settings.continueAsNewAfter || workflowInfo().continueAsNewSuggested) {
+    const info = workflowInfo();
+    if (served >= input.settings.continueAsNewAfter || info.historyLength >= MAX_RUN_EVENTS || info.continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
     }

@@ -4,6 +4,9 @@ import { initialGateState } from '../../workflows/gate';
 import { acquirePermitSignal, endpointWorkflowId, type EndpointSettings, type PermitRequest } from '../../workflows/messages';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 
+/** Endpoint workflows have their own task queue (served by every worker, see startWorker). */
+export const endpointTaskQueue = (taskQueue: string): string => `${taskQueue}-endpoints`;
+
 export interface PermitTarget {
   webhookId: string;
   tenantId: string;
@@ -26,7 +29,10 @@ export async function requestEndpointPermit(
   }
   await client.workflow.signalWithStart<typeof endpointWorkflow, [PermitRequest]>('endpointWorkflow', {
     workflowId: endpointWorkflowId(target.webhookId),
-    taskQueue: options.taskQueue,
+    taskQueue: endpointTaskQueue(options.taskQueue),
+    // Longer than the 10 s default: on a saturated worker, a timed-out task means a full
+    // replay of the endpoint's run, which makes the next task slower still.
+    workflowTaskTimeout: '30s',
     args: [{ webhookId: target.webhookId, tenantId: target.tenantId, settings: options.settings, state: initialGateState(target.maxConcurrency) }],
     signal: acquirePermitSignal,
     signalArgs: [request],

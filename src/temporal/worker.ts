@@ -1,6 +1,7 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createActivities } from '../../activities';
+import { endpointTaskQueue } from './permits';
 
 export interface WorkerOptions {
   address: string;
@@ -12,7 +13,6 @@ export interface WorkerOptions {
 }
 
 export interface RunningWorker {
-  worker: Worker;
   connection: NativeConnection;
   stop(): Promise<void>;
 }
@@ -21,25 +21,29 @@ export function workflowsPath(): string {
   return require.resolve('../../workflows');
 }
 
-/** Creates and runs a worker for our workflows and activities until stop() is called. */
+/**
+ * Runs our workflows and activities until stop() is called: one worker on the deliveries'
+ * task queue and one on the endpoint workflows' own queue, so that a gate never waits for a
+ * workflow task behind a backlog of deliveries (after continue-as-new, say).
+ */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: createActivities(options.activityDeps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    shutdownGraceTime: '5s',
-  });
-  const running = worker.run();
-  return {
-    worker,
-    connection,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running.catch(() => {});
-      await connection.close();
-    },
-  };
+  try {
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath() }));
+    const activities = createActivities(options.activityDeps);
+    const workers = await Promise.all([options.taskQueue, endpointTaskQueue(options.taskQueue)].map((taskQueue) =>
+      Worker.create({ connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s' })));
+    const running = workers.map((worker) => worker.run());
+    return {
+      connection,
+      async stop() {
+        for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+        await Promise.allSettled(running);
+        await connection.close();
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
 }
