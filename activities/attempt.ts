@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import { beginAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { beginAttempt, findAttemptByLease, loadDeliveryContext, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
@@ -48,6 +48,12 @@ async function checkTarget(url: string, policy: UrlPolicy): Promise<string | nul
 
 const CANCELLED = 'webhook deleted or deactivated';
 
+/** Succeeded on a 2xx; otherwise retrying, or dead-lettered when no retry is left. */
+function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null): 'succeeded' | 'retrying' | 'dead_lettered' {
+  if (statusCode !== null && statusCode >= 200 && statusCode < 300) return 'succeeded';
+  return scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
+}
+
 /** No attempt: the delivery is unknown (a bug: not retried) or its webhook is gone. */
 async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<AttemptResult> {
   if (!(await loadDeliveryContext(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
@@ -86,15 +92,25 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
   /** One signed POST, recorded as an attempt together with the delivery's new state. */
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
-    const ctx = await beginAttempt(deps.db, request.deliveryId);
-    if (!ctx) return skipAttempt(deps, request.deliveryId);
+    const leaseId = request.permit?.leaseId ?? null;
+    const ctx = await beginAttempt(deps.db, request.deliveryId, leaseId);
+    if (!ctx) {
+      const made = leaseId ? await findAttemptByLease(deps.db, request.deliveryId, leaseId) : undefined;
+      if (!made) return skipAttempt(deps, request.deliveryId);
+      // This attempt ran before (its workflow task failed after the POST): report, don't resend.
+      const status = outcomeStatus(made.status_code, request.scheduledWaitMs);
+      const permitReleased = await releasePermit(request, status === 'succeeded' ? 'success' : 'failure');
+      return {
+        attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
+        durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null, permitReleased,
+      };
+    }
     const attemptNumber = ctx.attempt_count;
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());
-    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
-    deps.metrics?.observeAttempt(ok, durationMs);
-    const status = ok ? 'succeeded' : request.scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
+    const status = outcomeStatus(result.statusCode, request.scheduledWaitMs);
+    deps.metrics?.observeAttempt(status === 'succeeded', durationMs);
     // Retry-After may lengthen the scheduled wait, never shorten it.
     const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;
     await recordAttempt(deps.db, {
@@ -106,6 +122,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       errorMessage: result.error,
       responseBody: result.responseBody,
       trigger: request.trigger,
+      leaseId,
       newStatus: status,
       nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     });

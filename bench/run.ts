@@ -40,6 +40,17 @@ async function waitUntilFinal(stack: BenchStack, webhookIds: string[], total: nu
   }
 }
 
+/** Final states from the database, checked against what the receiver actually got. */
+async function deliveryOutcomes(stack: BenchStack, webhookIds: string[], received: Map<string, number>) {
+  const rows: Array<{ id: string; status: string }> = await stack.system.db('deliveries').whereIn('webhook_id', webhookIds).select('id', 'status');
+  const succeeded = rows.filter((r) => r.status === 'succeeded');
+  return {
+    received: rows.filter((r) => received.has(r.id)).length,
+    deadLettered: rows.filter((r) => r.status === 'dead_lettered' && !received.has(r.id)).length,
+    claimedOnly: succeeded.filter((r) => !received.has(r.id)).length,
+  };
+}
+
 async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: number) {
   const receiver = await new Receiver().start();
   const firstSuccess = new Map<string, number>();
@@ -66,7 +77,7 @@ async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: num
     const final = await waitUntilFinal(stack, webhookIds, total, timeoutMs);
     const seconds = (Date.now() - started) / 1000;
     const usage = cpu();
-    const succeeded = await stack.system.db('deliveries').whereIn('webhook_id', webhookIds).where({ status: 'succeeded' }).count<{ n: string }[]>('* as n').first();
+    const outcome = await deliveryOutcomes(stack, webhookIds, firstSuccess);
     const latencies = [...firstSuccess].map(([id, at]) => at - (publishedAt.get(id) ?? at)).sort((a, b) => a - b);
     receiver.respond = (request) => (Math.random() < scenario.failureRate ? { status: 503 } : { status: 200, delayMs: scenario.receiverLatencyMs, body: request.url });
     const baseline = await baselinePerSecond(receiver.url, Math.min(total, 5000), 10 * scenario.endpoints);
@@ -79,7 +90,11 @@ async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: num
       deliveries_per_s: perSecond,
       accepted_per_s: Math.round(scenario.events / publishSeconds),
       latency_ms: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
-      lost: total - Number(succeeded?.n ?? 0),
+      // Lost: neither received (a 2xx seen by the receiver) nor dead-lettered after its last
+      // attempt. A 20 % failure rate dead-letters a delivery now and then (0.2^6 per delivery).
+      lost: total - outcome.received - outcome.deadLettered,
+      dead_lettered: outcome.deadLettered,
+      succeeded_but_not_received: outcome.claimedOnly,
       duplicates: successes - firstSuccess.size,
       max_in_flight_at_receiver: receiver.maxInFlight,
       baseline_per_s: baseline,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './migrations/001_initial';
 import * as circuitState from './migrations/002_circuit_state';
 import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
+import * as attemptLease from './migrations/004_attempt_lease';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_circuit_state': circuitState,
   '003_open_deliveries_index': openDeliveriesIndex,
+  '004_attempt_lease': attemptLease,
 };
 
 const source: Knex.MigrationSource<string> = {

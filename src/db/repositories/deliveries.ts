@@ -94,16 +94,24 @@ export async function loadDeliveryContext(db: Knex, deliveryId: string): Promise
  * attempt about to be made: one round trip. Undefined when there is nothing to attempt
  * (delivery unknown or cancelled, webhook inactive or deleted); nothing is changed then.
  */
-export async function beginAttempt(db: Knex, deliveryId: string): Promise<(DeliveryContext & { attempt_count: number }) | undefined> {
+export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string | null): Promise<(DeliveryContext & { attempt_count: number }) | undefined> {
   const { rows } = await db.raw(`
     UPDATE deliveries AS d
        SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL
       FROM webhooks AS w, events AS e
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = d.id AND a.lease_id = ?)
     RETURNING d.id, d.tenant_id, d.status, d.attempt_count, e.type AS event_type, e.body, w.url, w.active,
-              false AS deleted, w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId]);
+              false AS deleted, w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId, leaseId]);
   return rows[0];
+}
+
+/** The attempt already made under this permit, if any. */
+export async function findAttemptByLease(db: Knex, deliveryId: string, leaseId: string) {
+  return db('delivery_attempts').where({ delivery_id: deliveryId, lease_id: leaseId })
+    .first<{ attempt_number: number; status_code: number | null; error_message: string | null; duration_ms: number } | undefined>(
+      'attempt_number', 'status_code', 'error_message', 'duration_ms');
 }
 
 export interface AttemptRecord {
@@ -115,6 +123,7 @@ export interface AttemptRecord {
   errorMessage: string | null;
   responseBody: string | null;
   trigger: AttemptTrigger;
+  leaseId: string | null;
   newStatus: DeliveryStatus;
   nextAttemptAt: Date | null;
 }
@@ -132,6 +141,7 @@ export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<vo
       error_message: record.errorMessage,
       response_body: record.responseBody,
       trigger: record.trigger,
+      lease_id: record.leaseId,
     }))
     .where({ id: record.deliveryId })
     // An attempt that finishes after the webhook was deleted must not revive the delivery.
