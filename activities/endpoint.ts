@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CircuitState } from '../workflows/gate';
-import type { EndpointSettings, PermitRequest } from '../workflows/messages';
+import {
+  circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal, type DeliveryNotice, type EndpointSettings, type PermitRequest,
+} from '../workflows/messages';
 import type { DeliveryStatus } from '../workflows/statuses';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
@@ -13,6 +16,9 @@ export interface EndpointDeps {
   taskQueue: string;
   endpointSettings: EndpointSettings;
 }
+
+/** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
+const NOTICE_BATCH = 50;
 
 export function createEndpointActivities(deps: EndpointDeps) {
   return {
@@ -27,6 +33,30 @@ export function createEndpointActivities(deps: EndpointDeps) {
       const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency };
       await requestEndpointPermit(await deps.temporal.client(), target, input.request, { taskQueue: deps.taskQueue, settings: deps.endpointSettings });
       return true;
+    },
+
+    /**
+     * Sends the endpoint workflow's notices to their deliveries, a batch per call (run as a
+     * local activity: no history events per notice on the endpoint). Returns the lease ids
+     * whose delivery no longer runs. Repeating a notice is harmless: a delivery ignores a
+     * grant it already holds and hands back one it no longer wants.
+     */
+    async notifyDeliveries(input: { notices: DeliveryNotice[] }): Promise<string[]> {
+      const client = await deps.temporal.client();
+      const gone: string[] = [];
+      for (let i = 0; i < input.notices.length; i += NOTICE_BATCH) {
+        await Promise.all(input.notices.slice(i, i + NOTICE_BATCH).map(async (notice) => {
+          const handle = client.workflow.getHandle(deliveryWorkflowId(notice.deliveryId));
+          try {
+            if (notice.kind === 'granted') await handle.signal(permitGrantedSignal, { leaseId: notice.leaseId, probe: notice.probe });
+            else await handle.signal(circuitWaitingSignal, { leaseId: notice.leaseId });
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            gone.push(notice.leaseId);
+          }
+        }));
+      }
+      return gone;
     },
 
     async setDeliveryStatus(input: { deliveryId: string; status: DeliveryStatus; error?: string }): Promise<void> {

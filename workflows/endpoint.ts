@@ -1,17 +1,26 @@
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities';
-import { Gate, type Lease } from './gate';
+import { Gate } from './gate';
 import {
-  acquirePermitSignal, circuitWaitingSignal, configureEndpointSignal, deliveryWorkflowId, endpointStatusQuery,
-  permitGrantedSignal, releasePermitSignal, resetCircuitSignal, shutdownEndpointSignal,
-  type EndpointStatus, type EndpointWorkflowInput, type PermitRequest,
+  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, resetCircuitSignal, shutdownEndpointSignal,
+  type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput,
 } from './messages';
 
 const { recordCircuitState } = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+// Notices go out as one local activity per loop turn: a batch of client signals costs the
+// endpoint's history one marker, where a signal per delivery from the workflow would cost
+// two events and a workflow task each. A notice may be sent twice (a task's replay after it
+// failed); a delivery then gets a grant it holds already, and should that refuse its
+// completion, its attempt runs again under the same lease and reports the recorded outcome
+// instead of sending again (see attempt.ts).
+const { notifyDeliveries } = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });
 
 /**
@@ -83,55 +92,34 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     }
   };
 
-  // Grants are signals from the workflow, not a local activity sending client signals: were a
-  // task that sent them to fail (a continue-as-new racing new signals, a timeout), its replay
-  // would send them again, and a delivery hearing a second grant while completing has its
-  // completion refused and its attempt (a local activity) run twice. Signals to deliveries are
-  // not awaited by the loop (that would cost a workflow task per batch); they are counted so
-  // continue-as-new waits for them.
-  let signalsInFlight = 0;
-  const tracked = (send: () => Promise<void>) => {
-    signalsInFlight++;
-    void send().finally(() => {
-      signalsInFlight--;
-    });
-  };
-
-  const grant = async (lease: Lease) => {
-    try {
-      await getExternalWorkflowHandle(deliveryWorkflowId(lease.deliveryId)).signal(permitGrantedSignal, { leaseId: lease.leaseId, probe: lease.probe });
-    } catch {
-      gate.release(lease.leaseId, 'none', Date.now()); // the delivery is gone: take the permit back
-      wake();
-    }
-  };
-  const notify = async (request: PermitRequest) => {
-    try {
-      await getExternalWorkflowHandle(deliveryWorkflowId(request.deliveryId)).signal(circuitWaitingSignal, { leaseId: request.leaseId });
-    } catch {
-      gate.release(request.leaseId, 'none', Date.now());
-      wake();
-    }
+  /** Tells deliveries their news; permits of deliveries that no longer run are taken back. */
+  const notify = async (notices: DeliveryNotice[]) => {
+    if (notices.length === 0) return;
+    const gone = await notifyDeliveries({ notices });
+    gone.forEach((leaseId) => gate.release(leaseId, 'none', Date.now()));
+    if (gone.length > 0) wake();
   };
 
   while (!stopping) {
     await condition(() => dirty || stopping);
     if (stopping) break;
+    // Continue as new at the start of a turn, before this task sends anything: were the task
+    // refused (new signals raced it), its replay repeats no notices.
+    const info = workflowInfo();
+    if (gate.state.granted - grantedAtStart >= input.settings.continueAsNewAfter || info.historyLength >= MAX_RUN_EVENTS || info.continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
+    }
     dirty = false;
     gate.tick(Date.now());
     const transitions = gate.takeTransitions();
-    gate.grant(Date.now()).forEach((lease) => tracked(() => grant(lease)));
-    gate.takeCircuitNotices().forEach((request) => tracked(() => notify(request)));
+    const grants = gate.grant(Date.now()).map((l): DeliveryNotice => ({ kind: 'granted', deliveryId: l.deliveryId, leaseId: l.leaseId, probe: l.probe }));
+    const waits = gate.takeCircuitNotices().map((r): DeliveryNotice => ({ kind: 'circuit_waiting', deliveryId: r.deliveryId, leaseId: r.leaseId }));
     armTimers();
+    await notify([...grants, ...waits]);
     if (transitions.length > 0) {
       const s = gate.state;
       await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });
-    }
-    const served = gate.state.granted - grantedAtStart;
-    const info = workflowInfo();
-    if (served >= input.settings.continueAsNewAfter || info.historyLength >= MAX_RUN_EVENTS || info.continueAsNewSuggested) {
-      await condition(() => signalsInFlight === 0 && allHandlersFinished());
-      await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
     }
   }
 }

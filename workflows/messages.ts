@@ -86,6 +86,11 @@ export interface PermitGrant {
   probe: boolean;
 }
 
+/** What the endpoint workflow tells a delivery: it holds a permit, or waits for the circuit. */
+export type DeliveryNotice =
+  | { kind: 'granted'; deliveryId: string; leaseId: string; probe: boolean }
+  | { kind: 'circuit_waiting'; deliveryId: string; leaseId: string };
+
 // delivery → endpoint
 export const acquirePermitSignal = defineSignal<[PermitRequest]>('acquirePermit');
 export const releasePermitSignal = defineSignal<[{ leaseId: string; outcome: Outcome }]>('releasePermit');
