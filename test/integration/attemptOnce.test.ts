@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { createAttemptActivity } from '../../activities/attempt';
+import { createDeliveryAgent } from '../../activities/http';
+import { newId } from '../../src/db/ids';
+import { insertDeliveries } from '../../src/db/repositories/deliveries';
+import { insertEvent } from '../../src/db/repositories/events';
+import { serializeEventBody } from '../../src/events/publish';
+import { SecretBox } from '../../src/security/secrets';
+import { TemporalConnector } from '../../src/temporal/client';
+import { createTestDatabase } from '../helpers/infra';
+import { Receiver } from '../helpers/receiver';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+// The attempt runs as a local activity: if its workflow task fails after the POST (a signal
+// raced the workflow's completion, a task timeout), the activity runs again. It must report
+// the attempt already made under that permit, not send the event a second time.
+describe('an attempt runs again under the same permit', function () {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: TestSystem;
+  let receiver: Receiver;
+  let temporal: TemporalConnector;
+  const policy = { allowHttp: true, allowPrivateTargets: true };
+  const agent = createDeliveryAgent(policy);
+
+  before(async function () {
+    database = await createTestDatabase();
+    stack = await startTestSystem(database.url, {}, ['api']);
+    receiver = await new Receiver().start();
+    temporal = new TemporalConnector({ address: stack.system.temporalAddress, namespace: 'default' });
+  });
+
+  after(async function () {
+    await temporal?.close();
+    await agent.close();
+    await receiver?.stop();
+    await stack?.stop();
+    await database?.drop();
+  });
+
+  /** A stored delivery whose workflow counts as started (the dispatcher leaves it alone). */
+  async function storedDelivery(webhookId: string): Promise<string> {
+    const createdAt = new Date();
+    const data = { user_id: 'u_1' };
+    const event = await insertEvent(stack.system.db, {
+      id: newId('evt'), tenant_id: 'tenant_a', type: 'user.created', payload: data,
+      body: serializeEventBody('user.created', createdAt, 'tenant_a', data), idempotency_key: null, created_at: createdAt,
+    });
+    const id = newId('del');
+    await insertDeliveries(stack.system.db, [{ id, tenant_id: 'tenant_a', webhook_id: webhookId, event_id: event!.id, created_at: createdAt }]);
+    await stack.system.db('deliveries').where({ id }).update({ workflow_started_at: new Date() });
+    return id;
+  }
+
+  it('reports the recorded outcome instead of sending again; a new permit sends again', async function () {
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
+    const deliveryId = await storedDelivery(webhook.id);
+    const attemptDelivery = createAttemptActivity({
+      db: stack.system.db, temporal, secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
+      urlPolicy: policy, deliveryTimeoutMs: 5000, dispatcher: agent,
+    });
+    const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };
+
+    const first = await attemptDelivery(request);
+    const again = await attemptDelivery(request);
+    assert.equal(receiver.requests.length, 1, 'one POST for one permit');
+    assert.equal(first.status, 'succeeded');
+    assert.deepEqual(
+      { n: again.attemptNumber, status: again.status, code: again.statusCode },
+      { n: first.attemptNumber, status: first.status, code: first.statusCode },
+    );
+    const attempts = await stack.system.db('delivery_attempts').where({ delivery_id: deliveryId });
+    assert.equal(attempts.length, 1);
+    assert.equal((await stack.system.db('deliveries').where({ id: deliveryId }).first()).attempt_count, 1);
+
+    // A manual retry holds a new permit: that is a new attempt, sent again.
+    const retried = await attemptDelivery({ ...request, trigger: 'manual', permit: { ...request.permit, leaseId: 'lease-2' } });
+    assert.equal(retried.attemptNumber, 2);
+    assert.equal(receiver.requests.length, 2);
+  });
+});
