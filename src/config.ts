@@ -85,6 +85,7 @@ const envSchema = z.object({
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.prefault(500),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
+  CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -111,6 +112,8 @@ export interface Config {
   dispatchIntervalMs: number;
   endpointHistoryLimit: number;
   endpointCheckIntervalMs: number;
+  /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
+  workflowCacheSize: number;
   dataDir: string;
   logLevel: string;
 }
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
     endpointHistoryLimit: e.CONTINUUM_ENDPOINT_HISTORY_LIMIT,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
+    workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

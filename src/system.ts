@@ -77,6 +77,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
         workflowBundle: options.workflowBundle,
+        maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
           temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,

@@ -8,6 +8,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activityDeps: ActivityDeps;
+  /** Open workflows kept in memory (the SDK sizes it from the heap when unset). */
+  maxCachedWorkflows?: number;
   /** A pre-built bundle (tests share one); otherwise workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -32,7 +34,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath() }));
     const activities = createActivities(options.activityDeps);
     const workers = await Promise.all([options.taskQueue, endpointTaskQueue(options.taskQueue)].map((taskQueue) =>
-      Worker.create({ connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s' })));
+      Worker.create({
+        connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s',
+        ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+      })));
     const running = workers.map((worker) => worker.run());
     return {
       connection,

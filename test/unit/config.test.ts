@@ -12,6 +12,8 @@ describe('config', function () {
     assert.equal(config.maxDeliveryAgeMs, 72 * 3_600_000);
     assert.equal(config.port, 3000);
     assert.equal(config.taskQueue, 'webhooks');
+    assert.equal(config.endpointCheckIntervalMs, 60_000);
+    assert.equal(config.workflowCacheSize, 10_000);
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
   });
