@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createActivities } from '../../activities';
 import { endpointTaskQueue } from './permits';
@@ -31,7 +31,7 @@ export function workflowsPath(): string {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
   try {
-    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath() }));
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: Runtime.instance().logger }));
     const activities = createActivities(options.activityDeps);
     const workers = await Promise.all([options.taskQueue, endpointTaskQueue(options.taskQueue)].map((taskQueue) =>
       Worker.create({
