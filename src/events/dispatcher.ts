@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { lockUnstartedDeliveries, markWorkflowsStarted } from '../db/repositories/deliveries';
 import type { DeliveryStarter } from '../temporal/starter';
+import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
   intervalMs: number;
@@ -15,38 +16,26 @@ export interface DispatcherOptions {
  * at publish time, or the API process died between commit and start).
  */
 export class Dispatcher {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     private readonly db: Knex,
     private readonly starter: DeliveryStarter,
-    private readonly log: Logger,
+    log: Logger,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.periodic = new PeriodicPass('dispatcher pass', options.intervalMs, async () => {
+      const count = await this.runOnce();
+      if (count > 0) log.info({ count }, 'dispatcher started unstarted deliveries');
+    }, log);
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return; // never overlap passes
-    this.running = this.runOnce()
-      .then((count) => {
-        if (count > 0) this.log.info({ count }, 'dispatcher started unstarted deliveries');
-      })
-      .catch((err) => this.log.warn({ err: (err as Error).message }, 'dispatcher pass failed; will retry'))
-      .finally(() => {
-        this.running = null;
-      });
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass: returns how many workflows it started. */

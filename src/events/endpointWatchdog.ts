@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { openDeliveryIds, webhooksWithOpenDeliveries } from '../db/repositories/deliveries';
 import type { TemporalConnector } from '../temporal/client';
 import type { EndpointControl } from '../temporal/endpoints';
+import { PeriodicPass } from './periodicPass';
 import { deliveryWorkflowId, renewPermitSignal } from '../../workflows/messages';
 
 /**
@@ -12,35 +13,24 @@ import { deliveryWorkflowId, renewPermitSignal } from '../../workflows/messages'
  * keep no timers, so a backlog of thousands costs nothing while it waits.
  */
 export class EndpointWatchdog {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     private readonly deps: { db: Knex; temporal: TemporalConnector; endpoints: EndpointControl; log: Logger },
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.periodic = new PeriodicPass('endpoint check', intervalMs, async () => {
+      const renewed = await this.runOnce();
+      if (renewed > 0) deps.log.warn({ renewed }, 'endpoint workflows were missing; waiting deliveries asked again');
+    }, deps.log);
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.intervalMs);
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return; // never overlap passes
-    this.running = this.runOnce()
-      .then((renewed) => {
-        if (renewed > 0) this.deps.log.warn({ renewed }, 'endpoint workflows were missing; waiting deliveries asked again');
-      })
-      .catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'endpoint check failed; will retry'))
-      .finally(() => {
-        this.running = null;
-      });
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass: returns how many deliveries were told to ask again. */
