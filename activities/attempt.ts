@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import { beginAttempt, findAttemptByLease, loadDeliveryContext, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
@@ -56,7 +56,7 @@ function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null
 
 /** No attempt: the delivery is unknown (a bug: not retried) or its webhook is gone. */
 async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<AttemptResult> {
-  if (!(await loadDeliveryContext(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
+  if (!(await deliveryExists(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
   await setDeliveryStatus(deps.db, deliveryId, 'cancelled', CANCELLED);
   return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: CANCELLED, durationMs: 0, nextWaitMs: null };
 }

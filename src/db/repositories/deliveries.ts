@@ -62,39 +62,31 @@ export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: numbe
       tx.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
 }
 
-/** Everything one attempt needs, in one query. */
+/** Everything one attempt needs, read in the same statement that begins it. */
 export interface DeliveryContext {
   id: string;
   tenant_id: string;
-  status: DeliveryStatus;
   event_type: string;
   body: string;
   url: string;
-  active: boolean;
-  deleted: boolean;
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
+  /** The number of the attempt about to be made. */
+  attempt_count: number;
 }
 
-export async function loadDeliveryContext(db: Knex, deliveryId: string): Promise<DeliveryContext | undefined> {
-  return db('deliveries as d')
-    .join('events as e', 'e.id', 'd.event_id')
-    .join('webhooks as w', 'w.id', 'd.webhook_id')
-    .where('d.id', deliveryId)
-    .first(
-      'd.id', 'd.tenant_id', 'd.status', 'e.type as event_type', 'e.body', 'w.url', 'w.active',
-      db.raw('w.deleted_at IS NOT NULL as deleted'), 'w.secret_ciphertext',
-      'w.previous_secret_ciphertext', 'w.previous_secret_expires_at',
-    );
+export async function deliveryExists(db: Knex, deliveryId: string): Promise<boolean> {
+  return (await db('deliveries').where({ id: deliveryId }).first('id')) !== undefined;
 }
 
 /**
  * Marks the delivery in flight and returns what the attempt needs, with the number of the
  * attempt about to be made: one round trip. Undefined when there is nothing to attempt
- * (delivery unknown or cancelled, webhook inactive or deleted); nothing is changed then.
+ * (delivery unknown or cancelled, webhook inactive or deleted, this permit's attempt already
+ * made); nothing is changed then.
  */
-export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string | null): Promise<(DeliveryContext & { attempt_count: number }) | undefined> {
+export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string | null): Promise<DeliveryContext | undefined> {
   const { rows } = await db.raw(`
     UPDATE deliveries AS d
        SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL
@@ -102,8 +94,8 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = d.id AND a.lease_id = ?)
-    RETURNING d.id, d.tenant_id, d.status, d.attempt_count, e.type AS event_type, e.body, w.url, w.active,
-              false AS deleted, w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId, leaseId]);
+    RETURNING d.id, d.tenant_id, d.attempt_count, e.type AS event_type, e.body, w.url,
+              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId, leaseId]);
   return rows[0];
 }
 
