@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { createAttemptActivity } from '../../activities/attempt';
 import { createDeliveryAgent } from '../../activities/http';
-import { newId } from '../../src/db/ids';
-import { insertDeliveries } from '../../src/db/repositories/deliveries';
-import { insertEvent } from '../../src/db/repositories/events';
-import { serializeEventBody } from '../../src/events/publish';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
+import { storeDelivery } from '../helpers/rows';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 // The attempt runs as a local activity: if its workflow task fails after the POST (a signal
@@ -39,14 +36,7 @@ describe('an attempt runs again under the same permit', function () {
 
   /** A stored delivery whose workflow counts as started (the dispatcher leaves it alone). */
   async function storedDelivery(webhookId: string): Promise<string> {
-    const createdAt = new Date();
-    const data = { user_id: 'u_1' };
-    const event = await insertEvent(stack.system.db, {
-      id: newId('evt'), tenant_id: 'tenant_a', type: 'user.created', payload: data,
-      body: serializeEventBody('user.created', createdAt, 'tenant_a', data), idempotency_key: null, created_at: createdAt,
-    });
-    const id = newId('del');
-    await insertDeliveries(stack.system.db, [{ id, tenant_id: 'tenant_a', webhook_id: webhookId, event_id: event!.id, created_at: createdAt }]);
+    const { deliveryId: id } = await storeDelivery(stack.system.db, { tenantId: 'tenant_a', webhookId, type: 'user.created', data: { user_id: 'u_1' } });
     await stack.system.db('deliveries').where({ id }).update({ workflow_started_at: new Date() });
     return id;
   }

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { insertDeliveries } from '../../src/db/repositories/deliveries';
-import { insertEvent } from '../../src/db/repositories/events';
-import { newId } from '../../src/db/ids';
-import { serializeEventBody } from '../../src/events/publish';
 import { TemporalConnector } from '../../src/temporal/client';
 import { startDevServer, freePort, type DevServer } from '../../src/temporal/devServer';
 import { firstLeaseId } from '../../src/temporal/starter';
 import { deliveryWorkflowId } from '../../workflows/messages';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
+import { storeDelivery } from '../helpers/rows';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { TcpProxy } from '../helpers/tcpProxy';
 import { eventually } from '../helpers/wait';
@@ -73,14 +70,9 @@ describe('outages lose nothing', function () {
     const before = receiver.requests.length;
     // What publish leaves behind if it dies right after starting the workflow: the rows,
     // unmarked, and a delivery workflow waiting for a permit nobody asked for.
-    const createdAt = new Date(Date.now() - 10_000);
-    const data = { session_id: 'ses_1' };
-    const event = await insertEvent(stack.system.db, {
-      id: newId('evt'), tenant_id: 'tenant_a', type: 'session.ended', payload: data,
-      body: serializeEventBody('session.ended', createdAt, 'tenant_a', data), idempotency_key: null, created_at: createdAt,
+    const { deliveryId, createdAt } = await storeDelivery(stack.system.db, {
+      tenantId: 'tenant_a', webhookId: webhook.id, type: 'session.ended', data: { session_id: 'ses_1' }, createdAt: new Date(Date.now() - 10_000),
     });
-    const deliveryId = newId('del');
-    await insertDeliveries(stack.system.db, [{ id: deliveryId, tenant_id: 'tenant_a', webhook_id: webhook.id, event_id: event!.id, created_at: createdAt }]);
     const temporal = new TemporalConnector({ address: stack.system.temporalAddress, namespace: 'default' });
     cleanups.push(() => temporal.close());
     await (await temporal.client()).workflow.start('deliveryWorkflow', {
