@@ -57,6 +57,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
     '--namespace', options.namespace ?? 'default',
+    // The CLI turns this on so that search attributes created at run time show at once; then
+    // every start, signal and visibility write re-reads cluster metadata and the namespace from
+    // its database (about 12 reads per delivery). Ours are registered before it serves.
+    '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : [])];
