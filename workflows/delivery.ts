@@ -94,8 +94,12 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
         requested = null;
         return 'expired';
       }
-      // No timer but the age limit: thousands of waiting deliveries cost nothing while they wait.
-      await condition(() => grant !== null || (circuitWaiting && !shown) || renewRequest, remaining);
+      // The age limit holds deliveries the circuit keeps waiting (the endpoint tells them so);
+      // one merely queued for a free permit waits with no timer at all, so a delivery that is
+      // granted at once leaves no timer in its history.
+      const woken = () => grant !== null || (circuitWaiting && !shown) || renewRequest;
+      if (circuitWaiting) await condition(woken, remaining);
+      else await condition(woken);
       if (grant) return 'granted';
       if (circuitWaiting && !shown) {
         shown = true;

@@ -101,6 +101,11 @@ describe('end to end: API → Temporal → signed POST → receiver', function (
       const description = await handle.describe();
       assert.deepEqual(description.searchAttributes.DeliveryStatus, ['succeeded']);
       assert.deepEqual(description.searchAttributes.EventType, ['user.created']);
+      // Granted at once (closed circuit, free permit): the history holds its one attempt and
+      // no timer; the age limit only arms for a delivery the circuit holds.
+      const events = (await handle.fetchHistory()).events ?? [];
+      assert.equal(events.filter((e) => e.timerStartedEventAttributes).length, 0, 'no timer');
+      assert.equal(events.filter((e) => e.markerRecordedEventAttributes).length, 1, 'one attempt (local activity marker)');
     } finally {
       await connection.close();
     }
