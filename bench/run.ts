@@ -107,13 +107,16 @@ async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: num
   }
 }
 
-/** npm run bench -- [--scenario fanout|hot|failing|steady|all] [--scale 1] [--timeout-s 900] */
+/** npm run bench -- [--scenario fanout|hot|failing|steady|all] [--scale 1] [--rate 50] [--timeout-s 900] */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
   const name = arg(argv, 'scenario', 'all');
   const scale = Number(arg(argv, 'scale', '1'));
   const timeoutMs = Number(arg(argv, 'timeout-s', '900')) * 1000;
-  const chosen = scenarios(scale).filter((s) => name === 'all' || s.name === name);
-  if (chosen.length === 0 || !(scale > 0)) throw new Error('usage: --scenario fanout|hot|failing|steady|all [--scale f] [--timeout-s n]');
+  const rate = Number(arg(argv, 'rate', '50'));
+  const chosen = scenarios(scale, rate).filter((s) => name === 'all' || s.name === name);
+  if (chosen.length === 0 || !(scale > 0) || !(rate > 0)) {
+    throw new Error('usage: --scenario fanout|hot|failing|steady|all [--scale f] [--rate events/s for steady] [--timeout-s n]');
+  }
   // Millisecond retries and a short open circuit keep the failing scenario bounded in time.
   const stack = await startBenchStack({ CONTINUUM_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1600ms', CONTINUUM_CIRCUIT_OPEN_DURATION: '1s' });
   const results = [];

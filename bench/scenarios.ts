@@ -11,12 +11,13 @@ export interface Scenario {
   failureRate: number;
 }
 
-export function scenarios(scale: number): Scenario[] {
+/** `steadyRatePerS` changes the steady scenario's rate (same 60 s × scale): a latency curve. */
+export function scenarios(scale: number, steadyRatePerS = 50): Scenario[] {
   const n = (value: number) => Math.max(1, Math.round(value * scale));
   return [
     { name: 'fanout', endpoints: 10, events: n(1000), receiverLatencyMs: 0, failureRate: 0 },
     { name: 'hot', endpoints: 1, events: n(2000), receiverLatencyMs: 20, failureRate: 0 },
     { name: 'failing', endpoints: 2, events: n(500), receiverLatencyMs: 0, failureRate: 0.2 },
-    { name: 'steady', endpoints: 1, events: n(50 * 60), ratePerS: 50, receiverLatencyMs: 0, failureRate: 0 },
+    { name: 'steady', endpoints: 1, events: n(steadyRatePerS * 60), ratePerS: steadyRatePerS, receiverLatencyMs: 0, failureRate: 0 },
   ];
 }
