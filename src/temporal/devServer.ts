@@ -48,6 +48,11 @@ export async function waitForTemporal(address: string, timeoutMs: number, child?
   }
 }
 
+// The CLI turns this on so that search attributes created at run time show at once; then
+// every start, signal and visibility write re-reads cluster metadata and the namespace from its
+// database (about 12 reads per delivery). Ours are registered before it serves.
+const DEV_SERVER_TUNING = ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'];
+
 /** Starts `temporal server start-dev` with our search attributes registered. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? (() => {});
@@ -56,11 +61,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
-    '--namespace', options.namespace ?? 'default',
-    // The CLI turns this on so that search attributes created at run time show at once; then
-    // every start, signal and visibility write re-reads cluster metadata and the namespace from
-    // its database (about 12 reads per delivery). Ours are registered before it serves.
-    '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false',
+    '--namespace', options.namespace ?? 'default', ...DEV_SERVER_TUNING,
     ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : [])];
@@ -109,6 +110,7 @@ async function startDownloadedServer(options: DevServerOptions): Promise<DevServ
       uiPort: options.uiPort ?? undefined,
       dbFilename: options.dbFile,
       searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+      extraArgs: DEV_SERVER_TUNING,
     },
   });
   const address = env.address;
