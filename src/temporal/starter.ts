@@ -94,9 +94,10 @@ export class DeliveryStarter {
     const client = await this.temporal.client();
     const results = await Promise.allSettled(deliveries.map(async (delivery) => {
       const leaseId = delivery.max_concurrency ? firstLeaseId(delivery.id) : undefined;
+      const options = this.startOptions(delivery, trigger, undefined, leaseId);
       try {
         await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-          ...this.startOptions(delivery, trigger, undefined, leaseId),
+          ...options,
           // A delivery whose workflow already ran must not run again by accident (e.g. the
           // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -107,7 +108,7 @@ export class DeliveryStarter {
       }
       if (leaseId) {
         const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
-        const request = { leaseId, deliveryId: delivery.id, high: this.options.isHighPriority(delivery.event_type) };
+        const request = { leaseId, deliveryId: delivery.id, high: options.args[0].highPriority };
         await requestEndpointPermit(client, target, request, { taskQueue: this.options.taskQueue, settings: this.options.endpointSettings });
       }
       return delivery.id;

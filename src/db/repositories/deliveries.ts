@@ -28,17 +28,18 @@ export interface UnstartedDelivery {
 
 const OPEN_STATUSES = ['pending', 'in_flight', 'retrying', 'waiting_circuit'];
 
-/** Webhooks with started deliveries that are not final yet (they need their endpoint workflow). */
+/** Started deliveries that are not final yet (the condition of index deliveries_open_idx). */
+const openDeliveries = (db: Knex) => db('deliveries').whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
+
+/** Webhooks with open deliveries (they need their endpoint workflow). */
 export async function webhooksWithOpenDeliveries(db: Knex): Promise<string[]> {
-  const rows = await db('deliveries').distinct('webhook_id')
-    .whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
+  const rows = await openDeliveries(db).distinct('webhook_id');
   return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }
 
-/** The started, not yet final deliveries of one webhook. */
+/** The open deliveries of one webhook. */
 export async function openDeliveryIds(db: Knex, webhookId: string): Promise<string[]> {
-  const rows = await db('deliveries').select('id').where({ webhook_id: webhookId })
-    .whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
+  const rows = await openDeliveries(db).where({ webhook_id: webhookId }).select('id');
   return rows.map((r: { id: string }) => r.id);
 }
 
