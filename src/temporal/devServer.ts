@@ -17,6 +17,8 @@ export interface DevServerOptions {
   uiPort?: number | null; // null: headless
   namespace?: string;
   dbFile?: string;
+  /** Serve the server's Prometheus metrics on this port (benchmarks read them). */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -64,7 +66,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--namespace', options.namespace ?? 'default', ...DEV_SERVER_TUNING,
     ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
-    ...(options.dbFile ? ['--db-filename', options.dbFile] : [])];
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : [])];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Never leave an orphaned server behind, whatever way this process ends.
   const killOnExit = () => child.kill('SIGKILL');

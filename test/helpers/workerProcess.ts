@@ -3,33 +3,48 @@ import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../../src/main.js');
 
-/** A worker as a separate OS process (`main.js worker`), so a test can kill it for real. */
-export class WorkerProcess {
+/**
+ * One role of the system (`main.js worker|api|all`) as a separate OS process, so a test or a
+ * benchmark can run several and kill one for real. Ready once its banner is printed.
+ */
+export class RoleProcess {
   private child: ChildProcess | null = null;
   output = '';
+  /** The API base URL from the banner (api and all roles). */
+  apiUrl: string | null = null;
 
-  constructor(private readonly env: Record<string, string>) {}
+  constructor(readonly role: 'api' | 'worker' | 'all', private readonly env: Record<string, string>) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   async start(timeoutMs = 60_000): Promise<this> {
-    const child = spawn(process.execPath, [MAIN, 'worker'], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, this.role], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // Never leave an orphaned process behind, whatever way this one ends.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     const collect = (chunk: Buffer) => {
-      this.output += chunk.toString();
+      // Keep the banner and the last lines only: a long run must not grow this without bound.
+      this.output = (this.output + chunk.toString()).slice(-200_000);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker not ready in ${timeoutMs} ms:\n${this.output}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${this.role} not ready in ${timeoutMs} ms:\n${this.output}`)), timeoutMs);
       const check = () => {
-        if (this.output.includes('is running (worker)')) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (!this.output.includes(`is running (${this.role})`)) return;
+        this.apiUrl = /API: +(\S+)\/api\/v1/.exec(this.output)?.[1] ?? null;
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve();
       };
       child.stdout?.on('data', check);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`worker exited with ${code}:\n${this.output}`));
+        reject(new Error(`${this.role} exited with ${code}:\n${this.output}`));
       });
     });
     return this;
@@ -51,5 +66,12 @@ export class WorkerProcess {
       child.once('exit', () => resolve());
       child.kill(signal);
     });
+  }
+}
+
+/** A worker process (`main.js worker`). */
+export class WorkerProcess extends RoleProcess {
+  constructor(env: Record<string, string>) {
+    super('worker', env);
   }
 }
