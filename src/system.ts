@@ -70,6 +70,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const starter = createDeliveryStarter(temporal, config);
 
     if (options.roles.includes('worker')) {
+      // Attempts get their own connections: sharing the API's would make publishing wait
+      // behind a backlog of deliveries.
+      const workerDb = options.roles.includes('api') ? createDb(infra.databaseUrl, 10, log) : db;
+      if (workerDb !== db) stops.push(() => workerDb.destroy());
       const dispatcher = createDeliveryAgent(urlPolicy);
       stops.push(() => dispatcher.close());
       const worker: RunningWorker = await startWorker({
@@ -79,7 +83,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         workflowBundle: options.workflowBundle,
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
-          db, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
+          db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
           temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,
         },
       });
@@ -100,7 +104,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       watchdog.start();
       stops.push(() => watchdog.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, starter, endpoints,
+        db, log, secretBox, urlPolicy, temporal, starter, endpoints, startQueue: d,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,

@@ -15,6 +15,8 @@ export interface ApiDeps {
   urlPolicy: UrlPolicy;
   temporal: TemporalConnector;
   starter: DeliveryStarter;
+  /** Starts committed deliveries behind the request. */
+  startQueue: { enqueue(ids: string[]): void };
   endpoints: EndpointControl;
   maxConcurrencyPerEndpoint: number;
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */

@@ -1,13 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import { ConflictError } from '../errors';
 import { newId } from '../db/ids';
 import { findEventByIdempotencyKey, insertEvent } from '../db/repositories/events';
 import { insertDeliveries, listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
 import { findSubscribers } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
-import type { DeliveryStarter, DeliveryToStart } from '../temporal/starter';
+import type { DeliveryStarter } from '../temporal/starter';
 import { TEST_EVENT_TYPE } from './catalogue';
 
 export interface PublishInput {
@@ -26,7 +25,8 @@ export interface PublishResult {
 export interface PublishDeps {
   db: Knex;
   starter: DeliveryStarter;
-  log: Logger;
+  /** Starts committed deliveries behind the request (see Dispatcher). */
+  startQueue: { enqueue(ids: string[]): void };
 }
 
 /** The body receivers get, serialized once: these exact bytes are signed on every attempt. */
@@ -35,9 +35,10 @@ export function serializeEventBody(type: string, createdAt: Date, tenantId: stri
 }
 
 /**
- * Stores the event and one delivery per subscribed active webhook in one transaction, then
- * starts their workflows. If Temporal is down the rows stay unstarted and the dispatcher
- * starts them later: an accepted event is never lost.
+ * Stores the event and one delivery per subscribed active webhook in one transaction and
+ * hands them to the start queue: the producer never waits on Temporal. If Temporal is down
+ * the rows stay unstarted and the dispatcher's pass starts them later: an accepted event is
+ * never lost.
  */
 export async function publishEvent(deps: PublishDeps, tenantId: string, input: PublishInput): Promise<PublishResult> {
   const createdAt = new Date();
@@ -57,27 +58,12 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
       id: newId('del'), tenant_id: tenantId, webhook_id: webhook.id, event_id: event.id, created_at: createdAt,
     }));
     await insertDeliveries(tx, deliveries);
-    return { event, deliveries, subscribers };
+    return { event, deliveries };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
-  const toStart: DeliveryToStart[] = stored.deliveries.map((d, i) => ({
-    ...d, event_type: input.event, max_concurrency: stored.subscribers[i].max_concurrency,
-  }));
-  await startNow(deps, toStart);
+  deps.startQueue.enqueue(stored.deliveries.map((d) => d.id));
   return { event: stored.event, deliveryIds: stored.deliveries.map((d) => d.id), replayed: false };
-}
-
-async function startNow(deps: PublishDeps, deliveries: DeliveryToStart[]): Promise<void> {
-  try {
-    const started = await deps.starter.startAll(deliveries);
-    await markWorkflowsStarted(deps.db, started);
-    if (started.length < deliveries.length) {
-      deps.log.warn({ unstarted: deliveries.length - started.length }, 'some deliveries left for the dispatcher');
-    }
-  } catch (err) {
-    deps.log.warn({ err: (err as Error).message, count: deliveries.length }, 'Temporal unavailable; deliveries left for the dispatcher');
-  }
 }
 
 async function replay(db: Knex, tenantId: string, input: PublishInput): Promise<PublishResult> {

@@ -43,24 +43,34 @@ export async function openDeliveryIds(db: Knex, webhookId: string): Promise<stri
   return rows.map((r: { id: string }) => r.id);
 }
 
-/**
- * Locks up to `limit` deliveries whose workflow was never started and that are older than
- * `minAgeMs` (younger ones are still being started by the API). Call inside a transaction;
- * SKIP LOCKED lets several dispatchers share the work.
- */
-export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: number, minAgeMs: number): Promise<UnstartedDelivery[]> {
-  return tx('deliveries as d')
+/** Deliveries whose workflow was never started, with what starting them needs. */
+function unstartedDeliveries(db: Knex) {
+  return db('deliveries as d')
     .join('events as e', 'e.id', 'd.event_id')
     .join('webhooks as w', 'w.id', 'd.webhook_id')
     .whereNull('d.workflow_started_at')
     .whereNotIn('d.status', [...FINAL_STATUSES])
+    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type',
+      db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
+}
+
+/**
+ * Locks up to `limit` deliveries whose workflow was never started and that are older than
+ * `minAgeMs` (younger ones are left to the start queue of the process that wrote them). Call
+ * inside a transaction; SKIP LOCKED lets several dispatchers share the work.
+ */
+export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: number, minAgeMs: number): Promise<UnstartedDelivery[]> {
+  return unstartedDeliveries(tx)
     .andWhere('d.created_at', '<', tx.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
     .orderBy('d.created_at')
     .limit(limit)
     .forUpdate('d')
-    .skipLocked()
-    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type',
-      tx.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
+    .skipLocked();
+}
+
+/** These deliveries, unless started already (no lock: a start is idempotent by workflow id). */
+export async function findUnstartedDeliveries(db: Knex, ids: string[]): Promise<UnstartedDelivery[]> {
+  return unstartedDeliveries(db).whereIn('d.id', ids).orderBy('d.created_at');
 }
 
 /** Everything one attempt needs, read in the same statement that begins it. */
