@@ -8,8 +8,9 @@ import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type 
 import { USER_AGENT } from '../src/version';
 import type { TemporalConnector } from '../src/temporal/client';
 import type { Metrics } from '../src/metrics';
-import { endpointWorkflowId, releasePermitSignal, type AttemptRequest, type AttemptResult, type Outcome } from '../workflows/messages';
+import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/messages';
 import { postWebhook, type PostResult } from './http';
+import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps {
@@ -78,16 +79,11 @@ export function createAttemptActivity(deps: AttemptDeps) {
     return postWebhook(deps.dispatcher, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
+  const releases = new PermitReleases(deps.temporal);
   /** Best effort: on failure the workflow gives the permit back itself (never a second POST). */
-  async function releasePermit(request: AttemptRequest, outcome: Outcome): Promise<boolean> {
-    if (!request.permit) return false;
-    try {
-      const client = await deps.temporal.client();
-      await client.workflow.getHandle(endpointWorkflowId(request.permit.webhookId)).signal(releasePermitSignal, { leaseId: request.permit.leaseId, outcome });
-      return true;
-    } catch {
-      return false;
-    }
+  function releasePermit(request: AttemptRequest, outcome: Outcome): Promise<boolean> {
+    if (!request.permit) return Promise.resolve(false);
+    return releases.give(request.permit.webhookId, { leaseId: request.permit.leaseId, outcome });
   }
 
   /** One signed POST, recorded as an attempt together with the delivery's new state. */

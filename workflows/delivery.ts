@@ -43,8 +43,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_AGE_MS);
   // The lease we asked for (queued or held). Set before the handlers: a grant for the
   // starter's request may already be waiting when they are registered.
-  let requested: string | null = input.firstLeaseId ?? null;
-  let grant: PermitGrant | null = null;
+  let requested: string | null = input.firstGrant?.leaseId ?? input.firstLeaseId ?? null;
+  let grant: PermitGrant | null = input.firstGrant ?? null;
   let circuitWaiting = false;
   let retryNow = false;
   let renewRequest = false;
@@ -64,7 +64,15 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     renewRequest = true;
   });
 
-  const status = (value: DeliveryStatus) => upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
+  // DeliveryStatus is written only off the common path: a delivery that succeeds at its
+  // first try (most of them) has none and ends Completed, which saves an event and a
+  // visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
+  let shownStatus: DeliveryStatus | null = null;
+  const status = (value: DeliveryStatus) => {
+    if (value === shownStatus || (value === 'succeeded' && shownStatus === null)) return;
+    shownStatus = value;
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
+  };
 
   async function releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
     try {
@@ -77,7 +85,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
   async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
     // The first permit was asked for by the starter; every later one by this workflow.
-    const askedByStarter = sequence++ === 0 && input.firstLeaseId !== undefined;
+    const askedByStarter = sequence++ === 0 && (input.firstLeaseId !== undefined || input.firstGrant !== undefined);
     if (!askedByStarter) {
       requested = `${workflowInfo().runId}:${sequence}`;
       grant = null;

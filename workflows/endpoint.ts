@@ -4,7 +4,8 @@ import {
 import type { DeliveryActivities } from '../activities';
 import { Gate } from './gate';
 import {
-  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, resetCircuitSignal, shutdownEndpointSignal,
+  acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
+  resetCircuitSignal, shutdownEndpointSignal,
   type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput,
 } from './messages';
 
@@ -54,6 +55,19 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   });
   setHandler(releasePermitSignal, ({ leaseId, outcome }) => {
     gate.release(leaseId, outcome, Date.now());
+    wake();
+  });
+  setHandler(acquirePermitsSignal, (requests) => {
+    requests.forEach((request) => gate.enqueue(request));
+    wake();
+  });
+  setHandler(admitNowUpdate, (requests) => {
+    const admitted = gate.admitNow(requests, Date.now());
+    if (admitted.length > 0) wake(); // lease expiry timer
+    return admitted.map((l) => ({ leaseId: l.leaseId, probe: l.probe }));
+  });
+  setHandler(releasePermitsSignal, (releases) => {
+    releases.forEach(({ leaseId, outcome }) => gate.release(leaseId, outcome, Date.now()));
     wake();
   });
   setHandler(resetCircuitSignal, () => {

@@ -154,6 +154,30 @@ export class Gate {
     return granted;
   }
 
+  /**
+   * Leases for these requests now, but only for those nobody waits ahead of: circuit closed,
+   * queue empty, a permit free. The others are neither granted nor queued (their caller asks
+   * the usual way). A request whose lease is held already gets it again (a repeated call).
+   */
+  admitNow(requests: PermitRequest[], now: number): Lease[] {
+    const s = this.state;
+    const admitted: Lease[] = [];
+    for (const request of requests) {
+      const held = s.leases.find((l) => l.leaseId === request.leaseId);
+      if (held) {
+        admitted.push(held);
+        continue;
+      }
+      const free = s.circuit === 'closed' && s.queue.length === 0 && s.leases.length < s.maxConcurrency;
+      if (!free || s.queue.some((e) => e.leaseId === request.leaseId)) continue;
+      const lease = { leaseId: request.leaseId, deliveryId: request.deliveryId, grantedAt: now, probe: false };
+      s.leases.push(lease);
+      s.granted++;
+      admitted.push(lease);
+    }
+    return admitted;
+  }
+
   /** Waiting deliveries not yet told that the circuit holds them. */
   takeCircuitNotices(): PermitRequest[] {
     if (this.state.circuit === 'closed') return [];

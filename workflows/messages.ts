@@ -1,6 +1,6 @@
 // Types and message definitions shared by workflows, activities and the API.
 // Only @temporalio/workflow definitions and types here: this file is bundled into workflows.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CircuitState, GateState, Outcome, PermitRequest } from './gate';
 
 export type { CircuitState, Outcome, PermitRequest };
@@ -28,6 +28,8 @@ export interface DeliveryWorkflowInput {
   attemptTimeoutMs?: number;
   /** The starter already asked the endpoint workflow for the first permit under this lease id. */
   firstLeaseId?: string;
+  /** The starter got the first permit already (admitted at once): no grant to wait for. */
+  firstGrant?: PermitGrant;
 }
 
 export interface AttemptRequest {
@@ -91,9 +93,21 @@ export type DeliveryNotice =
   | { kind: 'granted'; deliveryId: string; leaseId: string; probe: boolean }
   | { kind: 'circuit_waiting'; deliveryId: string; leaseId: string };
 
+export interface PermitRelease {
+  leaseId: string;
+  outcome: Outcome;
+}
+
 // delivery → endpoint
 export const acquirePermitSignal = defineSignal<[PermitRequest]>('acquirePermit');
-export const releasePermitSignal = defineSignal<[{ leaseId: string; outcome: Outcome }]>('releasePermit');
+export const releasePermitSignal = defineSignal<[PermitRelease]>('releasePermit');
+// The same, coalesced per endpoint: first permits of a batch of new deliveries (the starter),
+// and the outcomes of a worker's attempts within a few milliseconds, in the order they ended.
+export const acquirePermitsSignal = defineSignal<[PermitRequest[]]>('acquirePermits');
+/** The starter, before it starts new deliveries: permits granted now to those nobody waits
+ *  ahead of (see Gate.admitNow); they start holding them, with no grant to wait for. */
+export const admitNowUpdate = defineUpdate<PermitGrant[], [PermitRequest[]]>('admitNow');
+export const releasePermitsSignal = defineSignal<[PermitRelease[]]>('releasePermits');
 // endpoint → delivery
 export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 export const circuitWaitingSignal = defineSignal<[{ leaseId: string }]>('circuitWaiting');

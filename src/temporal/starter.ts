@@ -1,9 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, retryNowSignal, type AttemptTrigger, type EndpointSettings } from '../../workflows/messages';
-import { DeliveryStatusKey, EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
+import { deliveryWorkflowId, permitGrantedSignal, retryNowSignal, type AttemptTrigger, type EndpointSettings, type PermitGrant, type PermitRequest } from '../../workflows/messages';
+import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { TemporalConnector } from './client';
-import { requestEndpointPermit } from './permits';
+import { admitNow, requestEndpointPermits, returnPermits } from './permits';
 
 export interface DeliveryToStart {
   id: string;
@@ -29,7 +29,7 @@ export interface StarterOptions {
 export class DeliveryStarter {
   constructor(private readonly temporal: TemporalConnector, private readonly options: StarterOptions) {}
 
-  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, firstLeaseId?: string) {
+  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, first: FirstPermit = {}) {
     return {
       workflowId: deliveryWorkflowId(delivery.id),
       taskQueue: this.options.taskQueue,
@@ -44,13 +44,13 @@ export class DeliveryStarter {
         createdAtMs: delivery.created_at.getTime(),
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
-        firstLeaseId,
+        firstLeaseId: first.grant ? undefined : first.leaseId,
+        firstGrant: first.grant,
       }],
       typedSearchAttributes: [
         { key: TenantIdKey, value: delivery.tenant_id },
         { key: WebhookIdKey, value: delivery.webhook_id },
         { key: EventTypeKey, value: delivery.event_type },
-        { key: DeliveryStatusKey, value: 'pending' },
       ],
     } satisfies WorkflowStartOptions<typeof deliveryWorkflow>;
   }
@@ -85,36 +85,77 @@ export class DeliveryStarter {
   }
 
   /**
-   * Starts one workflow per delivery and asks the endpoint workflow for its first permit (one
-   * workflow task fewer than the delivery asking itself); returns the ids now running (or
-   * already were). Both steps are idempotent, so the dispatcher may repeat them after a crash.
+   * Starts one workflow per delivery and takes care of its first permit, per endpoint in one
+   * call each: first the endpoint admits at once those nobody waits ahead of (they start
+   * holding their permit: one workflow task, no grant signal), then the others' requests go
+   * in one signal after their start. Returns the ids now running (or already were) with their
+   * permit asked for. Every step is idempotent, so the dispatcher may repeat them.
    */
   async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
     if (deliveries.length === 0) return [];
     const client = await this.temporal.client();
-    const results = await Promise.allSettled(deliveries.map(async (delivery) => {
-      const leaseId = delivery.max_concurrency ? firstLeaseId(delivery.id) : undefined;
-      const options = this.startOptions(delivery, trigger, undefined, leaseId);
-      try {
-        await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
-          ...options,
-          // A delivery whose workflow already ran must not run again by accident (e.g. the
-          // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          requestEagerStart: this.temporal.canStartEagerly,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      if (leaseId) {
-        const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
-        const request = { leaseId, deliveryId: delivery.id, high: options.args[0].highPriority };
-        await requestEndpointPermit(client, target, request, { taskQueue: this.options.taskQueue, settings: this.options.endpointSettings });
-      }
-      return delivery.id;
+    const requests = new Map(deliveries.filter((d) => d.max_concurrency).map((d) => [d.id, this.firstRequest(d)]));
+    const grants = new Map<string, PermitGrant>();
+    await Promise.all([...groupBy(deliveries.filter((d) => requests.has(d.id)), (d) => d.webhook_id)].map(async ([webhookId, group]) => {
+      const admitted = await admitNow(client, webhookId, group.map((d) => requests.get(d.id) as PermitRequest));
+      admitted.forEach((grant, leaseId) => grants.set(leaseId, grant));
     }));
-    return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const started = await Promise.allSettled(deliveries.map(async (delivery) => {
+      const request = requests.get(delivery.id);
+      const grant = request && grants.get(request.leaseId);
+      try {
+        const fresh = await this.start(client, delivery, trigger, { leaseId: request?.leaseId, grant });
+        // Running already (a repeated start): its workflow takes the permit like any grant, or
+        // gives it back when it no longer waits for it.
+        if (!fresh && grant) await client.workflow.getHandle(deliveryWorkflowId(delivery.id)).signal(permitGrantedSignal, grant);
+      } catch (err) {
+        if (grant) await returnPermits(client, delivery.webhook_id, [grant.leaseId]);
+        throw err;
+      }
+      return { delivery, request: grant ? undefined : request };
+    }));
+    const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const asked = await Promise.allSettled([...groupBy(running.filter((r) => r.request), (r) => r.delivery.webhook_id).values()].map(async (group) => {
+      const { delivery } = group[0];
+      const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
+      await requestEndpointPermits(client, target, group.map((r) => r.request as PermitRequest), { taskQueue: this.options.taskQueue, settings: this.options.endpointSettings });
+      return group.map((r) => r.delivery.id);
+    }));
+    const ready = running.filter((r) => !r.request).map((r) => r.delivery.id);
+    return [...ready, ...asked.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))];
   }
+
+  private firstRequest(delivery: DeliveryToStart): PermitRequest {
+    return { leaseId: firstLeaseId(delivery.id), deliveryId: delivery.id, high: this.options.isHighPriority(delivery.event_type) };
+  }
+
+  /** False when the workflow was running already. */
+  private async start(client: Client, delivery: DeliveryToStart, trigger: AttemptTrigger, first: FirstPermit): Promise<boolean> {
+    try {
+      await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+        ...this.startOptions(delivery, trigger, undefined, first),
+        // A delivery whose workflow already ran must not run again by accident (e.g. the
+        // dispatcher after a crash between start and bookkeeping); manual retry is explicit.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        requestEagerStart: this.temporal.canStartEagerly,
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return false;
+    }
+  }
+}
+
+interface FirstPermit {
+  leaseId?: string;
+  grant?: PermitGrant;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }
 
 /** The lease id of a delivery's first permit, known to both the starter and the workflow. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createTestDatabase } from '../helpers/infra';
+import { Client, Connection } from '@temporalio/client';
+import { createTestDatabase, getInfra } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { Scenario } from '../helpers/scenario';
 import { startTestSystem, type TestSystem } from '../helpers/system';
@@ -72,6 +73,14 @@ describe('delivery engine: retries, dead letters, manual retry, concurrency', fu
     assert.equal(dead.last_status_code, 503);
     const listed = await stack.system.db('deliveries').where({ webhook_id: webhookId, status: 'dead_lettered' }).pluck('id');
     assert.deepEqual(listed, [id], 'the dead letter queue is listable by status');
+    // Off the common path the workflow carries its status, for the Web UI's DeliveryStatus filter.
+    const connection = await Connection.connect({ address: getInfra().temporalAddress });
+    try {
+      const description = await new Client({ connection }).workflow.getHandle(`delivery:${id}`).describe();
+      assert.deepEqual(description.searchAttributes.DeliveryStatus, ['dead_lettered']);
+    } finally {
+      await connection.close();
+    }
 
     healthy = true;
     const retried = await stack.api('POST', `/webhooks/${webhookId}/retry/${id}`);

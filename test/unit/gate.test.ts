@@ -19,6 +19,24 @@ describe('gate: concurrency permits', function () {
     assert.equal(gate.state.leases.length, 2);
   });
 
+  it('admits at once only while nobody waits ahead, and repeats a held lease', function () {
+    const gate = gateWith(2);
+    assert.deepEqual(gate.admitNow([req(1), req(2), req(3)], 0).map((l) => l.leaseId), ['l1', 'l2']);
+    assert.deepEqual(gate.state.queue, [], 'the one not admitted is not queued either');
+    assert.deepEqual(gate.admitNow([req(1)], 1).map((l) => [l.leaseId, l.grantedAt]), [['l1', 0]], 'a repeated call gets its lease again');
+    gate.release('l1', 'success', 2);
+    gate.enqueue(req(4));
+    assert.deepEqual(gate.admitNow([req(5)], 3), [], 'l4 waits ahead: no overtaking');
+    assert.deepEqual(gate.grant(3).map((l) => l.leaseId), ['l4']);
+    gate.release('l2', 'failure', 4);
+    gate.release('l4', 'failure', 4);
+    gate.admitNow([req(6)], 5);
+    gate.release('l6', 'failure', 6);
+    assert.equal(gate.state.circuit, 'open');
+    assert.deepEqual(gate.admitNow([req(7)], 7), [], 'nothing is admitted while the circuit is open');
+    assert.equal(gate.state.granted, 4);
+  });
+
   it('ignores a repeated request and serves quota (high) requests first', function () {
     const gate = gateWith(1);
     gate.enqueue(req(1));
