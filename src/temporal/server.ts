@@ -8,7 +8,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/searchAttributes';
-import { waitForTemporal } from './devServer';
+import { stopChild, waitForTemporal } from './devServer';
 import { executableFromEnv, goInstalledBinaries } from './goBinaries';
 import { dynamicConfigYaml, serverConfigYaml, serverPorts } from './serverConfig';
 import { prepareServerDatabases } from './serverDatabases';
@@ -110,7 +110,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 
   const address = `127.0.0.1:${ports.frontend}`;
   const stop = async () => {
-    await stopChild(child);
+    await stopChild(child, 10_000);
     if (!options.workDir) await rm(workDir, { recursive: true, force: true });
   };
   try {
@@ -199,15 +199,3 @@ function killWithThisProcess(child: ChildProcess, cleanUp: () => void): void {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    // SIGTERM lets the server stop its services in order; SIGKILL only if that hangs.
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
