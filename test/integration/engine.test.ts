@@ -76,8 +76,13 @@ describe('delivery engine: retries, dead letters, manual retry, concurrency', fu
     // Off the common path the workflow carries its status, for the Web UI's DeliveryStatus filter.
     const connection = await Connection.connect({ address: getInfra().temporalAddress });
     try {
-      const description = await new Client({ connection }).workflow.getHandle(`delivery:${id}`).describe();
-      assert.deepEqual(description.searchAttributes.DeliveryStatus, ['dead_lettered']);
+      // The row is written by the attempt, the attribute by the workflow task that follows it.
+      const handle = new Client({ connection }).workflow.getHandle(`delivery:${id}`);
+      const shown = await eventually('DeliveryStatus dead_lettered', async () => {
+        const value = (await handle.describe()).searchAttributes.DeliveryStatus;
+        return value?.[0] === 'dead_lettered' ? value : null;
+      }, 10_000);
+      assert.deepEqual(shown, ['dead_lettered']);
     } finally {
       await connection.close();
     }
