@@ -6,7 +6,7 @@ import { Gate } from './gate';
 import {
   acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
   resetCircuitSignal, shutdownEndpointSignal,
-  type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput,
+  type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput, type PermitRelease, type PermitRequest,
 } from './messages';
 
 const { recordCircuitState } = proxyActivities<DeliveryActivities>({
@@ -49,26 +49,23 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   const wake = () => {
     dirty = true;
   };
-  setHandler(acquirePermitSignal, (request) => {
-    gate.enqueue(request);
-    wake();
-  });
-  setHandler(releasePermitSignal, ({ leaseId, outcome }) => {
-    gate.release(leaseId, outcome, Date.now());
-    wake();
-  });
-  setHandler(acquirePermitsSignal, (requests) => {
+  // One request or release per signal (a delivery's own), or a batch (starter, workers).
+  const enqueue = (requests: PermitRequest[]) => {
     requests.forEach((request) => gate.enqueue(request));
     wake();
-  });
+  };
+  const release = (releases: PermitRelease[]) => {
+    releases.forEach(({ leaseId, outcome }) => gate.release(leaseId, outcome, Date.now()));
+    wake();
+  };
+  setHandler(acquirePermitSignal, (request) => enqueue([request]));
+  setHandler(acquirePermitsSignal, enqueue);
+  setHandler(releasePermitSignal, (one) => release([one]));
+  setHandler(releasePermitsSignal, release);
   setHandler(admitNowUpdate, (requests) => {
     const admitted = gate.admitNow(requests, Date.now());
     if (admitted.length > 0) wake(); // lease expiry timer
     return admitted.map((l) => ({ leaseId: l.leaseId, probe: l.probe }));
-  });
-  setHandler(releasePermitsSignal, (releases) => {
-    releases.forEach(({ leaseId, outcome }) => gate.release(leaseId, outcome, Date.now()));
-    wake();
   });
   setHandler(resetCircuitSignal, () => {
     gate.reset();

@@ -139,13 +139,7 @@ export class Gate {
   grant(now: number): Lease[] {
     const s = this.state;
     const granted: Lease[] = [];
-    const take = (probe: boolean) => {
-      const entry = s.queue.shift() as QueueEntry;
-      const lease = { leaseId: entry.leaseId, deliveryId: entry.deliveryId, grantedAt: now, probe };
-      s.leases.push(lease);
-      s.granted++;
-      granted.push(lease);
-    };
+    const take = (probe: boolean) => granted.push(this.lend(s.queue.shift() as QueueEntry, now, probe));
     if (s.circuit === 'closed') {
       while (s.queue.length > 0 && s.leases.length < s.maxConcurrency) take(false);
     } else if (s.circuit === 'half_open' && s.queue.length > 0 && !s.leases.some((l) => l.probe)) {
@@ -170,12 +164,17 @@ export class Gate {
       }
       const free = s.circuit === 'closed' && s.queue.length === 0 && s.leases.length < s.maxConcurrency;
       if (!free || s.queue.some((e) => e.leaseId === request.leaseId)) continue;
-      const lease = { leaseId: request.leaseId, deliveryId: request.deliveryId, grantedAt: now, probe: false };
-      s.leases.push(lease);
-      s.granted++;
-      admitted.push(lease);
+      admitted.push(this.lend(request, now, false));
     }
     return admitted;
+  }
+
+  /** A permit held from now on by this request's delivery. */
+  private lend(request: PermitRequest, now: number, probe: boolean): Lease {
+    const lease = { leaseId: request.leaseId, deliveryId: request.deliveryId, grantedAt: now, probe };
+    this.state.leases.push(lease);
+    this.state.granted++;
+    return lease;
   }
 
   /** Waiting deliveries not yet told that the circuit holds them. */

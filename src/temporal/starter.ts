@@ -40,11 +40,11 @@ export class DeliveryStarter {
         eventType: delivery.event_type,
         retryScheduleMs,
         firstTrigger: trigger,
-        highPriority: this.options.isHighPriority(delivery.event_type),
+        highPriority: first.request?.high ?? this.options.isHighPriority(delivery.event_type),
         createdAtMs: delivery.created_at.getTime(),
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
-        firstLeaseId: first.grant ? undefined : first.leaseId,
+        firstLeaseId: first.grant ? undefined : first.request?.leaseId,
         firstGrant: first.grant,
       }],
       typedSearchAttributes: [
@@ -104,7 +104,7 @@ export class DeliveryStarter {
       const request = requests.get(delivery.id);
       const grant = request && grants.get(request.leaseId);
       try {
-        const fresh = await this.start(client, delivery, trigger, { leaseId: request?.leaseId, grant });
+        const fresh = await this.start(client, delivery, trigger, { request, grant });
         // Running already (a repeated start): its workflow takes the permit like any grant, or
         // gives it back when it no longer waits for it.
         if (!fresh && grant) await client.workflow.getHandle(deliveryWorkflowId(delivery.id)).signal(permitGrantedSignal, grant);
@@ -147,8 +147,9 @@ export class DeliveryStarter {
   }
 }
 
+/** The first permit: asked for (request), or granted already (grant). */
 interface FirstPermit {
-  leaseId?: string;
+  request?: PermitRequest;
   grant?: PermitGrant;
 }
 
