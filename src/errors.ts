@@ -14,6 +14,15 @@ export class AppError extends Error {
   }
 }
 
+/** How much of a caller's input an error message may quote back. */
+export const ECHO_LIMIT = 40;
+
+/** Input quoted in a message: JSON-escaped (no control characters) and cut to a short prefix. */
+export function echo(value: string): string {
+  const cut = value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value;
+  return JSON.stringify(cut.toWellFormed());
+}
+
 export interface FieldIssue {
   field: string;
   message: string;
@@ -26,8 +35,20 @@ export class ValidationError extends AppError {
 }
 
 export class InvalidJsonError extends AppError {
+  constructor(message = 'request body is not valid JSON') {
+    super(400, 'invalid_json', message);
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string) {
+    super(400, 'bad_request', message);
+  }
+}
+
+export class InvalidEncodingError extends AppError {
   constructor() {
-    super(400, 'invalid_json', 'request body is not valid JSON');
+    super(400, 'invalid_encoding', 'request body is not valid UTF-8');
   }
 }
 
@@ -39,13 +60,19 @@ export class UnauthorizedError extends AppError {
 
 export class NotFoundError extends AppError {
   constructor(what: string, id: string) {
-    super(404, 'not_found', `${what} ${id} not found`);
+    super(404, 'not_found', `${what} ${echo(id)} not found`);
   }
 }
 
 export class RouteNotFoundError extends AppError {
   constructor(method: string, path: string) {
-    super(404, 'not_found', `no route for ${method} ${path}`);
+    super(404, 'not_found', `no route for ${method} ${echo(path)}`);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, readonly allowed: string[]) {
+    super(405, 'method_not_allowed', `${echo(method)} is not allowed here; allowed: ${allowed.join(', ')}`);
   }
 }
 
@@ -62,8 +89,8 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super(415, 'unsupported_media_type', 'request body must be application/json');
+  constructor(message = 'request body must be application/json') {
+    super(415, 'unsupported_media_type', message);
   }
 }
 

@@ -5,6 +5,8 @@ import type { ApiDeps } from './deps';
 import { requireApiKey } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
+import { methodNotAllowed } from './middleware/methods';
+import { checkIdParams } from './middleware/params';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
@@ -27,7 +29,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   const api = new Router({ prefix: '/api/v1' });
   api.use(requireApiKey(deps.db), jsonBody);
   for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
-    api.use(router.routes(), router.allowedMethods());
+    api.use(checkIdParams(router).routes());
   }
 
   // Built once from the routers themselves (after this route exists, so it lists itself).
@@ -38,10 +40,10 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   const routes = listRoutes([metrics, publicRoutes, api]);
   openApi = buildOpenApi(routes);
 
+  app.use(methodNotAllowed([metrics, publicRoutes, api]));
   app.use(metrics.routes());
   app.use(publicRoutes.routes());
   app.use(api.routes());
-  app.use(api.allowedMethods());
   app.use(async (ctx) => {
     throw new RouteNotFoundError(ctx.method, ctx.path);
   });

@@ -35,9 +35,15 @@ export const listWebhooksQuery = z.object({
   active_only: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
 });
 
+/** A whole number written in plain decimal digits: "0x10", "1e2", " 5" and "5.0" are refused. */
+const queryInt = (min: number, max: number) => z.string()
+  .regex(/^\d{1,10}$/, 'must be a whole number in decimal digits')
+  .transform(Number)
+  .pipe(z.number().int().min(min).max(max));
+
 export const listDeliveriesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt(1, 1000).default(100),
+  offset: queryInt(0, 1_000_000_000).default(0),
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` }).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;

@@ -27,3 +27,11 @@ export function newId(prefix: 'wh' | 'evt' | 'del' | 'key', now = Date.now()): s
   time.writeUIntBE(now, 0, 6);
   return `${prefix}_${base32(Buffer.concat([time, randomBytes(10)]))}`;
 }
+
+const ID_SHAPE = /^(wh|evt|del|key)_[0-9a-z]{26}$/;
+
+/** True when `value` has the shape newId gives ids of this prefix. */
+export function isId(prefix: 'wh' | 'evt' | 'del' | 'key', value: string): boolean {
+  const match = ID_SHAPE.exec(value);
+  return match !== null && match[1] === prefix;
+}

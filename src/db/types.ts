@@ -29,7 +29,8 @@ export interface EventRow {
   id: string;
   tenant_id: string;
   type: string;
-  payload: Record<string, unknown>;
+  /** Read back parsed; written as JSON text (Postgres parses it, numbers stay exact). */
+  payload: Record<string, unknown> | string;
   body: string;
   idempotency_key: string | null;
   created_at: Date;

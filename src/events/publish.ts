@@ -12,6 +12,8 @@ import { TEST_EVENT_TYPE } from './catalogue';
 export interface PublishInput {
   event: string;
   data: Record<string, unknown>;
+  /** The producer's own JSON text of `data`, sent to receivers as is; JSON.stringify(data) when absent. */
+  dataJson?: string;
   idempotency_key?: string;
 }
 
@@ -29,9 +31,13 @@ export interface PublishDeps {
   startQueue: { enqueue(ids: string[]): void };
 }
 
-/** The body receivers get, serialized once: these exact bytes are signed on every attempt. */
-export function serializeEventBody(type: string, createdAt: Date, tenantId: string, data: unknown): string {
-  return JSON.stringify({ event: type, timestamp: createdAt.toISOString(), tenant_id: tenantId, data });
+/**
+ * The body receivers get, serialized once: these exact bytes are signed on every attempt.
+ * `dataJson` is embedded as given, so `data` reaches the receiver byte for byte.
+ */
+export function serializeEventBody(type: string, createdAt: Date, tenantId: string, dataJson: string): string {
+  const envelope = JSON.stringify({ event: type, timestamp: createdAt.toISOString(), tenant_id: tenantId });
+  return `${envelope.slice(0, -1)},"data":${dataJson}}`;
 }
 
 /**
@@ -42,13 +48,15 @@ export function serializeEventBody(type: string, createdAt: Date, tenantId: stri
  */
 export async function publishEvent(deps: PublishDeps, tenantId: string, input: PublishInput): Promise<PublishResult> {
   const createdAt = new Date();
+  const dataJson = input.dataJson ?? JSON.stringify(input.data);
   const stored = await deps.db.transaction(async (tx) => {
     const event = await insertEvent(tx, {
       id: newId('evt'),
       tenant_id: tenantId,
       type: input.event,
-      payload: input.data,
-      body: serializeEventBody(input.event, createdAt, tenantId, input.data),
+      // Postgres reads the text itself: jsonb holds the numbers exactly as written.
+      payload: dataJson,
+      body: serializeEventBody(input.event, createdAt, tenantId, dataJson),
       idempotency_key: input.idempotency_key ?? null,
       created_at: createdAt,
     });
@@ -70,7 +78,9 @@ async function replay(db: Knex, tenantId: string, input: PublishInput): Promise<
   const key = input.idempotency_key as string;
   const event = await findEventByIdempotencyKey(db, tenantId, key);
   if (!event) throw new ConflictError('idempotency key is in use by a concurrent request; retry');
-  if (event.type !== input.event || !isDeepStrictEqual(event.payload, input.data)) {
+  // Same meaning, not same bytes: a retry may space or order its JSON differently.
+  const data = input.dataJson === undefined ? input.data : JSON.parse(input.dataJson);
+  if (event.type !== input.event || !isDeepStrictEqual(event.payload, data)) {
     throw new ConflictError('idempotency key was already used with a different event', { idempotency_key: key, event_id: event.id });
   }
   return { event, deliveryIds: (await listDeliveriesOfEvent(db, tenantId, event.id)).map((d) => d.id), replayed: true };
@@ -85,8 +95,8 @@ export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhook
   const data = { webhook_id: webhookId, message: 'This is a test event from Continuum Webhooks' };
   const delivery = await deps.db.transaction(async (tx) => {
     const event = await insertEvent(tx, {
-      id: newId('evt'), tenant_id: tenantId, type: TEST_EVENT_TYPE, payload: data,
-      body: serializeEventBody(TEST_EVENT_TYPE, createdAt, tenantId, data), idempotency_key: null, created_at: createdAt,
+      id: newId('evt'), tenant_id: tenantId, type: TEST_EVENT_TYPE, payload: JSON.stringify(data),
+      body: serializeEventBody(TEST_EVENT_TYPE, createdAt, tenantId, JSON.stringify(data)), idempotency_key: null, created_at: createdAt,
     });
     const row = { id: newId('del'), tenant_id: tenantId, webhook_id: webhookId, event_id: (event as EventRow).id, created_at: createdAt };
     await insertDeliveries(tx, [row]);

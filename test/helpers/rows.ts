@@ -13,8 +13,8 @@ export async function storeDelivery(
 ): Promise<{ deliveryId: string; createdAt: Date }> {
   const createdAt = input.createdAt ?? new Date();
   const event = await insertEvent(db, {
-    id: newId('evt'), tenant_id: input.tenantId, type: input.type, payload: input.data,
-    body: serializeEventBody(input.type, createdAt, input.tenantId, input.data), idempotency_key: null, created_at: createdAt,
+    id: newId('evt'), tenant_id: input.tenantId, type: input.type, payload: JSON.stringify(input.data),
+    body: serializeEventBody(input.type, createdAt, input.tenantId, JSON.stringify(input.data)), idempotency_key: null, created_at: createdAt,
   });
   if (!event) throw new Error('event not stored');
   const deliveryId = newId('del');

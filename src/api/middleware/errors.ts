@@ -1,19 +1,21 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { AppError, InvalidJsonError, PayloadTooLargeError, ServiceUnavailableError } from '../../errors';
+import { AppError, BadRequestError, MethodNotAllowedError, PayloadTooLargeError, ServiceUnavailableError } from '../../errors';
 import { isDatabaseUnavailable } from '../../db/knex';
 import { TemporalUnavailableError } from '../../temporal/client';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
-/** Maps errors from body parsing and dependencies onto our hierarchy. */
+/** Longest message an error response carries; inputs quoted in it are cut shorter still. */
+const MESSAGE_LIMIT = 300;
+
+/** Maps errors from reading the body and from dependencies onto our hierarchy. */
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
-  const e = err as { status?: number; type?: string };
+  const e = err as { status?: number; type?: string; expose?: boolean };
   if (e?.type === 'entity.too.large' || e?.status === 413) return new PayloadTooLargeError(BODY_LIMIT_BYTES);
-  if (e?.type === 'entity.parse.failed' || (e?.status === 400 && /JSON/i.test(String((err as Error).message)))) {
-    return new InvalidJsonError();
-  }
+  // raw-body's own 4xx (a length that doesn't match, an aborted upload): the client's fault.
+  if (e?.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new BadRequestError('request body could not be read');
   if (isDatabaseUnavailable(err)) return new ServiceUnavailableError('database');
   if (err instanceof TemporalUnavailableError) return new ServiceUnavailableError('Temporal');
   return null;
@@ -27,16 +29,15 @@ export function errorHandler(log: Logger) {
     } catch (err) {
       const known = toAppError(err);
       if (!known) log.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
-      else if (known.status >= 500) log.warn({ err: (err as Error).message, path: ctx.path }, known.message);
-      const status = known?.status ?? 500;
-      ctx.status = status;
-      ctx.body = {
-        error: {
-          code: known?.code ?? 'internal_error',
-          message: known?.message ?? 'internal error',
-          details: known?.details ?? null,
-        },
-      };
+      else if (known.status >= 500) log.warn({ err: String((err as Error)?.message ?? err), path: ctx.path }, known.message);
+      ctx.status = known?.status ?? 500;
+      if (known instanceof MethodNotAllowedError) ctx.set('Allow', known.allowed.join(', '));
+      ctx.body = errorBody(known?.code ?? 'internal_error', known?.message ?? 'internal error', known?.details ?? null);
     }
   };
+}
+
+/** The documented error body; also written by the HTTP server for requests Koa never sees. */
+export function errorBody(code: string, message: string, details: unknown = null) {
+  return { error: { code, message: message.slice(0, MESSAGE_LIMIT), details } };
 }

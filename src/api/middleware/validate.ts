@@ -1,10 +1,11 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../../errors';
+import { fieldName, type JsonBody } from '../json';
 
 export function fieldIssues(error: z.ZodError, root: string): FieldIssue[] {
   return error.issues.map((issue) => ({
-    field: [root, ...issue.path.map(String)].join('.'),
+    field: fieldName([root, ...issue.path.map(String)]),
     message: issue.message,
   }));
 }
@@ -19,7 +20,7 @@ export function validate(schemas: Schemas) {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const issues: FieldIssue[] = [];
     if (schemas.body) {
-      const parsed = schemas.body.safeParse((ctx.request as { body?: unknown }).body ?? {});
+      const parsed = schemas.body.safeParse((ctx.state.json as JsonBody | undefined)?.value ?? {});
       if (parsed.success) ctx.state.body = parsed.data;
       else issues.push(...fieldIssues(parsed.error, 'body'));
     }

@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { EVENT_DATA_SCHEMAS } from '../../events/catalogue';
 import { publishEvent } from '../../events/publish';
 import type { ApiDeps } from '../deps';
+import type { JsonBody } from '../json';
 import { fieldIssues, validate } from '../middleware/validate';
 import { publishEventSchema } from '../schemas';
 import { deliveryJson, eventJson } from '../serializers';
@@ -18,9 +19,12 @@ export function eventsRouter(deps: ApiDeps): Router {
 
   router.post('/', validate({ body: publishEventSchema }), async (ctx) => {
     const body = ctx.state.body as PublishBody;
+    // The schema checks the data and never rewrites it: receivers get the producer's own text
+    // (key order, number spelling), which the body parser vetted to mean the same to any parser.
     const data = EVENT_DATA_SCHEMAS[body.event].safeParse(body.data);
     if (!data.success) throw new ValidationError(`data is invalid for ${body.event}`, fieldIssues(data.error, 'body.data'));
-    const result = await publishEvent(deps, ctx.state.tenantId, { ...body, data: data.data });
+    const dataJson = (ctx.state.json as JsonBody).memberText('data') as string;
+    const result = await publishEvent(deps, ctx.state.tenantId, { ...body, dataJson });
     if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.status = 202;
     ctx.body = { ...eventJson(result.event), delivery_ids: result.deliveryIds };
