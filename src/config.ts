@@ -59,6 +59,8 @@ const secretKey = z.string().refine((value) => Buffer.from(value, 'base64').leng
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().regex(/^[^\s/]+$/, 'must be an address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').optional(),
+  CONTINUUM_DEV_TEMPORAL_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(64535).default(7233),
   DATABASE_URL: z.string().url('must be a postgres:// connection string').optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. localhost:7233').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).prefault('default'),
@@ -93,6 +95,10 @@ const envSchema = z.object({
 export interface Config {
   production: boolean;
   port: number;
+  /** Address the API binds: loopback for the zero-config dev setup, every interface otherwise. */
+  host: string;
+  /** The Temporal dev server's port when one is started (its Web UI: this + 1000). */
+  devTemporalPort: number;
   databaseUrl?: string;
   temporalAddress?: string;
   temporalNamespace: string;
@@ -118,7 +124,10 @@ export interface Config {
   logLevel: string;
 }
 
-export class ConfigError extends Error {}
+/** Start-up refused for a reason the operator can fix; shown as its message alone, no stack. */
+export class StartupError extends Error {}
+
+export class ConfigError extends StartupError {}
 
 /** Validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -134,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     production,
     port: e.PORT,
+    host: e.HOST ?? (devDefaults ? '127.0.0.1' : '0.0.0.0'),
+    devTemporalPort: e.CONTINUUM_DEV_TEMPORAL_PORT,
     databaseUrl: e.DATABASE_URL,
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,

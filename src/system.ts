@@ -5,6 +5,8 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import { attemptTimeoutMs, endpointSettings, type Config } from './config';
 import { createDeliveryStarter } from './events/starterFactory';
 import { createApp } from './api/app';
+import { listenApi } from './api/server';
+import { assertPortFree } from './infra/preflight';
 import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
@@ -27,6 +29,8 @@ export interface RunningSystem {
   temporalAddress: string;
   temporalUiUrl: string | null;
   bootstrapApiKey: string | null;
+  /** True when the key was generated for the dev setup (it may be shown); false when it came from the environment. */
+  bootstrapApiKeyGenerated: boolean;
   dispatcher: Dispatcher | null;
   /** Routes the API serves ("METHOD /path"), empty without the api role. */
   routes: string[];
@@ -40,16 +44,17 @@ export interface SystemOptions {
   host?: string;
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
+/** Where a client reaches a server bound to host:port (a wildcard bind is reached on localhost). */
+function reachableUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Composition root: builds every part from the config and starts the requested roles. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<RunningSystem> {
   const { log } = options;
+  const host = options.host ?? config.host;
+  if (options.roles.includes('api')) await assertPortFree(config.port, host, 'API', 'stop it, or set PORT to another port');
   const infra = await provideInfrastructure(config, (line) => log.info(line));
   const stops: Array<() => Promise<unknown>> = [infra.stop];
   const stop = async () => {
@@ -110,10 +115,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         metrics,
       });
       routes = app.routes;
-      const server = await listen(app, config.port, options.host ?? '0.0.0.0');
-      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-      const { port } = server.address() as { port: number };
-      apiUrl = `http://localhost:${port}`;
+      const server: Server = await listenApi(app, config.port, host);
+      stops.push(() => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }));
+      apiUrl = reachableUrl(host, (server.address() as { port: number }).port);
     }
 
     return {
@@ -121,6 +128,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalAddress: infra.temporalAddress,
       temporalUiUrl: infra.temporalUiUrl,
       bootstrapApiKey: infra.bootstrapApiKey,
+      bootstrapApiKeyGenerated: infra.bootstrapApiKeyGenerated,
     };
   } catch (err) {
     await stop();

@@ -16,12 +16,16 @@ describe('config', function () {
     assert.equal(config.workflowCacheSize, 10_000);
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
+    assert.equal(config.host, '0.0.0.0', 'a configured deployment listens on every interface');
   });
 
   it('turns the dev relaxations on for the zero-config setup', function () {
     const config = loadConfig({});
     assert.equal(config.allowHttp, true);
     assert.equal(config.allowPrivateTargets, true);
+    assert.equal(config.host, '127.0.0.1', 'the dev setup prints a key and accepts loopback targets: loopback only');
+    assert.equal(config.devTemporalPort, 7233);
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
   });
 
   it('parses millisecond schedules for tests', function () {
@@ -31,6 +35,7 @@ describe('config', function () {
 
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT/],
+    [{ HOST: 'two words' }, /HOST: must be an address/],
     [{ CONTINUUM_RETRY_SCHEDULE: '1s,soon' }, /CONTINUUM_RETRY_SCHEDULE: "soon" is not a duration/],
     [{ CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '0' }, /CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: must be > 0/],
     [{ CONTINUUM_SECRET_KEY: 'c2hvcnQ=' }, /CONTINUUM_SECRET_KEY: must be 32 bytes/],
