@@ -1,12 +1,57 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './log';
-import { startSystem, type Role } from './system';
+import path from 'node:path';
+import { ConfigError, loadConfig, StartupError, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { startSystem, type Role, type RunningSystem } from './system';
 
 const ROLES: Record<string, Role[]> = { all: ['api', 'worker'], api: ['api'], worker: ['worker'] };
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A stop that takes longer than this (a hung worker shutdown) ends the process anyway. */
+const STOP_DEADLINE_MS = 15_000;
 
 function banner(lines: string[]): void {
   process.stdout.write(`\n${lines.map((line) => `  ${line}`).join('\n')}\n\n`);
+}
+
+function bannerLines(roleName: string, config: Config, system: RunningSystem): string[] {
+  const lines = [`Continuum Webhooks is running (${roleName})`];
+  if (system.apiUrl) lines.push(`API:             ${system.apiUrl}/api/v1`);
+  lines.push(`Temporal:        ${system.temporalAddress}`);
+  if (system.temporalUiUrl) lines.push(`Temporal Web UI: ${system.temporalUiUrl}`);
+  // A key the operator supplied is a credential of theirs: never echoed. Only the key
+  // generated for the dev setup is shown (it is also in the data directory).
+  if (system.apiUrl && system.bootstrapApiKey) {
+    lines.push(system.bootstrapApiKeyGenerated
+      ? `API key (tenant ${config.bootstrapTenant}): ${system.bootstrapApiKey}  (also in ${path.join(config.dataDir, 'api-key')})`
+      : `API key (tenant ${config.bootstrapTenant}): the one in CONTINUUM_BOOTSTRAP_API_KEY`);
+  }
+  return lines;
+}
+
+/**
+ * SIGINT, SIGTERM and SIGHUP stop everything this process started, in order, from the first
+ * moment on. A second signal, or a stop past the deadline, exits at once; the exit hooks of
+ * the children (SIGKILL for the Temporal dev server, fast shutdown for Postgres) still run.
+ */
+function handleStopSignals(log: Logger, current: () => RunningSystem | null): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    setTimeout(() => {
+      log.error(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting at once`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    const system = current();
+    // Still starting: exiting runs the children's exit hooks; the run record covers the rest.
+    if (!system) process.exit(1);
+    system.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
 }
 
 /** Entry point: `node dist/src/main.js [all|api|worker]` (default all). */
@@ -19,33 +64,31 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     throw new ConfigError(`the ${roleName} role needs DATABASE_URL and TEMPORAL_ADDRESS (only "all" starts local ones)`);
   }
   const log = createLogger(config.logLevel);
+  let system: RunningSystem | null = null;
+  handleStopSignals(log, () => system);
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'INFO' : 'WARN') });
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
       'development mode: http:// and/or private/loopback webhook targets are allowed; never use this in production');
   }
-  const system = await startSystem(config, { roles, log });
-  const lines = [`Continuum Webhooks is running (${roleName})`];
-  if (system.apiUrl) lines.push(`API:             ${system.apiUrl}/api/v1`);
-  lines.push(`Temporal:        ${system.temporalAddress}`);
-  if (system.temporalUiUrl) lines.push(`Temporal Web UI: ${system.temporalUiUrl}`);
-  if (system.bootstrapApiKey && system.apiUrl) lines.push(`API key (tenant ${config.bootstrapTenant}): ${system.bootstrapApiKey}`);
-  banner(lines);
+  system = await startSystem(config, { roles, log });
+  banner(bannerLines(roleName, config, system));
+}
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    system.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+/** What a failed start prints: the reason alone when the operator can fix it. Never throws. */
+export function describeStartupFailure(err: unknown): string {
+  try {
+    if (err instanceof StartupError) return err.message;
+    if (err instanceof Error) return `start-up failed: ${err.stack ?? err.message}`;
+    return `start-up failed: ${String(err)}`;
+  } catch {
+    return 'start-up failed (the error could not be described)';
+  }
 }
 
 if (require.main === module) {
-  run().catch((err) => {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).stack}`}\n`);
+  run().catch((err: unknown) => {
+    process.stderr.write(`${describeStartupFailure(err)}\n`);
     process.exit(1);
   });
 }

@@ -5,6 +5,8 @@ import { generateApiKey } from '../security/apiKeys';
 import { startDevServer } from '../temporal/devServer';
 import { loadOrCreateDevSecretKey } from './devSecretKey';
 import { startEmbeddedPostgres } from './embeddedPostgres';
+import { assertPortFree, assertPostgresDirFree } from './preflight';
+import { RunRecord } from './runRecord';
 
 export interface Infrastructure {
   databaseUrl: string;
@@ -12,11 +14,13 @@ export interface Infrastructure {
   temporalUiUrl: string | null;
   secretKey: Buffer;
   bootstrapApiKey: string | null;
+  /** True when the key was generated for the dev setup, so it may be shown; never for one from the environment. */
+  bootstrapApiKeyGenerated: boolean;
   stop(): Promise<void>;
 }
 
-const DEV_TEMPORAL_PORT = 7233;
-const DEV_TEMPORAL_UI_PORT = 8233;
+/** The Web UI listens this far above the dev server's port (7233 → 8233). */
+const DEV_UI_PORT_OFFSET = 1000;
 
 async function loadOrCreateDevApiKey(dataDir: string): Promise<string> {
   const file = path.resolve(dataDir, 'api-key');
@@ -36,41 +40,54 @@ async function loadOrCreateDevApiKey(dataDir: string): Promise<string> {
  * keys kept in the data directory. Production config always sets all three.
  */
 export async function provideInfrastructure(config: Config, log: (line: string) => void): Promise<Infrastructure> {
+  const startsServers = !config.databaseUrl || !config.temporalAddress;
+  // Before anything starts: stop what a crashed earlier run left, refuse what isn't ours.
+  const record = startsServers ? await RunRecord.claim(config.dataDir, log) : null;
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch(() => {});
+    await record?.release();
   };
   try {
+    if (startsServers) await preflight(config);
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       log(`starting embedded Postgres (data in ${path.resolve(config.dataDir, 'postgres')})`);
       const pg = await startEmbeddedPostgres(config.dataDir, log);
       stops.push(pg.stop);
+      await record?.add('postgres', pg.pid);
       databaseUrl = pg.url;
     }
     let temporalAddress = config.temporalAddress;
     let temporalUiUrl: string | null = null;
     if (!temporalAddress) {
       log('starting the Temporal dev server');
-      await mkdir(config.dataDir, { recursive: true });
       const server = await startDevServer({
-        port: DEV_TEMPORAL_PORT,
-        uiPort: DEV_TEMPORAL_UI_PORT,
+        port: config.devTemporalPort,
+        uiPort: config.devTemporalPort + DEV_UI_PORT_OFFSET,
         namespace: config.temporalNamespace,
         dbFile: path.resolve(config.dataDir, 'temporal.db'),
         log,
       });
       stops.push(server.stop);
+      await record?.add('temporal', server.pid);
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
     }
     const secretKey = config.secretKey ?? (await loadOrCreateDevSecretKey(config.dataDir));
-    const devKey = !config.production && !config.databaseUrl;
+    const devKey = !config.production && !config.databaseUrl && !config.bootstrapApiKey;
     const bootstrapApiKey = config.bootstrapApiKey ?? (devKey ? await loadOrCreateDevApiKey(config.dataDir) : null);
-    return { databaseUrl, temporalAddress, temporalUiUrl, secretKey, bootstrapApiKey, stop };
+    return { databaseUrl, temporalAddress, temporalUiUrl, secretKey, bootstrapApiKey, bootstrapApiKeyGenerated: devKey, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
+async function preflight(config: Config): Promise<void> {
+  if (!config.databaseUrl) await assertPostgresDirFree(path.resolve(config.dataDir, 'postgres'));
+  if (config.temporalAddress) return;
+  const hint = 'stop it, set TEMPORAL_ADDRESS to use a server you run, or CONTINUUM_DEV_TEMPORAL_PORT to start ours on another port';
+  await assertPortFree(config.devTemporalPort, '127.0.0.1', 'Temporal dev server', hint);
+  await assertPortFree(config.devTemporalPort + DEV_UI_PORT_OFFSET, '127.0.0.1', 'Temporal Web UI', hint);
+}

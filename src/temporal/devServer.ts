@@ -76,7 +76,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
   const address = `127.0.0.1:${port}`;
   try {
-    await waitForTemporal(address, 60_000, child);
+    // A server that can't bind its port must not pass for ready by answering from another
+    // one on that port (an orphan, someone else's): that would adopt a server we did not start.
+    await Promise.race([waitForTemporal(address, 60_000, child), bindFailure(child, port)]);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -87,6 +89,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     uiUrl: uiPort === null ? null : `http://localhost:${uiPort}`,
     stop: () => stopChild(child),
   };
+}
+
+function bindFailure(child: ChildProcess, port: number): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const watch = (chunk: Buffer) => {
+      if (!/address already in use/i.test(chunk.toString())) return;
+      child.stderr?.off('data', watch);
+      reject(new Error(`the Temporal dev server could not bind its ports (${port} and its UI's): address already in use`));
+    };
+    child.stderr?.on('data', watch);
+  });
 }
 
 /** SIGTERM, so the server stops its services in order; SIGKILL only if that hangs. */
