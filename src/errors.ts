@@ -17,10 +17,10 @@ export class AppError extends Error {
 /** How much of a caller's input an error message may quote back. */
 export const ECHO_LIMIT = 40;
 
-/** Input quoted in a message: JSON-escaped (no control characters) and cut to a short prefix. */
+/** Input quoted in a message: JSON-escaped (control characters, lone surrogates) and cut to a short prefix. */
 export function echo(value: string): string {
   const cut = value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value;
-  return JSON.stringify(cut.toWellFormed());
+  return JSON.stringify(cut);
 }
 
 export interface FieldIssue {

@@ -50,6 +50,21 @@ function reachableUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * Stops accepting, lets requests in progress finish for a moment, then drops what is left
+ * (a client that never finishes sending must not hold the stop).
+ */
+function closeServer(server: Server, graceMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
 /** Composition root: builds every part from the config and starts the requested roles. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<RunningSystem> {
   const { log } = options;
@@ -116,10 +131,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       });
       routes = app.routes;
       const server: Server = await listenApi(app, config.port, host);
-      stops.push(() => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }));
+      stops.push(() => closeServer(server));
       apiUrl = reachableUrl(host, (server.address() as { port: number }).port);
     }
 

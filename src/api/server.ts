@@ -19,8 +19,11 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   const [status, code, message] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'bad_request', 'malformed HTTP request'];
   const body = JSON.stringify(errorBody(code, message));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
+  // As Node's own handler does: write the answer, then drop the connection (the parser is
+  // gone, so nothing else will ever close it).
+  socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
     + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy();
 }
 
 /** Serves the Koa app on host:port; resolves once it listens. */

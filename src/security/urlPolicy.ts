@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
+import { echo } from '../errors';
 
 export interface UrlPolicy {
   allowHttp: boolean;
@@ -36,6 +37,11 @@ const systemLookup: Lookup = async (host) =>
 /** Checks everything that can be known without DNS: scheme, credentials, port, length. */
 export function checkUrlSyntax(raw: string, policy: UrlPolicy): URL {
   if (raw.length > MAX_URL_LENGTH) throw new UrlPolicyError(`URL is longer than ${MAX_URL_LENGTH} characters`);
+  // A NUL or control character, raw or percent-encoded, means something else to every
+  // server and proxy on the way; no real endpoint needs one.
+  if (/[\u0000-\u001f\u007f]|%(?:0[0-9a-f]|1[0-9a-f]|7f)/i.test(raw)) {
+    throw new UrlPolicyError('URL must not contain NUL or control characters, raw or percent-encoded (%00-%1F, %7F)');
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -96,9 +102,9 @@ export async function resolvePublicAddresses(url: URL, policy: UrlPolicy, lookup
     try {
       addresses = await lookup(host);
     } catch {
-      throw new UrlPolicyError(`host "${host}" could not be resolved`);
+      throw new UrlPolicyError(`host ${echo(host)} could not be resolved`);
     }
-    if (addresses.length === 0) throw new UrlPolicyError(`host "${host}" has no addresses`);
+    if (addresses.length === 0) throw new UrlPolicyError(`host ${echo(host)} has no addresses`);
   }
   const refused = addresses.find((address) => !isPermittedAddress(address, policy));
   if (refused) throw new UrlPolicyError(`URL resolves to a non-public address (${refused})`);

@@ -5,7 +5,7 @@ import { fieldName, type JsonBody } from '../json';
 
 export function fieldIssues(error: z.ZodError, root: string): FieldIssue[] {
   return error.issues.map((issue) => ({
-    field: fieldName([root, ...issue.path.map(String)]),
+    field: fieldName([...root.split('.'), ...issue.path.map(String)]),
     message: issue.message,
   }));
 }
