@@ -12,6 +12,8 @@ export class RoleProcess {
   output = '';
   /** The API base URL from the banner (api and all roles). */
   apiUrl: string | null = null;
+  /** Sees every chunk of stdout and stderr (output keeps only the last 200 000 characters). */
+  onOutput: ((chunk: string) => void) | null = null;
 
   constructor(readonly role: 'api' | 'worker' | 'all', private readonly env: Record<string, string>) {}
 
@@ -27,6 +29,7 @@ export class RoleProcess {
     process.once('exit', killOnExit);
     child.once('exit', () => process.removeListener('exit', killOnExit));
     const collect = (chunk: Buffer) => {
+      this.onOutput?.(chunk.toString());
       // Keep the banner and the last lines only: a long run must not grow this without bound.
       this.output = (this.output + chunk.toString()).slice(-200_000);
     };
