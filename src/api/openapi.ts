@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { VERSION } from '../version';
+import { ID_PARAMS } from './middleware/params';
 
 /** What each route is for. A route without an entry here fails start-up (and the tests). */
 const SUMMARIES: Record<string, string> = {
@@ -59,10 +60,23 @@ export function listRoutes(routers: Router[]): Route[] {
   return routes;
 }
 
+/** Ids are checked by this shape before any query; another shape answers 404. */
+function idSchema(param: string) {
+  const known = ID_PARAMS[param as keyof typeof ID_PARAMS];
+  return known ? { type: 'string', pattern: `^${known[0]}_[0-9a-z]{26}$` } : { type: 'string' };
+}
+
+const ERRORS_DESCRIPTION = 'Errors are `{"error":{"code","message","details"}}`: 400 validation_error (details name each field), '
+  + 'invalid_json, invalid_encoding or bad_request; 401 unauthorized; 404 not_found (also malformed or other tenants\' ids); '
+  + '405 method_not_allowed with `Allow` (any method a path does not serve, OPTIONS included); 409 conflict; '
+  + '413 payload_too_large; 415 unsupported_media_type (not JSON, not UTF-8, or a Content-Encoding); '
+  + '431 request_header_too_large; 503 service_unavailable. No input yields a 5xx. Bodies: UTF-8 JSON objects nested at most 32 '
+  + 'levels, no duplicate keys, no NUL or lone surrogate in any key or string, numbers a double holds exactly.';
+
 function operation(route: Route) {
   const summary = SUMMARIES[route.key];
   if (!summary) throw new Error(`route ${route.key} has no OpenAPI summary`);
-  const parameters: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const parameters: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: idSchema(m[1]) }));
   if (route.schemas.query) {
     const query = jsonSchema(route.schemas.query);
     for (const [name, schema] of Object.entries(query.properties ?? {})) {
@@ -91,7 +105,7 @@ export function buildOpenApi(routes: Route[]): object {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Continuum Webhooks API', version: VERSION },
+    info: { title: 'Continuum Webhooks API', version: VERSION, description: ERRORS_DESCRIPTION },
     security: [{ bearer: [] }],
     paths,
     components: {

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { isId } from '../../db/ids';
 import { NotFoundError } from '../../errors';
 
-const ID_PARAMS = { webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'] } as const;
+export const ID_PARAMS = { webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'] } as const;
 
 /**
  * Checks every id in the router's paths by shape before any query: a malformed id (a NUL, a
