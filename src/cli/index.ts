@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { migrateToLatest } from '../db/migrate';
 import { startEmbeddedPostgres } from '../infra/embeddedPostgres';
+import { assertPostgresDirFree } from '../infra/preflight';
 import { COMMANDS, USAGE, type CommandContext } from './commands';
 
 /** Parses `--name value` pairs after the command words. */
@@ -16,6 +18,8 @@ export function parseOptions(args: string[]): Record<string, string> {
 }
 
 async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'options'>) => Promise<T>): Promise<T> {
+  // The embedded database belongs to one process: say which one holds it instead of failing.
+  if (!config.databaseUrl) await assertPostgresDirFree(path.resolve(config.dataDir, 'postgres'));
   const local = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const db = createDb(config.databaseUrl ?? (local as { url: string }).url, 2);
   try {
@@ -43,7 +47,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
 
 if (require.main === module) {
   run().catch((err) => {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
