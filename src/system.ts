@@ -115,7 +115,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let dispatcher: Dispatcher | null = null;
     let routes: string[] = [];
     if (options.roles.includes('api')) {
-      dispatcher = new Dispatcher(db, starter, log, { intervalMs: config.dispatchIntervalMs });
+      dispatcher = new Dispatcher(db, starter, log, {
+        intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, openPerEndpoint: config.openDeliveriesPerEndpoint,
+      });
       dispatcher.start();
       const d = dispatcher;
       stops.push(() => d.stop());

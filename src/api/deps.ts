@@ -16,7 +16,7 @@ export interface ApiDeps {
   temporal: TemporalConnector;
   starter: DeliveryStarter;
   /** Starts committed deliveries behind the request. */
-  startQueue: { enqueue(ids: string[]): void };
+  startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
   endpoints: EndpointControl;
   maxConcurrencyPerEndpoint: number;
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */

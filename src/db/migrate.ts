@@ -3,6 +3,7 @@ import * as initial from './migrations/001_initial';
 import * as circuitState from './migrations/002_circuit_state';
 import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
 import * as attemptLease from './migrations/004_attempt_lease';
+import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '002_circuit_state': circuitState,
   '003_open_deliveries_index': openDeliveriesIndex,
   '004_attempt_lease': attemptLease,
+  '005_unstarted_by_webhook': unstartedByWebhook,
 };
 
 const source: Knex.MigrationSource<string> = {

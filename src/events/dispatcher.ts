@@ -1,28 +1,40 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { findUnstartedDeliveries, lockUnstartedDeliveries, markWorkflowsStarted } from '../db/repositories/deliveries';
+import { countOpenDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
 import type { DeliveryStarter } from '../temporal/starter';
 import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
   intervalMs: number;
-  /** Rows younger than this are left to the process that wrote them (its start queue). */
+  /** Deliveries of one endpoint whose workflows run at once; the rest wait as rows. */
+  openPerEndpoint: number;
+  /** How soon an endpoint whose backlog was held back is looked at again. */
+  recheckMs: number;
+  /** The periodic pass leaves younger rows to the process that wrote them. */
   graceMs?: number;
   batchSize?: number;
-  /** Batches of the start queue in progress at once. */
-  concurrentBatches?: number;
+  /** Endpoints being started at once. */
+  concurrentEndpoints?: number;
 }
 
+type PassResult = 'done' | 'held';
+
 /**
- * Starts the workflows of stored deliveries, behind the API: publish commits its rows, hands
- * their ids to `enqueue` and answers; batches are started at once, in the order they came. A
- * periodic pass finds the rows no queue started (Temporal was down, or the process that
- * wrote them died); it locks them (SKIP LOCKED), so passes of several processes share them.
+ * Starts the workflows of stored deliveries, behind the API, one endpoint at a time: publish
+ * commits its rows, wakes their endpoints here and answers. An endpoint runs at most
+ * `openPerEndpoint` delivery workflows; the rest of its backlog waits as rows and is started
+ * a batch at a time as those finish. So a burst of thousands of events leaves Temporal with a
+ * bounded set of open workflows per endpoint, all of them soon to run, rather than thousands
+ * of first workflow tasks queued ahead of the tasks that would finish the running ones.
+ * A periodic pass finds the endpoints no process is starting (Temporal was down, or the
+ * process that wrote the rows died). Rows are locked while started (SKIP LOCKED), so the
+ * dispatchers of several processes share a backlog.
  */
 export class Dispatcher {
   private readonly periodic: PeriodicPass;
-  private readonly queue: string[] = [];
-  private active = 0;
+  private readonly woken = new Set<string>();
+  private readonly passing = new Set<string>();
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
 
@@ -33,11 +45,8 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.periodic = new PeriodicPass('dispatcher pass', options.intervalMs, async () => {
-      // While the queue works, its rows may be older than the grace period under a burst;
-      // the pass would only start them a second time.
-      if (this.queue.length > 0 || this.active > 0) return;
-      const count = await this.runOnce();
-      if (count > 0) log.info({ count }, 'dispatcher started unstarted deliveries');
+      const webhookIds = await webhooksWithUnstartedDeliveries(db, options.graceMs ?? 2000);
+      this.wake(webhookIds.filter((id) => !this.passing.has(id) && !this.rechecks.has(id)));
     }, log);
   }
 
@@ -48,28 +57,42 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.periodic.stop();
-    this.queue.length = 0; // left to the next periodic pass, in this process or another
-    if (this.active > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+    this.woken.clear(); // the rows stay: the next pass, in this process or another, starts them
+    this.rechecks.forEach((timer) => clearTimeout(timer));
+    this.rechecks.clear();
+    if (this.passing.size > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
   }
 
-  /** Starts these committed deliveries as soon as possible (never blocks the caller). */
-  enqueue(ids: string[]): void {
-    if (this.stopped) return; // the rows are committed: a dispatcher pass starts them
-    this.queue.push(...ids);
+  /** These committed deliveries' endpoints have rows to start (never blocks the caller). */
+  enqueue(deliveries: Array<{ webhook_id: string }>): void {
+    this.wake(deliveries.map((d) => d.webhook_id));
+  }
+
+  private wake(webhookIds: string[]): void {
+    if (this.stopped) return;
+    webhookIds.forEach((id) => this.woken.add(id));
     this.drain();
   }
 
   private drain(): void {
-    const batchSize = this.options.batchSize ?? 200;
-    while (this.queue.length > 0 && this.active < (this.options.concurrentBatches ?? 4)) {
-      const ids = this.queue.splice(0, batchSize);
-      this.active++;
-      this.startQueued(ids)
-        .catch((err) => this.log.warn({ err, count: ids.length }, 'starting deliveries failed; the dispatcher pass will retry'))
+    for (const webhookId of this.woken) {
+      if (this.passing.size >= (this.options.concurrentEndpoints ?? 4)) return;
+      if (this.passing.has(webhookId)) continue; // woken again: passes once more after this one
+      this.woken.delete(webhookId);
+      this.passing.add(webhookId);
+      this.startEndpoint(webhookId)
+        .then((result) => {
+          if (result === 'held') this.recheckLater(webhookId);
+        })
+        .catch((err) => {
+          // Temporal or the database is away: the periodic pass's pace, not the recheck's.
+          this.log.warn({ err, webhookId }, 'starting deliveries failed; will retry');
+          this.recheckLater(webhookId, this.options.intervalMs);
+        })
         .finally(() => {
-          this.active--;
+          this.passing.delete(webhookId);
           this.drain();
-          if (this.active === 0) {
+          if (this.passing.size === 0) {
             this.idle.forEach((wake) => wake());
             this.idle.clear();
           }
@@ -77,34 +100,44 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * Starts queued deliveries without holding a lock while Temporal answers: should a pass of
-   * another process take one of them too, the second start finds it running and its permit
-   * request repeats a lease id the endpoint already knows.
-   */
-  private async startQueued(ids: string[]): Promise<void> {
-    const rows = await findUnstartedDeliveries(this.db, ids);
-    await markWorkflowsStarted(this.db, await this.starter.startAll(rows));
+  private recheckLater(webhookId: string, delayMs = this.options.recheckMs): void {
+    if (this.stopped || this.rechecks.has(webhookId)) return;
+    this.rechecks.set(webhookId, setTimeout(() => {
+      this.rechecks.delete(webhookId);
+      this.wake([webhookId]);
+    }, delayMs));
   }
 
-  /** Locks the oldest unstarted rows past the grace period, starts them, marks them. */
-  private startBatch(limit: number) {
-    return this.db.transaction(async (tx) => {
-      const rows = await lockUnstartedDeliveries(tx, limit, this.options.graceMs ?? 2000);
-      const ids = await this.starter.startAll(rows);
-      await markWorkflowsStarted(tx, ids);
-      return { locked: rows.length, started: ids.length };
-    });
-  }
-
-  /** One pass over rows no queue started: returns how many workflows it started. */
-  async runOnce(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 200;
-    let total = 0;
+  /** Starts this endpoint's unstarted deliveries, oldest first, while it has room for them. */
+  private async startEndpoint(webhookId: string): Promise<PassResult> {
     for (;;) {
-      const started = await this.startBatch(batchSize);
-      total += started.started;
-      if (started.locked < batchSize || started.started < started.locked) return total;
+      const result = await this.startBatch(webhookId);
+      if (result !== 'more') return result;
     }
+  }
+
+  /**
+   * One batch in one transaction: counts the endpoint's running deliveries, locks as many
+   * unstarted rows as fit, starts them and marks them. With a backlog, it waits until half
+   * the room is free, so backlogs are started in batches (one admission call to the endpoint
+   * workflow per batch) while the rest of the room keeps the endpoint's queue from running dry.
+   */
+  private async startBatch(webhookId: string): Promise<PassResult | 'more'> {
+    const batchSize = this.options.batchSize ?? 200;
+    const open = this.options.openPerEndpoint;
+    const batch = await this.db.transaction(async (tx) => {
+      const room = open - await countOpenDeliveries(tx, webhookId);
+      const limit = Math.min(room, batchSize);
+      if (limit <= 0) return { result: 'held' as const };
+      const rows = await lockUnstartedDeliveries(tx, webhookId, limit);
+      if (rows.length === 0) return { result: 'done' as const };
+      if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
+      const started = await this.starter.startAll(rows);
+      await markWorkflowsStarted(tx, started);
+      return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length };
+    });
+    // The ones that started are marked (committed); the others are tried again.
+    if (batch.failed) throw new Error(`${batch.failed} deliveries did not start`);
+    return batch.result;
   }
 }

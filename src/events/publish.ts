@@ -28,7 +28,7 @@ export interface PublishDeps {
   db: Knex;
   starter: DeliveryStarter;
   /** Starts committed deliveries behind the request (see Dispatcher). */
-  startQueue: { enqueue(ids: string[]): void };
+  startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
 }
 
 /**
@@ -70,7 +70,7 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
-  deps.startQueue.enqueue(stored.deliveries.map((d) => d.id));
+  deps.startQueue.enqueue(stored.deliveries);
   return { event: stored.event, deliveryIds: stored.deliveries.map((d) => d.id), replayed: false };
 }
 

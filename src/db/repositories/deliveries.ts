@@ -54,26 +54,36 @@ function unstartedDeliveries(db: Knex) {
       db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
 }
 
+/** How many deliveries of this webhook run (started, not final): index deliveries_open_idx. */
+export async function countOpenDeliveries(db: Knex, webhookId: string): Promise<number> {
+  const row = await openDeliveries(db).where({ webhook_id: webhookId }).count<{ count: string }>('* as count').first();
+  return Number(row?.count ?? 0);
+}
+
 /**
- * Locks up to `limit` deliveries whose workflow was never started and that are older than
- * `minAgeMs` (younger ones are left to the start queue of the process that wrote them). Call
- * inside a transaction; SKIP LOCKED lets several dispatchers share the work.
+ * Locks up to `limit` of this webhook's deliveries whose workflow was never started, oldest
+ * first. Call inside a transaction; SKIP LOCKED lets the dispatchers of several processes
+ * share an endpoint's backlog.
  */
-export async function lockUnstartedDeliveries(tx: Knex.Transaction, limit: number, minAgeMs: number): Promise<UnstartedDelivery[]> {
+export async function lockUnstartedDeliveries(tx: Knex.Transaction, webhookId: string, limit: number): Promise<UnstartedDelivery[]> {
   return unstartedDeliveries(tx)
-    .andWhere('d.created_at', '<', tx.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
+    .andWhere('d.webhook_id', webhookId)
     .orderBy('d.created_at')
     .limit(limit)
     .forUpdate('d')
     .skipLocked();
 }
 
-/** These deliveries, unless started already (no lock: a start is idempotent by workflow id). */
-export async function findUnstartedDeliveries(db: Knex, ids: string[]): Promise<UnstartedDelivery[]> {
-  return unstartedDeliveries(db).whereIn('d.id', ids).orderBy('d.created_at');
+/** Webhooks with deliveries older than `minAgeMs` whose workflow was never started. */
+export async function webhooksWithUnstartedDeliveries(db: Knex, minAgeMs: number): Promise<string[]> {
+  const rows = await db('deliveries')
+    .whereNull('workflow_started_at')
+    .whereNotIn('status', [...FINAL_STATUSES])
+    .andWhere('created_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
+    .distinct('webhook_id');
+  return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }
 
-/** Everything one attempt needs, read in the same statement that begins it. */
 export interface DeliveryContext {
   id: string;
   tenant_id: string;
