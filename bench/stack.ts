@@ -103,7 +103,7 @@ export async function startBenchStack(topology: Topology, env: Record<string, st
       CONTINUUM_ALLOW_HTTP: 'true',
       CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
       LOG_LEVEL: 'error',
-      // Tuning to compare (e.g. CONTINUUM_OPEN_DELIVERIES_PER_ENDPOINT) comes from the bench's environment.
+      // Tuning to compare (e.g. CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT) comes from the bench's environment.
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('CONTINUUM_')) as Array<[string, string]>),
       ...env,
     };

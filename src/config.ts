@@ -86,7 +86,7 @@ const envSchema = z.object({
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault('72h'),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
   CONTINUUM_DISPATCH_RECHECK: duration.prefault('250ms'),
-  CONTINUUM_OPEN_DELIVERIES_PER_ENDPOINT: positiveInt.default(100),
+  CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: positiveInt.default(100),
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.prefault(500),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
@@ -121,7 +121,7 @@ export interface Config {
   /** How soon an endpoint whose backlog was held back is looked at again. */
   dispatchRecheckMs: number;
   /** Delivery workflows of one endpoint open at once; the rest of its backlog waits as rows. */
-  openDeliveriesPerEndpoint: number;
+  activeDeliveriesPerEndpoint: number;
   endpointHistoryLimit: number;
   endpointCheckIntervalMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
@@ -170,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
     dispatchRecheckMs: e.CONTINUUM_DISPATCH_RECHECK,
     // Never below the concurrency limit, or an endpoint's permits could not all be used.
-    openDeliveriesPerEndpoint: Math.max(e.CONTINUUM_OPEN_DELIVERIES_PER_ENDPOINT, e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT),
+    activeDeliveriesPerEndpoint: Math.max(e.CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT, e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT),
     endpointHistoryLimit: e.CONTINUUM_ENDPOINT_HISTORY_LIMIT,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,

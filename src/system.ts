@@ -116,7 +116,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let routes: string[] = [];
     if (options.roles.includes('api')) {
       dispatcher = new Dispatcher(db, starter, log, {
-        intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, openPerEndpoint: config.openDeliveriesPerEndpoint,
+        intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
       });
       dispatcher.start();
       const d = dispatcher;

@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { countOpenDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
+import { countActiveDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
 import type { DeliveryStarter } from '../temporal/starter';
 import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
   intervalMs: number;
   /** Deliveries of one endpoint whose workflows run at once; the rest wait as rows. */
-  openPerEndpoint: number;
+  activePerEndpoint: number;
   /** How soon an endpoint whose backlog was held back is looked at again. */
   recheckMs: number;
   /** The periodic pass leaves younger rows to the process that wrote them. */
@@ -22,7 +22,7 @@ type PassResult = 'done' | 'held';
 /**
  * Starts the workflows of stored deliveries, behind the API, one endpoint at a time: publish
  * commits its rows, wakes their endpoints here and answers. An endpoint runs at most
- * `openPerEndpoint` delivery workflows; the rest of its backlog waits as rows and is started
+ * `activePerEndpoint` delivery workflows; the rest of its backlog waits as rows and is started
  * a batch at a time as those finish. So a burst of thousands of events leaves Temporal with a
  * bounded set of open workflows per endpoint, all of them soon to run, rather than thousands
  * of first workflow tasks queued ahead of the tasks that would finish the running ones.
@@ -124,9 +124,9 @@ export class Dispatcher {
    */
   private async startBatch(webhookId: string): Promise<PassResult | 'more'> {
     const batchSize = this.options.batchSize ?? 200;
-    const open = this.options.openPerEndpoint;
+    const open = this.options.activePerEndpoint;
     const batch = await this.db.transaction(async (tx) => {
-      const room = open - await countOpenDeliveries(tx, webhookId);
+      const room = open - await countActiveDeliveries(tx, webhookId);
       const limit = Math.min(room, batchSize);
       if (limit <= 0) return { result: 'held' as const };
       const rows = await lockUnstartedDeliveries(tx, webhookId, limit);

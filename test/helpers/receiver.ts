@@ -13,6 +13,8 @@ export interface Reply {
   body?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answers only once this settles (after delayMs). */
+  until?: Promise<unknown>;
 }
 
 /** A real HTTP receiver on 127.0.0.1 that records requests and measures concurrency. */
@@ -37,9 +39,11 @@ export class Receiver {
         this.waiters.forEach((wake) => wake());
         const reply = this.respond(request, index);
         setTimeout(() => {
-          this.inFlight--;
-          res.writeHead(reply.status, reply.headers);
-          res.end(reply.body ?? '');
+          void Promise.resolve(reply.until).finally(() => {
+            this.inFlight--;
+            res.writeHead(reply.status, reply.headers);
+            res.end(reply.body ?? '');
+          });
         }, reply.delayMs ?? 0);
       });
     });

@@ -3,20 +3,22 @@ import { Scenario } from '../helpers/scenario';
 import { useTestStack } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
-const OPEN_PER_ENDPOINT = 4;
+const ACTIVE_PER_ENDPOINT = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * An endpoint's backlog waits as rows: at most CONTINUUM_OPEN_DELIVERIES_PER_ENDPOINT of its
- * delivery workflows are open at once, and the rest start as those finish.
+ * An endpoint's backlog waits as rows: at most CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT of its
+ * delivery workflows need a permit at once, and the rest start as those finish. Deliveries
+ * waiting for a retry don't count.
  */
 describe('endpoint backlog (dispatcher)', function () {
   const ctx = useTestStack({
     CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT: '2',
-    CONTINUUM_OPEN_DELIVERIES_PER_ENDPOINT: String(OPEN_PER_ENDPOINT),
+    CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: String(ACTIVE_PER_ENDPOINT),
     CONTINUUM_DISPATCH_RECHECK: '50ms',
-    CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '3',
-    CONTINUUM_CIRCUIT_OPEN_DURATION: '10m',
+    CONTINUUM_RETRY_SCHEDULE: '3s',
+    CONTINUUM_DELIVERY_TIMEOUT: '60s',
+    CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '100',
   });
   let s: Scenario;
 
@@ -30,44 +32,48 @@ describe('endpoint backlog (dispatcher)', function () {
     ctx.receiver.requests.length = 0;
   });
 
-  /** The webhook's deliveries by whether their workflow was started and whether they are final. */
+  /** The webhook's deliveries: started and not final (and of those, waiting for a retry), never started. */
   async function rowCounts(webhookId: string) {
     const rows: Array<{ status: string; workflow_started_at: Date | null }> = await ctx.stack.system.db('deliveries')
       .where({ webhook_id: webhookId }).select('status', 'workflow_started_at');
-    const final = (status: string) => ['succeeded', 'dead_lettered', 'cancelled'].includes(status);
+    const open = rows.filter((r) => r.workflow_started_at && !['succeeded', 'dead_lettered', 'cancelled'].includes(r.status));
     return {
-      open: rows.filter((r) => r.workflow_started_at && !final(r.status)).length,
+      open: open.length,
+      retrying: open.filter((r) => r.status === 'retrying').length,
       unstarted: rows.filter((r) => !r.workflow_started_at).length,
     };
   }
 
-  it('a dead endpoint holds only its limit of open workflows; the rest start once it is back', async function () {
-    let healthy = false;
-    ctx.receiver.respond = () => (healthy ? { status: 200, body: 'ok' } : { status: 500, body: 'down' });
+  it('an endpoint that does not answer holds only its limit of workflows; the rest start once it answers', async function () {
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    ctx.receiver.respond = () => ({ status: 200, body: 'ok', until: answered });
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const ids = await s.publish(12);
 
-    await eventually('circuit open', async () => (await s.circuit(webhookId)).state === 'open');
-    await eventually(`${OPEN_PER_ENDPOINT} open, 8 unstarted`, async () => {
+    await ctx.receiver.waitForRequests(2);
+    await eventually(`${ACTIVE_PER_ENDPOINT} started, 8 unstarted`, async () => {
       const counts = await rowCounts(webhookId);
-      return counts.open === OPEN_PER_ENDPOINT && counts.unstarted === 8;
+      return counts.open === ACTIVE_PER_ENDPOINT && counts.unstarted === 8;
     });
     // Many rechecks (50 ms) and periodic passes (200 ms) later, still held back.
     for (let i = 0; i < 10; i++) {
       await sleep(100);
-      assert.deepEqual(await rowCounts(webhookId), { open: OPEN_PER_ENDPOINT, unstarted: 8 });
+      assert.deepEqual(await rowCounts(webhookId), { open: ACTIVE_PER_ENDPOINT, retrying: 0, unstarted: 8 });
     }
     const circuit = await s.circuit(webhookId);
-    assert.ok(circuit.queued + circuit.in_flight <= OPEN_PER_ENDPOINT, JSON.stringify(circuit));
+    assert.deepEqual({ inFlight: circuit.in_flight, queued: circuit.queued }, { inFlight: 2, queued: 2 });
+    assert.equal(ctx.receiver.requests.length, 2, 'max_concurrency holds while the endpoint hangs');
 
-    healthy = true;
-    assert.equal((await ctx.stack.api('POST', `/webhooks/${webhookId}/circuit/reset`)).status, 200);
+    answer();
     await s.waitForStatus(ids, 'succeeded');
-    const deliveredOk = new Set(ctx.receiver.requests.map((r) => r.headers['x-continuum-delivery']));
-    assert.deepEqual([...deliveredOk].sort(), [...ids].sort(), 'every delivery reached the receiver');
+    assert.deepEqual(new Set(ctx.receiver.requests.map((r) => r.headers['x-continuum-delivery'])), new Set(ids));
+    assert.equal(ctx.receiver.requests.length, 12, 'each delivery once');
   });
 
-  it('a burst to a slow endpoint never has more open workflows than the limit, and all arrive', async function () {
+  it('a burst to a slow endpoint never has more workflows started than the limit, and all arrive', async function () {
     ctx.receiver.respond = () => ({ status: 200, body: 'ok', delayMs: 40 });
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     let maxOpen = 0;
@@ -83,8 +89,27 @@ describe('endpoint backlog (dispatcher)', function () {
     sampling = false;
     await sampler;
     assert.ok(maxOpen >= 2, `deliveries ran (max open ${maxOpen})`);
-    assert.ok(maxOpen <= OPEN_PER_ENDPOINT, `at most ${OPEN_PER_ENDPOINT} open at once, saw ${maxOpen}`);
+    assert.ok(maxOpen <= ACTIVE_PER_ENDPOINT, `at most ${ACTIVE_PER_ENDPOINT} started at once, saw ${maxOpen}`);
     assert.ok(ctx.receiver.maxInFlight <= 2);
     assert.deepEqual(new Set(ctx.receiver.requests.map((r) => r.headers['x-continuum-delivery'])), new Set(ids));
+  });
+
+  it('deliveries waiting for a retry leave room: every event gets its first attempt before the first retry', async function () {
+    // Every first attempt fails; the retry comes 3 s later and succeeds.
+    const seen = new Set<string>();
+    ctx.receiver.respond = (request) => {
+      const id = request.headers['x-continuum-delivery'] as string;
+      const first = !seen.has(id);
+      seen.add(id);
+      return first ? { status: 500, body: 'not yet' } : { status: 200, body: 'ok' };
+    };
+    const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
+    const ids = await s.publish(12);
+    await ctx.receiver.waitForRequests(12);
+    const firstTwelve = ctx.receiver.requests.slice(0, 12).map((r) => r.headers['x-continuum-delivery']);
+    assert.deepEqual(new Set(firstTwelve), new Set(ids), 'the first 12 requests are 12 different deliveries');
+    await s.waitForStatus(ids, 'succeeded');
+    assert.equal(ctx.receiver.requests.length, 24);
+    assert.deepEqual(await rowCounts(webhookId), { open: 0, retrying: 0, unstarted: 0 });
   });
 });

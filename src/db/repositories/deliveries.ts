@@ -54,9 +54,14 @@ function unstartedDeliveries(db: Knex) {
       db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
 }
 
-/** How many deliveries of this webhook run (started, not final): index deliveries_open_idx. */
-export async function countOpenDeliveries(db: Knex, webhookId: string): Promise<number> {
-  const row = await openDeliveries(db).where({ webhook_id: webhookId }).count<{ count: string }>('* as count').first();
+/**
+ * This webhook's started deliveries that need a permit now or soon: queued, in flight or held
+ * by the circuit. One waiting for its retry timer is left out: it costs nothing while it
+ * waits, and counting it would let a flaky endpoint's retries hold back its new events.
+ */
+export async function countActiveDeliveries(db: Knex, webhookId: string): Promise<number> {
+  const row = await openDeliveries(db).where({ webhook_id: webhookId }).whereNot({ status: 'retrying' })
+    .count<{ count: string }>('* as count').first();
   return Number(row?.count ?? 0);
 }
 
