@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { countActiveDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
 import type { DeliveryStarter } from '../temporal/starter';
+import { HIGH_PRIORITY_EVENTS } from './catalogue';
 import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
@@ -129,7 +130,7 @@ export class Dispatcher {
       const room = open - await countActiveDeliveries(tx, webhookId);
       const limit = Math.min(room, batchSize);
       if (limit <= 0) return { result: 'held' as const };
-      const rows = await lockUnstartedDeliveries(tx, webhookId, limit);
+      const rows = await lockUnstartedDeliveries(tx, webhookId, limit, [...HIGH_PRIORITY_EVENTS]);
       if (rows.length === 0) return { result: 'done' as const };
       if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
       const started = await this.starter.startAll(rows);

@@ -44,6 +44,21 @@ describe('endpoint backlog (dispatcher)', function () {
     };
   }
 
+  /**
+   * Waits until the endpoint's deliveries settle with `max_concurrency` (2) on the wire and
+   * some held back as rows; returns how many were started (between 2 and the limit: rows are
+   * started a batch at a time once half the room is free, so publishes that arrive one by one
+   * may leave one place unused).
+   */
+  async function heldBack(webhookId: string, total: number): Promise<number> {
+    const counts = await eventually('deliveries held back', async () => {
+      const c = await rowCounts(webhookId);
+      return ctx.receiver.requests.length === 2 && c.open >= 2 && c.open + c.unstarted === total && c.unstarted > 0 ? c : null;
+    });
+    assert.ok(counts.open <= ACTIVE_PER_ENDPOINT, `at most ${ACTIVE_PER_ENDPOINT} started, saw ${counts.open}`);
+    return counts.open;
+  }
+
   it('an endpoint that does not answer holds only its limit of workflows; the rest start once it answers', async function () {
     let answer = () => {};
     const answered = new Promise<void>((resolve) => {
@@ -53,18 +68,14 @@ describe('endpoint backlog (dispatcher)', function () {
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const ids = await s.publish(12);
 
-    await ctx.receiver.waitForRequests(2);
-    await eventually(`${ACTIVE_PER_ENDPOINT} started, 8 unstarted`, async () => {
-      const counts = await rowCounts(webhookId);
-      return counts.open === ACTIVE_PER_ENDPOINT && counts.unstarted === 8;
-    });
+    const started = await heldBack(webhookId, 12);
     // Many rechecks (50 ms) and periodic passes (200 ms) later, still held back.
     for (let i = 0; i < 10; i++) {
       await sleep(100);
-      assert.deepEqual(await rowCounts(webhookId), { open: ACTIVE_PER_ENDPOINT, retrying: 0, unstarted: 8 });
+      assert.deepEqual(await rowCounts(webhookId), { open: started, retrying: 0, unstarted: 12 - started });
     }
     const circuit = await s.circuit(webhookId);
-    assert.deepEqual({ inFlight: circuit.in_flight, queued: circuit.queued }, { inFlight: 2, queued: 2 });
+    assert.deepEqual({ inFlight: circuit.in_flight, queued: circuit.queued }, { inFlight: 2, queued: started - 2 });
     assert.equal(ctx.receiver.requests.length, 2, 'max_concurrency holds while the endpoint hangs');
 
     answer();
@@ -111,5 +122,25 @@ describe('endpoint backlog (dispatcher)', function () {
     await s.waitForStatus(ids, 'succeeded');
     assert.equal(ctx.receiver.requests.length, 24);
     assert.deepEqual(await rowCounts(webhookId), { open: 0, retrying: 0, unstarted: 0 });
+  });
+
+  it('a quota event in a backlog is started before the older events waiting with it', async function () {
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    ctx.receiver.respond = () => ({ status: 200, body: 'ok', until: answered });
+    const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
+    const memory = await s.publish(8);
+    await heldBack(webhookId, 8);
+    const waiting: string[] = (await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNull('workflow_started_at').pluck('id'));
+    const [quota] = await s.publish(1, 'quota.warning');
+    answer();
+    await s.waitForStatus([...memory, quota], 'succeeded');
+    const startedAt = async (ids: string[]) => (await ctx.stack.system.db('deliveries').whereIn('id', ids).pluck('workflow_started_at') as Date[]).map((d) => d.getTime());
+    const [quotaStart] = await startedAt([quota]);
+    const firstOlderStart = Math.min(...await startedAt(waiting));
+    assert.ok(waiting.length > 0);
+    assert.ok(quotaStart <= firstOlderStart, `the quota delivery started ${quotaStart - firstOlderStart} ms after an older one that waited with it`);
   });
 });

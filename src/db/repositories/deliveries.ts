@@ -66,14 +66,17 @@ export async function countActiveDeliveries(db: Knex, webhookId: string): Promis
 }
 
 /**
- * Locks up to `limit` of this webhook's deliveries whose workflow was never started, oldest
- * first. Call inside a transaction; SKIP LOCKED lets the dispatchers of several processes
- * share an endpoint's backlog.
+ * Locks up to `limit` of this webhook's deliveries whose workflow was never started: the
+ * high-priority event types first (quota events are served before others in a backlog too),
+ * then oldest first. Call inside a transaction; SKIP LOCKED lets the dispatchers of several
+ * processes share an endpoint's backlog.
  */
-export async function lockUnstartedDeliveries(tx: Knex.Transaction, webhookId: string, limit: number): Promise<UnstartedDelivery[]> {
+export async function lockUnstartedDeliveries(
+  tx: Knex.Transaction, webhookId: string, limit: number, highPriorityTypes: readonly string[],
+): Promise<UnstartedDelivery[]> {
   return unstartedDeliveries(tx)
     .andWhere('d.webhook_id', webhookId)
-    .orderBy('d.created_at')
+    .orderByRaw('e.type = any(?) desc, d.created_at', [[...highPriorityTypes]])
     .limit(limit)
     .forUpdate('d')
     .skipLocked();
