@@ -8,7 +8,7 @@ import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type 
 import { USER_AGENT } from '../src/version';
 import type { TemporalConnector } from '../src/temporal/client';
 import type { Metrics } from '../src/metrics';
-import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/messages';
+import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { postWebhook, type PostResult } from './http';
 import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';

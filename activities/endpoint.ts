@@ -1,10 +1,7 @@
 import type { Knex } from 'knex';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { CircuitState } from '../workflows/gate';
-import {
-  circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal, type DeliveryNotice, type EndpointSettings, type PermitRequest,
-} from '../workflows/messages';
-import type { DeliveryStatus } from '../workflows/statuses';
+import { circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal } from '../workflows/messages';
+import type { CircuitState, DeliveryNotice, DeliveryStatus, EndpointSettings, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
 import type { TemporalConnector } from '../src/temporal/client';

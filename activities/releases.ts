@@ -1,5 +1,6 @@
 import type { TemporalConnector } from '../src/temporal/client';
-import { endpointWorkflowId, releasePermitsSignal, type PermitRelease } from '../workflows/messages';
+import { endpointWorkflowId, releasePermitsSignal } from '../workflows/messages';
+import type { PermitRelease } from '../workflows/types';
 
 interface Waiting {
   release: PermitRelease;

@@ -1,12 +1,12 @@
 import {
   CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { DeliveryActivities } from '../activities';
-import type { DeliveryStatus } from './statuses';
 import {
   acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, renewPermitSignal, retryNowSignal,
-  type AttemptResult, type AttemptTrigger, type DeliveryWorkflowInput, type Outcome, type PermitGrant, type PermitRequest,
 } from './messages';
+import type {
+  AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput, Outcome, PermitGrant, PermitRequest,
+} from './types';
 import { DeliveryStatusKey } from './searchAttributes';
 
 const DEFAULT_MAX_AGE_MS = 72 * 3_600_000;

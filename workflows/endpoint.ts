@@ -1,13 +1,12 @@
 import {
   allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
-import type { DeliveryActivities } from '../activities';
 import { Gate } from './gate';
 import {
   acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
   resetCircuitSignal, shutdownEndpointSignal,
-  type DeliveryNotice, type EndpointStatus, type EndpointWorkflowInput, type PermitRelease, type PermitRequest,
 } from './messages';
+import type { DeliveryActivities, DeliveryNotice, EndpointStatus, EndpointWorkflowInput, PermitRelease, PermitRequest } from './types';
 
 const { recordCircuitState } = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',

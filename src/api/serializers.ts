@@ -1,5 +1,5 @@
 import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
-import type { EndpointStatus } from '../../workflows/messages';
+import type { EndpointStatus } from '../../workflows/types';
 import { maskSecret } from '../security/secrets';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);

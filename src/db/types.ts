@@ -2,7 +2,7 @@ import type { DeliveryStatus } from '../../workflows/statuses';
 
 export { DELIVERY_STATUSES, FINAL_STATUSES, type DeliveryStatus } from '../../workflows/statuses';
 
-import type { AttemptTrigger } from '../../workflows/messages';
+import type { AttemptTrigger } from '../../workflows/types';
 
 export type { AttemptTrigger };
 

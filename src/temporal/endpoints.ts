@@ -1,7 +1,5 @@
-import {
-  configureEndpointSignal, endpointStatusQuery, endpointWorkflowId, resetCircuitSignal, shutdownEndpointSignal,
-  type EndpointStatus,
-} from '../../workflows/messages';
+import { configureEndpointSignal, endpointStatusQuery, endpointWorkflowId, resetCircuitSignal, shutdownEndpointSignal } from '../../workflows/messages';
+import type { EndpointStatus } from '../../workflows/types';
 import type { TemporalConnector } from './client';
 
 const QUERY_DEADLINE_MS = 3000;

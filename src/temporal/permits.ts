@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { endpointWorkflow } from '../../workflows';
 import { initialGateState } from '../../workflows/gate';
-import { acquirePermitsSignal, admitNowUpdate, endpointWorkflowId, releasePermitsSignal, type PermitGrant, type EndpointSettings, type PermitRequest } from '../../workflows/messages';
+import { acquirePermitsSignal, admitNowUpdate, endpointWorkflowId, releasePermitsSignal } from '../../workflows/messages';
+import type { EndpointSettings, PermitGrant, PermitRequest } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 
 /** Endpoint workflows have their own task queue (served by every worker, see startWorker). */

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, permitGrantedSignal, retryNowSignal, type AttemptTrigger, type EndpointSettings, type PermitGrant, type PermitRequest } from '../../workflows/messages';
+import { deliveryWorkflowId, permitGrantedSignal, retryNowSignal } from '../../workflows/messages';
+import type { AttemptTrigger, EndpointSettings, PermitGrant, PermitRequest } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { TemporalConnector } from './client';
 import { admitNow, requestEndpointPermits, returnPermits } from './permits';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PermitReleases } from '../../activities/releases';
 import type { TemporalConnector } from '../../src/temporal/client';
-import type { PermitRelease } from '../../workflows/messages';
+import type { PermitRelease } from '../../workflows/types';
 
 /** A Temporal client that records signals and answers each when told to. */
 function fakeTemporal() {
