@@ -76,23 +76,25 @@ describe('one process tree: clean stops on signals, nothing left after a crash',
 
     const secondRun = await recordedPids(env.CONTINUUM_DATA_DIR);
     process.kill(second.pid as number, 'SIGINT');
-    const tookMs = await waitAllGone([secondRun.owner, ...Object.values(secondRun.children)], 15_000);
-    assert.ok(tookMs < 15_000, `stopped in ${tookMs} ms`);
+    // Liveness, not speed: main.ts exits at its 15 s stop deadline whatever hangs.
+    await waitAllGone([secondRun.owner, ...Object.values(secondRun.children)], 60_000);
     await assertPortsFree(portsOf(second.apiUrl as string, temporalPort));
     assert.equal(existsSync(path.join(env.CONTINUUM_DATA_DIR, 'processes.json')), false, 'a clean stop leaves no record');
   });
 
   it('SIGTERM to the npm process stops npm, node, Postgres and Temporal, and frees every port', async function () {
     const { child, output } = npmStart(env);
-    await eventually('npm start is running', async () => output().includes('is running (all)'), START_TIMEOUT_MS);
+    await eventually('npm start is running', async () => output().includes('is running (all)'), START_TIMEOUT_MS)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; it printed:\n${output().slice(-2000)}`);
+      });
     const apiUrl = /API: +(\S+)\/api\/v1/.exec(output())?.[1] as string;
     const run = await recordedPids(env.CONTINUUM_DATA_DIR);
     const tree = [child.pid as number, run.owner, ...Object.values(run.children)];
     assert.equal(new Set(tree).size, 4, `npm, node and two servers: ${tree.join(', ')}`);
 
     child.kill('SIGTERM');
-    const tookMs = await waitAllGone(tree, 15_000);
-    assert.ok(tookMs < 15_000, `stopped in ${tookMs} ms`);
+    await waitAllGone(tree, 60_000);
     await assertPortsFree(portsOf(apiUrl, temporalPort));
     assert.match(output(), /"signal":"SIGTERM","msg":"stopping"/, 'node got the signal npm received');
   });
