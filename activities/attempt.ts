@@ -20,7 +20,8 @@ export interface AttemptDeps {
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   deliveryTimeoutMs: number;
-  dispatcher: Dispatcher;
+  /** The undici connection pool every attempt goes through. */
+  httpAgent: Dispatcher;
   now?: () => number;
 }
 
@@ -76,7 +77,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       'Content-Type': 'application/json',
       'User-Agent': USER_AGENT,
     };
-    return postWebhook(deps.dispatcher, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
+    return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
   const releases = new PermitReleases(deps.temporal);

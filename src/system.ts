@@ -18,7 +18,7 @@ import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
 import { EndpointControl } from './temporal/endpoints';
 import { startWorker, type RunningWorker } from './temporal/worker';
-import { createDeliveryAgent } from '../activities/http';
+import { createHttpAgent } from '../activities/http';
 
 export type Role = 'api' | 'worker';
 
@@ -94,8 +94,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       // behind a backlog of deliveries.
       const workerDb = options.roles.includes('api') ? createDb(infra.databaseUrl, 10, log) : db;
       if (workerDb !== db) stops.push(() => workerDb.destroy());
-      const dispatcher = createDeliveryAgent(urlPolicy);
-      stops.push(() => dispatcher.close());
+      const httpAgent = createHttpAgent(urlPolicy);
+      stops.push(() => httpAgent.close());
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -103,7 +103,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         workflowBundle: options.workflowBundle,
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
-          db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
+          db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
           temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,
         },
       });
