@@ -5,11 +5,10 @@ import { listDeliveries } from '../db/repositories/history';
 import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
 import { NotFoundError, ValidationError } from '../errors';
 import { listDeliveriesQuery } from '../api/schemas';
-import { retryDelivery } from '../events/lifecycle';
+import { retryDelivery } from '../webhooks/lifecycle';
 import { createLogger } from '../log';
 import { TemporalConnector } from '../temporal/client';
-import { EndpointControl } from '../temporal/endpoints';
-import { createDeliveryStarter } from '../events/starterFactory';
+import { createWorkflowControls } from '../events/controlFactory';
 
 export interface CommandContext {
   db: Knex;
@@ -84,7 +83,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!webhook) throw new NotFoundError(`webhook of tenant ${options.tenant}`, options.webhook);
       const temporal = new TemporalConnector({ address: config.temporalAddress, namespace: config.temporalNamespace });
       try {
-        const deps = { db, log: createLogger('warn'), temporal, starter: createDeliveryStarter(temporal, config), endpoints: new EndpointControl(temporal) };
+        const deps = { db, log: createLogger('warn'), ...createWorkflowControls(temporal, config) };
         const delivery = await retryDelivery(deps, options.tenant, webhook, options.delivery);
         out(`Retrying ${delivery.id} (was ${delivery.status}, ${delivery.attempt_count} attempts)`);
       } finally {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { countActiveDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
-import type { DeliveryStarter } from '../temporal/starter';
+import type { DeliveryControl } from '../temporal/deliveryControl';
 import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
@@ -40,7 +40,7 @@ export class Dispatcher {
 
   constructor(
     private readonly db: Knex,
-    private readonly starter: DeliveryStarter,
+    private readonly deliveries: DeliveryControl,
     private readonly log: Logger,
     private readonly options: DispatcherOptions,
   ) {
@@ -132,7 +132,7 @@ export class Dispatcher {
       const rows = await lockUnstartedDeliveries(tx, webhookId, limit);
       if (rows.length === 0) return { result: 'done' as const };
       if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
-      const started = await this.starter.startAll(rows);
+      const started = await this.deliveries.startAll(rows);
       await markWorkflowsStarted(tx, started);
       return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length };
     });

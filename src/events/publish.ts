@@ -6,7 +6,7 @@ import { findEventByIdempotencyKey, insertEvent } from '../db/repositories/event
 import { insertDeliveries, listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
 import { findSubscribers } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
-import type { DeliveryStarter } from '../temporal/starter';
+import type { DeliveryControl } from '../temporal/deliveryControl';
 import { TEST_EVENT_TYPE } from './catalogue';
 
 export interface PublishInput {
@@ -26,7 +26,7 @@ export interface PublishResult {
 
 export interface PublishDeps {
   db: Knex;
-  starter: DeliveryStarter;
+  deliveries: DeliveryControl;
   /** Starts committed deliveries behind the request (see Dispatcher). */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
 }
@@ -102,7 +102,7 @@ export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhook
     await insertDeliveries(tx, [row]);
     return row;
   });
-  const result = await deps.starter.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
+  const result = await deps.deliveries.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
   await markWorkflowsStarted(deps.db, [delivery.id]);
   return { deliveryId: delivery.id, eventId: delivery.event_id, result };
 }
