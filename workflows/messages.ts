@@ -13,7 +13,6 @@ export interface DeliveryWorkflowInput {
   deliveryId: string;
   tenantId: string;
   webhookId: string;
-  eventType: string;
   /** Waits before retries 1..n (ms). Carried in the input so running deliveries keep the
    *  schedule they started with even if the configuration changes. */
   retryScheduleMs: number[];
@@ -120,6 +119,6 @@ export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]
 export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');
 export const endpointStatusQuery = defineQuery<EndpointStatus>('endpointStatus');
 
-export const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
+const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
 export const deliveryWorkflowId = (deliveryId: string): string => `${DELIVERY_WORKFLOW_ID_PREFIX}${deliveryId}`;
 export const endpointWorkflowId = (webhookId: string): string => `endpoint:${webhookId}`;

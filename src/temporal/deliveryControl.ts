@@ -60,7 +60,6 @@ export class DeliveryControl {
         deliveryId: delivery.id,
         tenantId: delivery.tenant_id,
         webhookId: delivery.webhook_id,
-        eventType: delivery.event_type,
         retryScheduleMs,
         firstTrigger: trigger,
         highPriority: first.request?.high ?? this.options.isHighPriority(delivery.event_type),

@@ -79,7 +79,7 @@ describe('outages lose nothing', function () {
       workflowId: deliveryWorkflowId(deliveryId),
       taskQueue: stack.taskQueue,
       args: [{
-        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, eventType: 'session.ended', retryScheduleMs: [50],
+        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, retryScheduleMs: [50],
         createdAtMs: createdAt.getTime(), firstLeaseId: firstLeaseId(deliveryId),
       }],
     });
