@@ -132,12 +132,12 @@ export class Dispatcher {
       const rows = await lockUnstartedDeliveries(tx, webhookId, limit);
       if (rows.length === 0) return { result: 'done' as const };
       if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
-      const started = await this.deliveries.startAll(rows);
+      const { started, failures } = await this.deliveries.startAll(rows);
       await markWorkflowsStarted(tx, started);
-      return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length };
+      return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length, failures };
     });
     // The ones that started are marked (committed); the others are tried again.
-    if (batch.failed) throw new Error(`${batch.failed} deliveries did not start`);
+    if (batch.failed) throw new AggregateError(batch.failures ?? [], `${batch.failed} deliveries did not start`);
     return batch.result;
   }
 }

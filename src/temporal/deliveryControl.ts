@@ -111,17 +111,14 @@ export class DeliveryControl {
    * call each: first the endpoint admits at once those nobody waits ahead of (they start
    * holding their permit: one workflow task, no grant signal), then the others' requests go
    * in one signal after their start. Returns the ids now running (or already were) with their
-   * permit asked for. Every step is idempotent, so the dispatcher may repeat them.
+   * permit asked for, and why the others are not. Every step is idempotent, so the dispatcher
+   * may repeat them.
    */
-  async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
-    if (deliveries.length === 0) return [];
+  async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<{ started: string[]; failures: unknown[] }> {
+    if (deliveries.length === 0) return { started: [], failures: [] };
     const client = await this.temporal.client();
     const requests = new Map(deliveries.filter((d) => d.max_concurrency).map((d) => [d.id, this.firstRequest(d)]));
-    const grants = new Map<string, PermitGrant>();
-    await Promise.all([...groupBy(deliveries.filter((d) => requests.has(d.id)), (d) => d.webhook_id)].map(async ([webhookId, group]) => {
-      const admitted = await this.endpoints.admitNow(webhookId, group.map((d) => requests.get(d.id) as PermitRequest));
-      admitted.forEach((grant, leaseId) => grants.set(leaseId, grant));
-    }));
+    const grants = await this.admitFirst(deliveries.filter((d) => requests.has(d.id)), requests);
     const started = await Promise.allSettled(deliveries.map(async (delivery) => {
       const request = requests.get(delivery.id);
       const grant = request && grants.get(request.leaseId);
@@ -144,7 +141,20 @@ export class DeliveryControl {
       return group.map((r) => r.delivery.id);
     }));
     const ready = running.filter((r) => !r.request).map((r) => r.delivery.id);
-    return [...ready, ...asked.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))];
+    return {
+      started: [...ready, ...asked.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))],
+      failures: [...started, ...asked].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])),
+    };
+  }
+
+  /** The first permits each endpoint grants at once, by lease id (one admitNow call per endpoint). */
+  private async admitFirst(deliveries: DeliveryToStart[], requests: Map<string, PermitRequest>): Promise<Map<string, PermitGrant>> {
+    const grants = new Map<string, PermitGrant>();
+    await Promise.all([...groupBy(deliveries, (d) => d.webhook_id)].map(async ([webhookId, group]) => {
+      const admitted = await this.endpoints.admitNow(webhookId, group.map((d) => requests.get(d.id) as PermitRequest));
+      admitted.forEach((grant, leaseId) => grants.set(leaseId, grant));
+    }));
+    return grants;
   }
 
   private firstRequest(delivery: DeliveryToStart): PermitRequest {
