@@ -42,16 +42,21 @@ export class EndpointWatchdog {
     return renewed;
   }
 
-  /** Tells this webhook's open deliveries to ask again; counts those that heard it. */
+  /** Tells this webhook's open deliveries to ask again; counts those that heard it, logs the others (once per webhook). */
   private async askAgain(webhookId: string): Promise<number> {
     let told = 0;
+    const failures: unknown[] = [];
     for (const deliveryId of await openDeliveryIds(this.deps.db, webhookId)) {
       // A delivery that is not waiting for a permit ignores this; one already gone can't hear it.
       try {
         if (await this.deps.deliveries.askAgainForPermit(deliveryId)) told++;
       } catch (err) {
-        this.deps.log.warn({ err, webhookId, deliveryId }, 'could not tell a delivery to ask again for a permit; next check tries again');
+        failures.push(err);
       }
+    }
+    if (failures.length > 0) {
+      const err = new AggregateError(failures, `${failures.length} deliveries could not be told to ask again`);
+      this.deps.log.warn({ err, webhookId }, 'endpoint check: some waiting deliveries did not hear it; the next check tries again');
     }
     return told;
   }
