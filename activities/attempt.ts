@@ -9,6 +9,7 @@ import { USER_AGENT } from '../src/version';
 import type { TemporalConnector } from '../src/temporal/client';
 import type { Metrics } from '../src/metrics';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
+import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { postWebhook, type PostResult } from './http';
 import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';
@@ -20,7 +21,8 @@ export interface AttemptDeps {
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   deliveryTimeoutMs: number;
-  dispatcher: Dispatcher;
+  /** The undici connection pool every attempt goes through. */
+  httpAgent: Dispatcher;
   now?: () => number;
 }
 
@@ -47,8 +49,6 @@ async function checkTarget(url: string, policy: UrlPolicy): Promise<string | nul
   }
 }
 
-const CANCELLED = 'webhook deleted or deactivated';
-
 /** Succeeded on a 2xx; otherwise retrying, or dead-lettered when no retry is left. */
 function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null): 'succeeded' | 'retrying' | 'dead_lettered' {
   if (statusCode !== null && statusCode >= 200 && statusCode < 300) return 'succeeded';
@@ -58,8 +58,8 @@ function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null
 /** No attempt: the delivery is unknown (a bug: not retried) or its webhook is gone. */
 async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<AttemptResult> {
   if (!(await deliveryExists(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
-  await setDeliveryStatus(deps.db, deliveryId, 'cancelled', CANCELLED);
-  return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: CANCELLED, durationMs: 0, nextWaitMs: null };
+  await setDeliveryStatus(deps.db, deliveryId, 'cancelled', WEBHOOK_RETIRED_ERROR);
+  return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: WEBHOOK_RETIRED_ERROR, durationMs: 0, nextWaitMs: null };
 }
 
 export function createAttemptActivity(deps: AttemptDeps) {
@@ -76,7 +76,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       'Content-Type': 'application/json',
       'User-Agent': USER_AGENT,
     };
-    return postWebhook(deps.dispatcher, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
+    return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
   const releases = new PermitReleases(deps.temporal);
@@ -95,7 +95,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       if (!made) return skipAttempt(deps, request.deliveryId);
       // This attempt ran before (its workflow task failed after the POST): report, don't resend.
       const status = outcomeStatus(made.status_code, request.scheduledWaitMs);
-      const permitReleased = await releasePermit(request, status === 'succeeded' ? 'success' : 'failure');
+      const permitReleased = await releasePermit(request, permitOutcome(status));
       return {
         attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
         durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null, permitReleased,
@@ -122,7 +122,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       newStatus: status,
       nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     });
-    const permitReleased = await releasePermit(request, status === 'succeeded' ? 'success' : 'failure');
+    const permitReleased = await releasePermit(request, permitOutcome(status));
     return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs, permitReleased };
   };
 }

@@ -5,7 +5,7 @@ import type { CircuitState, DeliveryNotice, DeliveryStatus, EndpointSettings, Pe
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
 import type { TemporalConnector } from '../src/temporal/client';
-import { requestEndpointPermit } from '../src/temporal/permits';
+import { EndpointControl } from '../src/temporal/endpointControl';
 
 export interface EndpointDeps {
   db: Knex;
@@ -18,6 +18,7 @@ export interface EndpointDeps {
 const NOTICE_BATCH = 50;
 
 export function createEndpointActivities(deps: EndpointDeps) {
+  const endpoints = new EndpointControl(deps.temporal, { taskQueue: deps.taskQueue, settings: deps.endpointSettings });
   return {
     /**
      * Asks the webhook's endpoint workflow for a permit, starting that workflow if it isn't
@@ -28,7 +29,7 @@ export function createEndpointActivities(deps: EndpointDeps) {
       const webhook = await findWebhookForDelivery(deps.db, input.webhookId);
       if (!webhook || webhook.deleted_at || !webhook.active) return false;
       const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency };
-      await requestEndpointPermit(await deps.temporal.client(), target, input.request, { taskQueue: deps.taskQueue, settings: deps.endpointSettings });
+      await endpoints.requestPermits(target, [input.request]);
       return true;
     },
 

@@ -39,7 +39,7 @@ export function vettingLookup(policy: UrlPolicy) {
 }
 
 /** One keep-alive connection pool for all deliveries of a worker. */
-export function createDeliveryAgent(policy: UrlPolicy): Agent {
+export function createHttpAgent(policy: UrlPolicy): Agent {
   return new Agent({
     connections: 64,
     keepAliveTimeout: 10_000,
@@ -49,7 +49,7 @@ export function createDeliveryAgent(policy: UrlPolicy): Agent {
 
 /** POSTs the body once. Never throws for HTTP or network failures: they are attempt outcomes. */
 export async function postWebhook(
-  dispatcher: Dispatcher,
+  httpAgent: Dispatcher,
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -58,7 +58,7 @@ export async function postWebhook(
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     // Redirects are never followed: undici's request() only follows them when asked to.
-    const response = await request(url, { method: 'POST', body, headers, dispatcher, signal,
+    const response = await request(url, { method: 'POST', body, headers, dispatcher: httpAgent, signal,
       headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const responseBody = await readPrefix(response.body, RESPONSE_BODY_LIMIT);
     return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
+import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../workflows/defaults';
 
 /** Parses "250ms", "1s", "5m", "72h" into milliseconds. */
 export function parseDuration(text: string): number {
@@ -82,12 +83,14 @@ const envSchema = z.object({
   CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
   CONTINUUM_CIRCUIT_OPEN_DURATION: duration.prefault('5m'),
   CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt.max(1000, 'must be <= 1000').default(10),
-  CONTINUUM_DELIVERY_TIMEOUT: duration.prefault('30s'),
-  CONTINUUM_MAX_DELIVERY_AGE: duration.prefault('72h'),
+  CONTINUUM_DELIVERY_TIMEOUT: duration.prefault(`${DEFAULT_DELIVERY_TIMEOUT_MS}ms`),
+  CONTINUUM_MAX_DELIVERY_AGE: duration.prefault(`${DEFAULT_MAX_DELIVERY_AGE_MS}ms`),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
   CONTINUUM_DISPATCH_RECHECK: duration.prefault('250ms'),
   CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: positiveInt.default(100),
-  CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.prefault(500),
+  CONTINUUM_ENDPOINT_PERMITS_PER_RUN: positiveInt.optional(),
+  /** Deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN (it never counted history events). */
+  CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
@@ -122,12 +125,24 @@ export interface Config {
   dispatchRecheckMs: number;
   /** Delivery workflows of one endpoint open at once; the rest of its backlog waits as rows. */
   activeDeliveriesPerEndpoint: number;
-  endpointHistoryLimit: number;
+  /** Permits an endpoint workflow grants before it continues as new. */
+  endpointPermitsPerRun: number;
   endpointCheckIntervalMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
   dataDir: string;
   logLevel: string;
+  /** Accepted but worth telling the operator (deprecated names): logged once at start. */
+  warnings: string[];
+}
+
+const DEFAULT_ENDPOINT_PERMITS_PER_RUN = 500;
+
+/** Deprecated variables still accepted, each with what to use instead. */
+function deprecationWarnings(e: { CONTINUUM_ENDPOINT_PERMITS_PER_RUN?: number; CONTINUUM_ENDPOINT_HISTORY_LIMIT?: number }): string[] {
+  if (e.CONTINUUM_ENDPOINT_HISTORY_LIMIT === undefined) return [];
+  const taken = e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN === undefined ? 'used' : 'ignored: CONTINUUM_ENDPOINT_PERMITS_PER_RUN is set';
+  return [`CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated (${taken}); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN, which it always meant: permits, not history events`];
 }
 
 /** Start-up refused for a reason the operator can fix; shown as its message alone, no stack. */
@@ -171,11 +186,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchRecheckMs: e.CONTINUUM_DISPATCH_RECHECK,
     // Never below the concurrency limit, or an endpoint's permits could not all be used.
     activeDeliveriesPerEndpoint: Math.max(e.CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT, e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT),
-    endpointHistoryLimit: e.CONTINUUM_ENDPOINT_HISTORY_LIMIT,
+    endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    warnings: deprecationWarnings(e),
   };
   assertProductionSafe(config);
   return config;
@@ -183,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Bound on one attempt activity: the HTTP timeout plus a margin for the bookkeeping around it. */
 export function attemptTimeoutMs(config: Config): number {
-  return config.deliveryTimeoutMs + 5000;
+  return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS;
 }
 
 /** Endpoint workflow settings derived from the configuration. */
@@ -194,7 +210,7 @@ export function endpointSettings(config: Config) {
     // Generous: a live holder keeps its permit through an attempt and its retries; only a
     // holder that vanished (workflow terminated) loses it.
     leaseTimeoutMs: 3 * attemptTimeoutMs(config) + 30_000,
-    continueAsNewAfter: config.endpointHistoryLimit,
+    continueAsNewAfter: config.endpointPermitsPerRun,
   };
 }
 

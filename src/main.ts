@@ -67,6 +67,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
   let system: RunningSystem | null = null;
   handleStopSignals(log, () => system);
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'INFO' : 'WARN') });
+  for (const warning of config.warnings) log.warn(warning);
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
       'development mode: http:// and/or private/loopback webhook targets are allowed; never use this in production');

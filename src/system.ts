@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { attemptTimeoutMs, endpointSettings, type Config } from './config';
-import { createDeliveryStarter } from './events/starterFactory';
+import { createWorkflowControls } from './events/controlFactory';
 import { createApp } from './api/app';
 import { listenApi } from './api/server';
 import { assertPortFree } from './infra/preflight';
@@ -16,9 +16,8 @@ import { provideInfrastructure } from './infra/local';
 import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
-import { EndpointControl } from './temporal/endpoints';
 import { startWorker, type RunningWorker } from './temporal/worker';
-import { createDeliveryAgent } from '../activities/http';
+import { createHttpAgent } from '../activities/http';
 
 export type Role = 'api' | 'worker';
 
@@ -73,7 +72,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   const infra = await provideInfrastructure(config, (line) => log.info(line));
   const stops: Array<() => Promise<unknown>> = [infra.stop];
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch((err) => log.warn({ err: (err as Error).message }, 'stop failed'));
+    for (const fn of stops.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'stop failed'));
   };
   try {
     const db = createDb(infra.databaseUrl, 10, log);
@@ -87,15 +86,15 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
-    const starter = createDeliveryStarter(temporal, config);
+    const { deliveries, endpoints } = createWorkflowControls(temporal, config);
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
       // behind a backlog of deliveries.
       const workerDb = options.roles.includes('api') ? createDb(infra.databaseUrl, 10, log) : db;
       if (workerDb !== db) stops.push(() => workerDb.destroy());
-      const dispatcher = createDeliveryAgent(urlPolicy);
-      stops.push(() => dispatcher.close());
+      const httpAgent = createHttpAgent(urlPolicy);
+      stops.push(() => httpAgent.close());
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -103,7 +102,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         workflowBundle: options.workflowBundle,
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
-          db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, dispatcher,
+          db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
           temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,
         },
       });
@@ -115,18 +114,17 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let dispatcher: Dispatcher | null = null;
     let routes: string[] = [];
     if (options.roles.includes('api')) {
-      dispatcher = new Dispatcher(db, starter, log, {
+      dispatcher = new Dispatcher(db, deliveries, log, {
         intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
       });
       dispatcher.start();
       const d = dispatcher;
       stops.push(() => d.stop());
-      const endpoints = new EndpointControl(temporal);
-      const watchdog = new EndpointWatchdog({ db, temporal, endpoints, log }, config.endpointCheckIntervalMs);
+      const watchdog = new EndpointWatchdog({ db, deliveries, endpoints, log }, config.endpointCheckIntervalMs);
       watchdog.start();
       stops.push(() => watchdog.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, starter, endpoints, startQueue: d,
+        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, startQueue: d,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,

@@ -1,6 +1,8 @@
 import {
   CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from './defaults';
+import { permitOutcome, WEBHOOK_RETIRED_ERROR } from './statuses';
 import {
   acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, renewPermitSignal, retryNowSignal,
 } from './messages';
@@ -8,9 +10,6 @@ import type {
   AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput, Outcome, PermitGrant, PermitRequest,
 } from './types';
 import { DeliveryStatusKey } from './searchAttributes';
-
-const DEFAULT_MAX_AGE_MS = 72 * 3_600_000;
-const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 
 function activities(input: DeliveryWorkflowInput) {
   const options = {
@@ -40,7 +39,7 @@ function activities(input: DeliveryWorkflowInput) {
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<AttemptResult> {
   const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
   const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
-  const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_AGE_MS);
+  const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_DELIVERY_AGE_MS);
   // The lease we asked for (queued or held). Set before the handlers: a grant for the
   // starter's request may already be waiting when they are registered.
   let requested: string | null = input.firstGrant?.leaseId ?? input.firstLeaseId ?? null;
@@ -136,7 +135,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   async function finish(why: 'expired' | 'gone'): Promise<AttemptResult> {
     const outcome = why === 'expired'
       ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
-      : { status: 'cancelled' as const, error: 'webhook deleted or deactivated' };
+      : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
     await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
     return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
   }
@@ -150,7 +149,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     try {
       const permit = { webhookId: input.webhookId, leaseId };
       const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs, permit });
-      outcome = result.status === 'succeeded' ? 'success' : result.status === 'cancelled' ? 'none' : 'failure';
+      outcome = permitOutcome(result.status);
       released = result.permitReleased === true;
       return result;
     } finally {
@@ -181,7 +180,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
       // Webhook deleted or deactivated: give back a queued request and say so.
       await CancellationScope.nonCancellable(async () => {
         if (requested) await releasePermit(requested, 'none');
-        await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'cancelled', error: 'webhook deleted or deactivated' });
+        await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR });
         status('cancelled');
       });
     }

@@ -26,6 +26,6 @@ export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]
 export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');
 export const endpointStatusQuery = defineQuery<EndpointStatus>('endpointStatus');
 
-export const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
+const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
 export const deliveryWorkflowId = (deliveryId: string): string => `${DELIVERY_WORKFLOW_ID_PREFIX}${deliveryId}`;
 export const endpointWorkflowId = (webhookId: string): string => `endpoint:${webhookId}`;

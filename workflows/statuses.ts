@@ -1,3 +1,5 @@
+import type { Outcome } from './gate';
+
 export const DELIVERY_STATUSES = [
   'pending',
   'in_flight',
@@ -9,3 +11,12 @@ export const DELIVERY_STATUSES = [
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ['succeeded', 'dead_lettered', 'cancelled'];
+
+/** Why a delivery of a deleted or deactivated webhook ends without (more) attempts. */
+export const WEBHOOK_RETIRED_ERROR = 'webhook deleted or deactivated';
+
+/** What an attempt that ended in this status tells the endpoint's circuit. */
+export function permitOutcome(status: DeliveryStatus): Outcome {
+  if (status === 'succeeded') return 'success';
+  return status === 'cancelled' ? 'none' : 'failure';
+}

@@ -14,7 +14,6 @@ export interface DeliveryWorkflowInput {
   deliveryId: string;
   tenantId: string;
   webhookId: string;
-  eventType: string;
   /** Waits before retries 1..n (ms). Carried in the input so running deliveries keep the
    *  schedule they started with even if the configuration changes. */
   retryScheduleMs: number[];

@@ -6,7 +6,7 @@ import { requireApiKey } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed } from './middleware/methods';
-import { checkIdParams } from './middleware/params';
+import { checkIdParams, loadWebhookParam } from './middleware/params';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
@@ -29,7 +29,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   const api = new Router({ prefix: '/api/v1' });
   api.use(requireApiKey(deps.db), jsonBody);
   for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
-    api.use(checkIdParams(router).routes());
+    api.use(loadWebhookParam(checkIdParams(router), deps.db).routes());
   }
 
   // Built once from the routers themselves (after this route exists, so it lists itself).

@@ -4,8 +4,8 @@ import type { Metrics } from '../metrics';
 import type { SecretBox } from '../security/secrets';
 import type { UrlPolicy } from '../security/urlPolicy';
 import type { TemporalConnector } from '../temporal/client';
-import type { EndpointControl } from '../temporal/endpoints';
-import type { DeliveryStarter } from '../temporal/starter';
+import type { EndpointControl } from '../temporal/endpointControl';
+import type { DeliveryControl } from '../temporal/deliveryControl';
 
 /** Everything the HTTP API needs, passed in (never imported as globals). */
 export interface ApiDeps {
@@ -14,7 +14,7 @@ export interface ApiDeps {
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   temporal: TemporalConnector;
-  starter: DeliveryStarter;
+  deliveries: DeliveryControl;
   /** Starts committed deliveries behind the request. */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
   endpoints: EndpointControl;

@@ -3,12 +3,12 @@ import { ConfigError, type Config } from '../config';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/repositories/apiKeys';
 import { listDeliveries } from '../db/repositories/history';
 import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
+import { NotFoundError, ValidationError } from '../errors';
 import { listDeliveriesQuery } from '../api/schemas';
-import { retryDelivery } from '../events/lifecycle';
+import { retryDelivery } from '../webhooks/lifecycle';
 import { createLogger } from '../log';
 import { TemporalConnector } from '../temporal/client';
-import { EndpointControl } from '../temporal/endpoints';
-import { createDeliveryStarter } from '../events/starterFactory';
+import { createWorkflowControls } from '../events/controlFactory';
 
 export interface CommandContext {
   db: Knex;
@@ -52,7 +52,7 @@ export const COMMANDS: Record<string, Command> = {
   'api-keys revoke': {
     required: ['tenant', 'id'],
     async run({ db, options, out }) {
-      if (!(await revokeApiKey(db, options.tenant, options.id))) throw new ConfigError(`no active key ${options.id} for tenant ${options.tenant}`);
+      if (!(await revokeApiKey(db, options.tenant, options.id))) throw new NotFoundError(`active key of tenant ${options.tenant}`, options.id);
       out(`Revoked ${options.id}`);
     },
   },
@@ -68,7 +68,7 @@ export const COMMANDS: Record<string, Command> = {
     async run({ db, options, out }) {
       // The same bounds as GET /webhooks/{id}/deliveries.
       const query = listDeliveriesQuery.safeParse({ limit: options.limit, status: options.status });
-      if (!query.success) throw new ConfigError(query.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('\n'));
+      if (!query.success) throw new ValidationError(query.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('\n'));
       const page = await listDeliveries(db, options.tenant, options.webhook, query.data);
       table(out, [['id', 'event', 'status', 'attempts', 'last_status', 'created_at', 'error'],
         ...page.rows.map((d) => [d.id, d.event_type, d.status, d.attempt_count, d.last_status_code, iso(d.created_at), d.last_error])]);
@@ -80,10 +80,10 @@ export const COMMANDS: Record<string, Command> = {
     async run({ db, config, options, out }) {
       if (!config.temporalAddress) throw new ConfigError('deliveries retry needs TEMPORAL_ADDRESS');
       const webhook = await findWebhook(db, options.tenant, options.webhook);
-      if (!webhook) throw new ConfigError(`webhook ${options.webhook} not found for tenant ${options.tenant}`);
+      if (!webhook) throw new NotFoundError(`webhook of tenant ${options.tenant}`, options.webhook);
       const temporal = new TemporalConnector({ address: config.temporalAddress, namespace: config.temporalNamespace });
       try {
-        const deps = { db, log: createLogger('warn'), temporal, starter: createDeliveryStarter(temporal, config), endpoints: new EndpointControl(temporal) };
+        const deps = { db, log: createLogger('warn'), ...createWorkflowControls(temporal, config) };
         const delivery = await retryDelivery(deps, options.tenant, webhook, options.delivery);
         out(`Retrying ${delivery.id} (was ${delivery.status}, ${delivery.attempt_count} attempts)`);
       } finally {

@@ -1,17 +1,20 @@
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { loadConfig, type Config } from '../config';
 import { createDb } from '../db/knex';
 import { migrateToLatest } from '../db/migrate';
 import { startEmbeddedPostgres } from '../infra/embeddedPostgres';
 import { assertPostgresDirFree } from '../infra/preflight';
 import { COMMANDS, USAGE, type CommandContext } from './commands';
 
+/** The command line asks for something the CLI does not do; the message shows the usage. */
+export class UsageError extends Error {}
+
 /** Parses `--name value` pairs after the command words. */
 export function parseOptions(args: string[]): Record<string, string> {
   const options: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const match = /^--([a-z-]+)$/.exec(args[i]);
-    if (!match || args[i + 1] === undefined) throw new ConfigError(`unexpected argument "${args[i]}"\n${USAGE}`);
+    if (!match || args[i + 1] === undefined) throw new UsageError(`unexpected argument "${args[i]}"\n${USAGE}`);
     options[match[1]] = args[++i];
   }
   return options;
@@ -35,12 +38,12 @@ async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'o
 export async function run(argv = process.argv.slice(2)): Promise<void> {
   const [resource, action, ...rest] = argv;
   const command = COMMANDS[`${resource} ${action}`];
-  if (!command) throw new ConfigError(USAGE);
+  if (!command) throw new UsageError(USAGE);
   const options = parseOptions(rest);
   for (const name of command.required) {
-    if (!options[name]) throw new ConfigError(`--${name} is required\n${USAGE}`);
+    if (!options[name]) throw new UsageError(`--${name} is required\n${USAGE}`);
   }
-  if (options.tenant && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.tenant)) throw new ConfigError('--tenant: letters, digits, _ . - (max 64)');
+  if (options.tenant && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.tenant)) throw new UsageError('--tenant: letters, digits, _ . - (max 64)');
   const config = loadConfig();
   await withDatabase(config, (ctx) => command.run({ ...ctx, options }));
 }

@@ -1,8 +1,6 @@
 import knex, { type Knex } from 'knex';
 import type { Logger } from 'pino';
 
-export type Db = Knex;
-
 export function createDb(connectionString: string, poolMax = 10, logger?: Logger): Knex {
   const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) => logger?.[level]({ knex: String(message) }, 'database');
   return knex({

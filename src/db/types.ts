@@ -62,3 +62,15 @@ export interface AttemptRow {
   response_body: string | null;
   trigger: AttemptTrigger;
 }
+
+/** A delivery as its workflow is started from: the row, its event's type and its webhook's limit. */
+export interface DeliveryToStart {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_type: string;
+  created_at: Date;
+  /** The webhook's limit while it can be delivered to (active, not deleted), else null or
+   *  unset: when set, the starter asks its endpoint workflow for the first permit itself. */
+  max_concurrency?: number | null;
+}

@@ -70,7 +70,3 @@ export const EVENT_DATA_SCHEMAS: Record<EventType, z.ZodType<Record<string, unkn
   'quota.warning': quota,
   'quota.exceeded': quota,
 };
-
-export function isEventType(value: string): value is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(value);
-}

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { countActiveDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
-import type { DeliveryStarter } from '../temporal/starter';
+import type { DeliveryControl } from '../temporal/deliveryControl';
 import { HIGH_PRIORITY_EVENTS } from './catalogue';
 import { PeriodicPass } from './periodicPass';
 
@@ -41,7 +41,7 @@ export class Dispatcher {
 
   constructor(
     private readonly db: Knex,
-    private readonly starter: DeliveryStarter,
+    private readonly deliveries: DeliveryControl,
     private readonly log: Logger,
     private readonly options: DispatcherOptions,
   ) {
@@ -133,12 +133,12 @@ export class Dispatcher {
       const rows = await lockUnstartedDeliveries(tx, webhookId, limit, [...HIGH_PRIORITY_EVENTS]);
       if (rows.length === 0) return { result: 'done' as const };
       if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
-      const started = await this.starter.startAll(rows);
+      const { started, failures } = await this.deliveries.startAll(rows);
       await markWorkflowsStarted(tx, started);
-      return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length };
+      return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length, failures };
     });
     // The ones that started are marked (committed); the others are tried again.
-    if (batch.failed) throw new Error(`${batch.failed} deliveries did not start`);
+    if (batch.failed) throw new AggregateError(batch.failures ?? [], `${batch.failed} deliveries did not start`);
     return batch.result;
   }
 }

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { openDeliveryIds, webhooksWithOpenDeliveries } from '../db/repositories/deliveries';
-import type { TemporalConnector } from '../temporal/client';
-import type { EndpointControl } from '../temporal/endpoints';
+import type { DeliveryControl } from '../temporal/deliveryControl';
+import type { EndpointControl } from '../temporal/endpointControl';
 import { PeriodicPass } from './periodicPass';
-import { deliveryWorkflowId, renewPermitSignal } from '../../workflows/messages';
 
 /**
  * Finds webhooks whose deliveries wait on an endpoint workflow that no longer runs (an
@@ -16,7 +15,7 @@ export class EndpointWatchdog {
   private readonly periodic: PeriodicPass;
 
   constructor(
-    private readonly deps: { db: Knex; temporal: TemporalConnector; endpoints: EndpointControl; log: Logger },
+    private readonly deps: { db: Knex; deliveries: DeliveryControl; endpoints: EndpointControl; log: Logger },
     intervalMs: number,
   ) {
     this.periodic = new PeriodicPass('endpoint check', intervalMs, async () => {
@@ -38,13 +37,27 @@ export class EndpointWatchdog {
     let renewed = 0;
     for (const webhookId of await webhooksWithOpenDeliveries(this.deps.db)) {
       if (await this.deps.endpoints.isRunning(webhookId)) continue;
-      const client = await this.deps.temporal.client();
-      for (const deliveryId of await openDeliveryIds(this.deps.db, webhookId)) {
-        // A delivery that is not waiting for a permit ignores this; one already gone can't hear it.
-        await client.workflow.getHandle(deliveryWorkflowId(deliveryId)).signal(renewPermitSignal).catch(() => {});
-        renewed++;
-      }
+      renewed += await this.askAgain(webhookId);
     }
     return renewed;
+  }
+
+  /** Tells this webhook's open deliveries to ask again; counts those that heard it, logs the others (once per webhook). */
+  private async askAgain(webhookId: string): Promise<number> {
+    let told = 0;
+    const failures: unknown[] = [];
+    for (const deliveryId of await openDeliveryIds(this.deps.db, webhookId)) {
+      // A delivery that is not waiting for a permit ignores this; one already gone can't hear it.
+      try {
+        if (await this.deps.deliveries.askAgainForPermit(deliveryId)) told++;
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) {
+      const err = new AggregateError(failures, `${failures.length} deliveries could not be told to ask again`);
+      this.deps.log.warn({ err, webhookId }, 'endpoint check: some waiting deliveries did not hear it; the next check tries again');
+    }
+    return told;
   }
 }

@@ -28,7 +28,7 @@ export class PeriodicPass {
   private async tick(): Promise<void> {
     if (this.running) return;
     this.running = this.pass()
-      .catch((err) => this.log.warn({ err: (err as Error).message }, `${this.name} failed; will retry`))
+      .catch((err: unknown) => this.log.warn({ err }, `${this.name} failed; will retry`))
       .finally(() => {
         this.running = null;
       });

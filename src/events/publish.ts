@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { ConflictError } from '../errors';
-import { newId } from '../db/ids';
-import { findEventByIdempotencyKey, insertEvent } from '../db/repositories/events';
-import { insertDeliveries, listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
+import { findEventByIdempotencyKey } from '../db/repositories/events';
+import { listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
 import { findSubscribers } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
-import type { DeliveryStarter } from '../temporal/starter';
+import type { DeliveryControl } from '../temporal/deliveryControl';
 import { TEST_EVENT_TYPE } from './catalogue';
+import { storeDeliveries, storeEvent } from './store';
 
 export interface PublishInput {
   event: string;
@@ -26,18 +26,9 @@ export interface PublishResult {
 
 export interface PublishDeps {
   db: Knex;
-  starter: DeliveryStarter;
+  deliveries: DeliveryControl;
   /** Starts committed deliveries behind the request (see Dispatcher). */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
-}
-
-/**
- * The body receivers get, serialized once: these exact bytes are signed on every attempt.
- * `dataJson` is embedded as given, so `data` reaches the receiver byte for byte.
- */
-export function serializeEventBody(type: string, createdAt: Date, tenantId: string, dataJson: string): string {
-  const envelope = JSON.stringify({ event: type, timestamp: createdAt.toISOString(), tenant_id: tenantId });
-  return `${envelope.slice(0, -1)},"data":${dataJson}}`;
 }
 
 /**
@@ -50,23 +41,10 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
   const createdAt = new Date();
   const dataJson = input.dataJson ?? JSON.stringify(input.data);
   const stored = await deps.db.transaction(async (tx) => {
-    const event = await insertEvent(tx, {
-      id: newId('evt'),
-      tenant_id: tenantId,
-      type: input.event,
-      // Postgres reads the text itself: jsonb holds the numbers exactly as written.
-      payload: dataJson,
-      body: serializeEventBody(input.event, createdAt, tenantId, dataJson),
-      idempotency_key: input.idempotency_key ?? null,
-      created_at: createdAt,
-    });
+    const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
     if (!event) return null;
     const subscribers = await findSubscribers(tx, tenantId, input.event);
-    const deliveries = subscribers.map((webhook) => ({
-      id: newId('del'), tenant_id: tenantId, webhook_id: webhook.id, event_id: event.id, created_at: createdAt,
-    }));
-    await insertDeliveries(tx, deliveries);
-    return { event, deliveries };
+    return { event, deliveries: await storeDeliveries(tx, event, subscribers.map((webhook) => webhook.id)) };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
@@ -94,15 +72,11 @@ export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhook
   const createdAt = new Date();
   const data = { webhook_id: webhookId, message: 'This is a test event from Continuum Webhooks' };
   const delivery = await deps.db.transaction(async (tx) => {
-    const event = await insertEvent(tx, {
-      id: newId('evt'), tenant_id: tenantId, type: TEST_EVENT_TYPE, payload: JSON.stringify(data),
-      body: serializeEventBody(TEST_EVENT_TYPE, createdAt, tenantId, JSON.stringify(data)), idempotency_key: null, created_at: createdAt,
-    });
-    const row = { id: newId('del'), tenant_id: tenantId, webhook_id: webhookId, event_id: (event as EventRow).id, created_at: createdAt };
-    await insertDeliveries(tx, [row]);
+    const event = await storeEvent(tx, { tenantId, type: TEST_EVENT_TYPE, dataJson: JSON.stringify(data), createdAt });
+    const [row] = await storeDeliveries(tx, event as EventRow, [webhookId]);
     return row;
   });
-  const result = await deps.starter.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
+  const result = await deps.deliveries.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
   await markWorkflowsStarted(deps.db, [delivery.id]);
   return { deliveryId: delivery.id, eventId: delivery.event_id, result };
 }

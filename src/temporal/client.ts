@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type ConnectionLike } from '@temporalio/client';
 
 /** Raised when Temporal can't be reached; publish then leaves deliveries for the dispatcher. */
 export class TemporalUnavailableError extends Error {}
@@ -55,4 +55,12 @@ export class TemporalConnector {
     this.pending = null;
     this.canStartEagerly = false;
   }
+}
+
+/**
+ * True when the workflow asked for does not exist or has closed (for signals). Handles
+ * raise WorkflowNotFoundError; some calls surface the bare gRPC NOT_FOUND status (5).
+ */
+export function isWorkflowNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as { code?: number } | null)?.code === 5;
 }

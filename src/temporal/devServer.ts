@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTE_NAMES } from '../../workflows/searchAttributes';
-import { resolveTemporalCli } from './cli';
+import { resolveTemporalCli } from './temporalBinary';
 
 export interface DevServer {
   address: string;

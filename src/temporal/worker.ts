@@ -1,7 +1,7 @@
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createActivities } from '../../activities';
-import { endpointTaskQueue } from './permits';
+import { endpointTaskQueue } from './endpointControl';
 
 export interface WorkerOptions {
   address: string;

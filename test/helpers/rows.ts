@@ -1,8 +1,5 @@
 import type { Knex } from 'knex';
-import { newId } from '../../src/db/ids';
-import { insertDeliveries } from '../../src/db/repositories/deliveries';
-import { insertEvent } from '../../src/db/repositories/events';
-import { serializeEventBody } from '../../src/events/publish';
+import { storeDeliveries, storeEvent } from '../../src/events/store';
 
 /**
  * The rows publish stores for one event to one webhook, written directly, with no workflow
@@ -12,12 +9,8 @@ export async function storeDelivery(
   db: Knex, input: { tenantId: string; webhookId: string; type: string; data: Record<string, unknown>; createdAt?: Date },
 ): Promise<{ deliveryId: string; createdAt: Date }> {
   const createdAt = input.createdAt ?? new Date();
-  const event = await insertEvent(db, {
-    id: newId('evt'), tenant_id: input.tenantId, type: input.type, payload: JSON.stringify(input.data),
-    body: serializeEventBody(input.type, createdAt, input.tenantId, JSON.stringify(input.data)), idempotency_key: null, created_at: createdAt,
-  });
+  const event = await storeEvent(db, { tenantId: input.tenantId, type: input.type, dataJson: JSON.stringify(input.data), createdAt });
   if (!event) throw new Error('event not stored');
-  const deliveryId = newId('del');
-  await insertDeliveries(db, [{ id: deliveryId, tenant_id: input.tenantId, webhook_id: input.webhookId, event_id: event.id, created_at: createdAt }]);
-  return { deliveryId, createdAt };
+  const [delivery] = await storeDeliveries(db, event, [input.webhookId]);
+  return { deliveryId: delivery.id, createdAt };
 }

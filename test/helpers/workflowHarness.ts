@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEndpointActivities } from '../../activities/endpoint';
 import { TemporalConnector } from '../../src/temporal/client';
-import { endpointTaskQueue, requestEndpointPermit } from '../../src/temporal/permits';
+import { EndpointControl, endpointTaskQueue } from '../../src/temporal/endpointControl';
 import type { deliveryWorkflow, endpointWorkflow } from '../../workflows';
 import { initialGateState, type GateState } from '../../workflows/gate';
 import { deliveryWorkflowId, endpointStatusQuery, endpointWorkflowId } from '../../workflows/messages';
@@ -78,7 +78,7 @@ export class WorkflowHarness {
       requestPermit: async ({ request }) => {
         this.permitRequests.push(request);
         const target = { webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1 };
-        await requestEndpointPermit(this.client, target, request, { taskQueue: this.taskQueue, settings: SETTINGS });
+        await new EndpointControl(this.temporal, { taskQueue: this.taskQueue, settings: SETTINGS }).requestPermits(target, [request]);
         return true;
       },
       notifyDeliveries: endpoint.notifyDeliveries,
@@ -113,7 +113,7 @@ export class WorkflowHarness {
       workflowId: deliveryWorkflowId(id),
       taskQueue: this.taskQueue,
       args: [{
-        deliveryId: id, tenantId: 'default', webhookId: this.webhookId, eventType: 'memory.created', retryScheduleMs: [LONG_MS],
+        deliveryId: id, tenantId: 'default', webhookId: this.webhookId, retryScheduleMs: [LONG_MS],
         createdAtMs: Date.now(), maxDeliveryAgeMs: LONG_MS, attemptTimeoutMs: 30_000, ...input,
       }],
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createAttemptActivity } from '../../activities/attempt';
-import { createDeliveryAgent } from '../../activities/http';
+import { createHttpAgent } from '../../activities/http';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
 import { createTestDatabase } from '../helpers/infra';
@@ -17,7 +17,7 @@ describe('an attempt runs again under the same permit', function () {
   let receiver: Receiver;
   let temporal: TemporalConnector;
   const policy = { allowHttp: true, allowPrivateTargets: true };
-  const agent = createDeliveryAgent(policy);
+  const agent = createHttpAgent(policy);
 
   before(async function () {
     database = await createTestDatabase();
@@ -46,7 +46,7 @@ describe('an attempt runs again under the same permit', function () {
     const deliveryId = await storedDelivery(webhook.id);
     const attemptDelivery = createAttemptActivity({
       db: stack.system.db, temporal, secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
-      urlPolicy: policy, deliveryTimeoutMs: 5000, dispatcher: agent,
+      urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent,
     });
     const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };
 

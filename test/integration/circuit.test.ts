@@ -24,7 +24,7 @@ describe('circuit breaker (endpoint workflow)', function () {
       CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '5',
       CONTINUUM_CIRCUIT_OPEN_DURATION: `${OPEN_MS}ms`,
       // A tiny history limit: the endpoint workflow continues as new all through these tests.
-      CONTINUUM_ENDPOINT_HISTORY_LIMIT: '3',
+      CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '3',
     });
     s = new Scenario(stack);
     receiver = await new Receiver().start();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TemporalConnector } from '../../src/temporal/client';
 import { startDevServer, freePort, type DevServer } from '../../src/temporal/devServer';
-import { firstLeaseId } from '../../src/temporal/starter';
+import { firstLeaseId } from '../../src/temporal/deliveryControl';
 import { deliveryWorkflowId } from '../../workflows/messages';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
@@ -79,7 +79,7 @@ describe('outages lose nothing', function () {
       workflowId: deliveryWorkflowId(deliveryId),
       taskQueue: stack.taskQueue,
       args: [{
-        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, eventType: 'session.ended', retryScheduleMs: [50],
+        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, retryScheduleMs: [50],
         createdAtMs: createdAt.getTime(), firstLeaseId: firstLeaseId(deliveryId),
       }],
     });

@@ -17,6 +17,18 @@ describe('config', function () {
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
     assert.equal(config.host, '0.0.0.0', 'a configured deployment listens on every interface');
+    assert.equal(config.endpointPermitsPerRun, 500);
+    assert.deepEqual(config.warnings, []);
+  });
+
+  it('accepts CONTINUUM_ENDPOINT_HISTORY_LIMIT as a deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN, with a warning', function () {
+    const old = loadConfig({ CONTINUUM_ENDPOINT_HISTORY_LIMIT: '7' });
+    assert.equal(old.endpointPermitsPerRun, 7);
+    assert.match(old.warnings.join('\n'), /CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated \(used\); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN/);
+    const both = loadConfig({ CONTINUUM_ENDPOINT_HISTORY_LIMIT: '7', CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '9' });
+    assert.equal(both.endpointPermitsPerRun, 9, 'the new name wins');
+    assert.match(both.warnings.join('\n'), /ignored/);
+    assert.deepEqual(loadConfig({ CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '9' }).warnings, []);
   });
 
   it('turns the dev relaxations on for the zero-config setup', function () {

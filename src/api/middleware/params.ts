@@ -1,5 +1,9 @@
 import type Router from '@koa/router';
+import type { Knex } from 'knex';
+import type { Context } from 'koa';
 import { isId } from '../../db/ids';
+import { findWebhook } from '../../db/repositories/webhooks';
+import type { WebhookRow } from '../../db/types';
 import { NotFoundError } from '../../errors';
 
 export const ID_PARAMS = { webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'] } as const;
@@ -16,4 +20,24 @@ export function checkIdParams(router: Router): Router {
     });
   }
   return router;
+}
+
+/**
+ * Loads the caller's webhook named by :webhookId once per request, into ctx.state.webhook
+ * (read it with webhookOf); an unknown, deleted or other tenant's id answers 404. Register
+ * after checkIdParams, so a malformed id never reaches the query.
+ */
+export function loadWebhookParam(router: Router, db: Knex): Router {
+  router.param('webhookId', async (value, ctx, next) => {
+    const webhook = await findWebhook(db, ctx.state.tenantId, value);
+    if (!webhook) throw new NotFoundError('webhook', value);
+    ctx.state.webhook = webhook;
+    return next();
+  });
+  return router;
+}
+
+/** The webhook loadWebhookParam loaded for this request. */
+export function webhookOf(ctx: Context): WebhookRow {
+  return ctx.state.webhook as WebhookRow;
 }

@@ -3,24 +3,24 @@ import { findDelivery } from '../../db/repositories/deliveries';
 import { listAttempts, listDeliveries, webhookStats } from '../../db/repositories/history';
 import { NotFoundError } from '../../errors';
 import type { ApiDeps } from '../deps';
+import { webhookOf } from '../middleware/params';
 import { validate } from '../middleware/validate';
 import { listDeliveriesQuery, type ListDeliveriesQuery } from '../schemas';
 import { attemptJson, deliveryJson } from '../serializers';
-import { loadWebhook } from './webhooks';
 
-/** A webhook's delivery history and statistics. */
+/** A webhook's delivery history and statistics (the webhook is loaded by loadWebhookParam). */
 export function deliveriesRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks/:webhookId' });
 
   router.get('/deliveries', validate({ query: listDeliveriesQuery }), async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     const query = ctx.state.query as ListDeliveriesQuery;
     const page = await listDeliveries(deps.db, ctx.state.tenantId, webhook.id, query);
     ctx.body = { data: page.rows.map(deliveryJson), total: page.total, limit: query.limit, offset: query.offset };
   });
 
   router.get('/deliveries/:deliveryId', async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     const delivery = await findDelivery(deps.db, ctx.state.tenantId, webhook.id, ctx.params.deliveryId);
     if (!delivery) throw new NotFoundError('delivery', ctx.params.deliveryId);
     const attempts = await listAttempts(deps.db, delivery.id);
@@ -28,7 +28,7 @@ export function deliveriesRouter(deps: ApiDeps): Router {
   });
 
   router.get('/stats', async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     ctx.body = await webhookStats(deps.db, ctx.state.tenantId, webhook.id);
   });
 

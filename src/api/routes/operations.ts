@@ -1,35 +1,31 @@
 import Router from '@koa/router';
-import { rotateSecret } from '../../db/repositories/webhooks';
-import { ConflictError, NotFoundError } from '../../errors';
-import { retryDelivery } from '../../events/lifecycle';
+import { ConflictError } from '../../errors';
 import { sendTestEvent } from '../../events/publish';
-import { generateWebhookSecret } from '../../security/secrets';
+import { retryDelivery } from '../../webhooks/lifecycle';
+import { rotateWebhookSecret } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
+import { webhookOf } from '../middleware/params';
 import { circuitJson, webhookJson } from '../serializers';
-import { loadWebhook } from './webhooks';
 
-/** How long the old secret keeps signing after a rotation. */
-export const SECRET_OVERLAP_MS = 24 * 3_600_000;
-
-/** Actions on a webhook: retry a delivery now, reset the circuit, send a test, rotate the secret. */
+/** Actions on a webhook (loaded by loadWebhookParam): retry a delivery now, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks/:webhookId' });
 
   router.post('/retry/:deliveryId', async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     const delivery = await retryDelivery(deps, ctx.state.tenantId, webhook, ctx.params.deliveryId);
     ctx.status = 202;
     ctx.body = { delivery_id: delivery.id, webhook_id: webhook.id, status: 'pending', previous_status: delivery.status, attempt_count: delivery.attempt_count };
   });
 
   router.post('/circuit/reset', async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     await deps.endpoints.resetCircuit(webhook.id);
     ctx.body = { circuit: circuitJson({ ...webhook, circuit_state: 'closed', circuit_opened_at: null }, await deps.endpoints.status(webhook.id)) };
   });
 
   router.post('/test', async (ctx) => {
-    const webhook = await loadWebhook(deps, ctx);
+    const webhook = webhookOf(ctx);
     if (!webhook.active) throw new ConflictError('webhook is inactive: activate it before testing it');
     const sent = await sendTestEvent(deps, ctx.state.tenantId, webhook.id, deps.testWaitMs);
     const r = sent.result;
@@ -47,11 +43,7 @@ export function operationsRouter(deps: ApiDeps): Router {
   });
 
   router.post('/secret/rotate', async (ctx) => {
-    // The update is tenant-scoped: another tenant's id matches no row and answers 404.
-    const secret = generateWebhookSecret();
-    const previousExpiresAt = new Date(Date.now() + SECRET_OVERLAP_MS);
-    const row = await rotateSecret(deps.db, ctx.state.tenantId, ctx.params.webhookId, deps.secretBox.seal(secret), previousExpiresAt);
-    if (!row) throw new NotFoundError('webhook', ctx.params.webhookId);
+    const { row, secret, previousExpiresAt } = await rotateWebhookSecret(deps, ctx.state.tenantId, webhookOf(ctx).id);
     ctx.body = { ...webhookJson(row, secret), previous_secret_expires_at: previousExpiresAt.toISOString() };
   });
 

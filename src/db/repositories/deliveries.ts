@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus } from '../types';
+import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus, type DeliveryToStart } from '../types';
 
 export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>;
 
@@ -14,16 +14,6 @@ export async function listDeliveriesOfEvent(db: Knex, tenantId: string, eventId:
 export async function markWorkflowsStarted(db: Knex, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db('deliveries').whereIn('id', ids).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
-}
-
-export interface UnstartedDelivery {
-  id: string;
-  tenant_id: string;
-  webhook_id: string;
-  event_type: string;
-  created_at: Date;
-  /** The webhook's limit while it can be delivered to; null when it is inactive or deleted. */
-  max_concurrency: number | null;
 }
 
 const OPEN_STATUSES = ['pending', 'in_flight', 'retrying', 'waiting_circuit'];
@@ -73,7 +63,7 @@ export async function countActiveDeliveries(db: Knex, webhookId: string): Promis
  */
 export async function lockUnstartedDeliveries(
   tx: Knex.Transaction, webhookId: string, limit: number, highPriorityTypes: readonly string[],
-): Promise<UnstartedDelivery[]> {
+): Promise<DeliveryToStart[]> {
   return unstartedDeliveries(tx)
     .andWhere('d.webhook_id', webhookId)
     .orderByRaw('e.type = any(?) desc, d.created_at', [[...highPriorityTypes]])

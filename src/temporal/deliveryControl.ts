@@ -1,34 +1,55 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, permitGrantedSignal, retryNowSignal } from '../../workflows/messages';
-import type { AttemptTrigger, EndpointSettings, PermitGrant, PermitRequest } from '../../workflows/types';
+import { deliveryWorkflowId, permitGrantedSignal, renewPermitSignal, retryNowSignal } from '../../workflows/messages';
+import type { AttemptTrigger, PermitGrant, PermitRequest } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
-import type { TemporalConnector } from './client';
-import { admitNow, requestEndpointPermits, returnPermits } from './permits';
+import type { DeliveryToStart } from '../db/types';
+import { isWorkflowNotFound, type TemporalConnector } from './client';
+import type { EndpointControl } from './endpointControl';
 
-export interface DeliveryToStart {
-  id: string;
-  tenant_id: string;
-  webhook_id: string;
-  event_type: string;
-  created_at: Date;
-  /** Set when the webhook can be delivered to (active, not deleted): the starter then asks
-   *  its endpoint workflow for the first permit itself. */
-  max_concurrency?: number | null;
-}
-
-export interface StarterOptions {
+export interface DeliveryStartOptions {
   taskQueue: string;
   retryScheduleMs: number[];
   maxDeliveryAgeMs: number;
   attemptTimeoutMs: number;
-  endpointSettings: EndpointSettings;
   isHighPriority: (eventType: string) => boolean;
 }
 
-/** Starts delivery workflows; starting is idempotent by workflow id (`delivery:<del_id>`). */
-export class DeliveryStarter {
-  constructor(private readonly temporal: TemporalConnector, private readonly options: StarterOptions) {}
+/**
+ * Every client-side call to delivery workflows: start (idempotent by workflow id
+ * `delivery:<del_id>`), manual retry, test, cancel, ask again for a permit.
+ */
+export class DeliveryControl {
+  constructor(
+    private readonly temporal: TemporalConnector,
+    private readonly endpoints: EndpointControl,
+    private readonly options: DeliveryStartOptions,
+  ) {}
+
+  private async handle(deliveryId: string): Promise<WorkflowHandle<typeof deliveryWorkflow>> {
+    return (await this.temporal.client()).workflow.getHandle(deliveryWorkflowId(deliveryId));
+  }
+
+  /** Cancels these deliveries' workflows; one already closed or never started is skipped. */
+  async cancel(deliveryIds: string[]): Promise<void> {
+    const results = await Promise.allSettled(deliveryIds.map(async (id) => (await this.handle(id)).cancel()));
+    const failures = results.flatMap((r) => (r.status === 'rejected' && !isWorkflowNotFound(r.reason) ? [r.reason as unknown] : []));
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${deliveryIds.length} delivery workflows could not be cancelled`);
+  }
+
+  /**
+   * Tells a delivery waiting for a permit to ask again (its endpoint workflow was lost); one
+   * that doesn't wait ignores it. False when the workflow no longer runs.
+   */
+  async askAgainForPermit(deliveryId: string): Promise<boolean> {
+    try {
+      await (await this.handle(deliveryId)).signal(renewPermitSignal);
+      return true;
+    } catch (err) {
+      if (isWorkflowNotFound(err)) return false;
+      throw err;
+    }
+  }
 
   private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, first: FirstPermit = {}) {
     return {
@@ -38,7 +59,6 @@ export class DeliveryStarter {
         deliveryId: delivery.id,
         tenantId: delivery.tenant_id,
         webhookId: delivery.webhook_id,
-        eventType: delivery.event_type,
         retryScheduleMs,
         firstTrigger: trigger,
         highPriority: first.request?.high ?? this.options.isHighPriority(delivery.event_type),
@@ -90,17 +110,14 @@ export class DeliveryStarter {
    * call each: first the endpoint admits at once those nobody waits ahead of (they start
    * holding their permit: one workflow task, no grant signal), then the others' requests go
    * in one signal after their start. Returns the ids now running (or already were) with their
-   * permit asked for. Every step is idempotent, so the dispatcher may repeat them.
+   * permit asked for, and why the others are not. Every step is idempotent, so the dispatcher
+   * may repeat them.
    */
-  async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<string[]> {
-    if (deliveries.length === 0) return [];
+  async startAll(deliveries: DeliveryToStart[], trigger: AttemptTrigger = 'scheduled'): Promise<{ started: string[]; failures: unknown[] }> {
+    if (deliveries.length === 0) return { started: [], failures: [] };
     const client = await this.temporal.client();
     const requests = new Map(deliveries.filter((d) => d.max_concurrency).map((d) => [d.id, this.firstRequest(d)]));
-    const grants = new Map<string, PermitGrant>();
-    await Promise.all([...groupBy(deliveries.filter((d) => requests.has(d.id)), (d) => d.webhook_id)].map(async ([webhookId, group]) => {
-      const admitted = await admitNow(client, webhookId, group.map((d) => requests.get(d.id) as PermitRequest));
-      admitted.forEach((grant, leaseId) => grants.set(leaseId, grant));
-    }));
+    const grants = await this.admitFirst(deliveries.filter((d) => requests.has(d.id)), requests);
     const started = await Promise.allSettled(deliveries.map(async (delivery) => {
       const request = requests.get(delivery.id);
       const grant = request && grants.get(request.leaseId);
@@ -108,9 +125,9 @@ export class DeliveryStarter {
         const fresh = await this.start(client, delivery, trigger, { request, grant });
         // Running already (a repeated start): its workflow takes the permit like any grant, or
         // gives it back when it no longer waits for it.
-        if (!fresh && grant) await client.workflow.getHandle(deliveryWorkflowId(delivery.id)).signal(permitGrantedSignal, grant);
+        if (!fresh && grant) await (await this.handle(delivery.id)).signal(permitGrantedSignal, grant);
       } catch (err) {
-        if (grant) await returnPermits(client, delivery.webhook_id, [grant.leaseId]);
+        if (grant) await this.endpoints.returnPermits(delivery.webhook_id, [grant.leaseId]);
         throw err;
       }
       return { delivery, request: grant ? undefined : request };
@@ -119,11 +136,24 @@ export class DeliveryStarter {
     const asked = await Promise.allSettled([...groupBy(running.filter((r) => r.request), (r) => r.delivery.webhook_id).values()].map(async (group) => {
       const { delivery } = group[0];
       const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
-      await requestEndpointPermits(client, target, group.map((r) => r.request as PermitRequest), { taskQueue: this.options.taskQueue, settings: this.options.endpointSettings });
+      await this.endpoints.requestPermits(target, group.map((r) => r.request as PermitRequest));
       return group.map((r) => r.delivery.id);
     }));
     const ready = running.filter((r) => !r.request).map((r) => r.delivery.id);
-    return [...ready, ...asked.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))];
+    return {
+      started: [...ready, ...asked.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))],
+      failures: [...started, ...asked].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])),
+    };
+  }
+
+  /** The first permits each endpoint grants at once, by lease id (one admitNow call per endpoint). */
+  private async admitFirst(deliveries: DeliveryToStart[], requests: Map<string, PermitRequest>): Promise<Map<string, PermitGrant>> {
+    const grants = new Map<string, PermitGrant>();
+    await Promise.all([...groupBy(deliveries, (d) => d.webhook_id)].map(async ([webhookId, group]) => {
+      const admitted = await this.endpoints.admitNow(webhookId, group.map((d) => requests.get(d.id) as PermitRequest));
+      admitted.forEach((grant, leaseId) => grants.set(leaseId, grant));
+    }));
+    return grants;
   }
 
   private firstRequest(delivery: DeliveryToStart): PermitRequest {

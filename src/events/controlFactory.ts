@@ -1,0 +1,23 @@
+import { attemptTimeoutMs, endpointSettings, type Config } from '../config';
+import type { TemporalConnector } from '../temporal/client';
+import { DeliveryControl } from '../temporal/deliveryControl';
+import { EndpointControl } from '../temporal/endpointControl';
+import { HIGH_PRIORITY_EVENTS } from './catalogue';
+
+export interface WorkflowControls {
+  deliveries: DeliveryControl;
+  endpoints: EndpointControl;
+}
+
+/** The client-side controls of both workflow types as configured: schedule, age limit, attempt bound, quota priority. */
+export function createWorkflowControls(temporal: TemporalConnector, config: Config): WorkflowControls {
+  const endpoints = new EndpointControl(temporal, { taskQueue: config.taskQueue, settings: endpointSettings(config) });
+  const deliveries = new DeliveryControl(temporal, endpoints, {
+    taskQueue: config.taskQueue,
+    retryScheduleMs: config.retryScheduleMs,
+    maxDeliveryAgeMs: config.maxDeliveryAgeMs,
+    attemptTimeoutMs: attemptTimeoutMs(config),
+    isHighPriority: (type) => HIGH_PRIORITY_EVENTS.has(type),
+  });
+  return { deliveries, endpoints };
+}

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+import { newId } from '../db/ids';
+import { insertDeliveries, type NewDelivery } from '../db/repositories/deliveries';
+import { insertEvent } from '../db/repositories/events';
+import type { EventRow } from '../db/types';
+
+export interface EventToStore {
+  tenantId: string;
+  type: string;
+  /** The producer's own JSON text of `data`: stored and sent as is. */
+  dataJson: string;
+  idempotencyKey?: string | null;
+  createdAt: Date;
+}
+
+/**
+ * The body receivers get, serialized once: these exact bytes are signed on every attempt.
+ * `dataJson` is embedded as given, so `data` reaches the receiver byte for byte.
+ */
+export function serializeEventBody(type: string, createdAt: Date, tenantId: string, dataJson: string): string {
+  const envelope = JSON.stringify({ event: type, timestamp: createdAt.toISOString(), tenant_id: tenantId });
+  return `${envelope.slice(0, -1)},"data":${dataJson}}`;
+}
+
+/** Inserts the event with its body; null (nothing inserted) when its idempotency key was used before. */
+export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | null> {
+  return insertEvent(db, {
+    id: newId('evt'),
+    tenant_id: input.tenantId,
+    type: input.type,
+    // Postgres reads the text itself: jsonb holds the numbers exactly as written.
+    payload: input.dataJson,
+    body: serializeEventBody(input.type, input.createdAt, input.tenantId, input.dataJson),
+    idempotency_key: input.idempotencyKey ?? null,
+    created_at: input.createdAt,
+  });
+}
+
+/** One delivery of the event per webhook, created with it; no workflow is started here. */
+export async function storeDeliveries(db: Knex, event: EventRow, webhookIds: string[]): Promise<NewDelivery[]> {
+  const deliveries = webhookIds.map((webhookId) => ({
+    id: newId('del'), tenant_id: event.tenant_id, webhook_id: webhookId, event_id: event.id, created_at: event.created_at,
+  }));
+  await insertDeliveries(db, deliveries);
+  return deliveries;
+}

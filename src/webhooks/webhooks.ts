@@ -1,0 +1,107 @@
+import { newId } from '../db/ids';
+import { cancelOpenDeliveries } from '../db/repositories/deliveries';
+import { insertWebhook, rotateSecret, updateWebhook, type WebhookPatch } from '../db/repositories/webhooks';
+import type { WebhookRow } from '../db/types';
+import { NotFoundError, ValidationError } from '../errors';
+import { generateWebhookSecret, type SecretBox } from '../security/secrets';
+import { checkWebhookUrl, UrlPolicyError, type UrlPolicy } from '../security/urlPolicy';
+import { stopWorkflows, type LifecycleDeps } from './lifecycle';
+
+/** How long the old secret keeps signing after a rotation. */
+export const SECRET_OVERLAP_MS = 24 * 3_600_000;
+
+export interface WebhookDeps extends LifecycleDeps {
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
+  /** Default and upper bound of a webhook's max_concurrency. */
+  maxConcurrencyPerEndpoint: number;
+}
+
+/** What a tenant gives to register a webhook (the API's create body). */
+export interface WebhookSettings {
+  url: string;
+  events: string[];
+  name: string;
+  description?: string | null;
+  active?: boolean;
+  max_concurrency?: number;
+}
+
+/** A webhook with its secret in full: only create and rotate return it. */
+export interface WebhookWithSecret {
+  row: WebhookRow;
+  secret: string;
+}
+
+/** The URL as it will be called, or a 400 naming why it is refused. */
+async function vetUrl(deps: WebhookDeps, url: string): Promise<string> {
+  try {
+    return (await checkWebhookUrl(url, deps.urlPolicy)).toString();
+  } catch (err) {
+    if (!(err instanceof UrlPolicyError)) throw err;
+    throw new ValidationError('request is invalid', [{ field: 'body.url', message: err.reason }]);
+  }
+}
+
+export async function createWebhook(deps: WebhookDeps, tenantId: string, settings: WebhookSettings): Promise<WebhookWithSecret> {
+  const url = await vetUrl(deps, settings.url);
+  const secret = generateWebhookSecret();
+  const row = await insertWebhook(deps.db, {
+    id: newId('wh'),
+    tenant_id: tenantId,
+    url,
+    events: settings.events,
+    name: settings.name,
+    description: settings.description ?? null,
+    active: settings.active ?? true,
+    secret_ciphertext: deps.secretBox.seal(secret),
+    max_concurrency: settings.max_concurrency ?? deps.maxConcurrencyPerEndpoint,
+  });
+  return { row, secret };
+}
+
+/**
+ * Changes a webhook. Deactivating it cancels its open deliveries and ends its endpoint
+ * workflow (see retire); reactivating later starts a fresh one. A new limit reaches the
+ * running endpoint workflow at once.
+ */
+export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, patch: WebhookPatch): Promise<WebhookRow> {
+  const url = patch.url === undefined ? undefined : await vetUrl(deps, patch.url);
+  const fields = { ...patch, ...(url ? { url } : {}) };
+  if (fields.active === false) return retire(deps, tenantId, id, fields, 'webhook deactivated');
+  const row = await updateWebhook(deps.db, tenantId, id, fields);
+  if (!row) throw new NotFoundError('webhook', id);
+  if (fields.max_concurrency !== undefined) {
+    await deps.endpoints.configure(id, fields.max_concurrency)
+      .catch((err: unknown) => deps.log.warn({ err, webhookId: id }, 'could not tell the endpoint workflow its new limit'));
+  }
+  return row;
+}
+
+/** Soft delete: the row stays (its deliveries' history too); its open deliveries are cancelled. */
+export async function deleteWebhook(deps: WebhookDeps, tenantId: string, id: string): Promise<void> {
+  await retire(deps, tenantId, id, { deleted_at: new Date() }, 'webhook deleted');
+}
+
+/**
+ * Deletes or deactivates: the open deliveries' rows are cancelled in the same transaction,
+ * so nothing is sent after the answer; then their workflows and the endpoint's are ended.
+ */
+async function retire(deps: WebhookDeps, tenantId: string, id: string, fields: WebhookPatch & { deleted_at?: Date }, reason: string): Promise<WebhookRow> {
+  const { row, cancelled } = await deps.db.transaction(async (tx) => {
+    const updated = await updateWebhook(tx, tenantId, id, fields);
+    if (!updated) throw new NotFoundError('webhook', id);
+    return { row: updated, cancelled: await cancelOpenDeliveries(tx, id, reason) };
+  });
+  await stopWorkflows(deps, id, cancelled);
+  return row;
+}
+
+/** A new secret; the current one becomes the previous one and keeps signing for SECRET_OVERLAP_MS. */
+export async function rotateWebhookSecret(deps: WebhookDeps, tenantId: string, id: string): Promise<WebhookWithSecret & { previousExpiresAt: Date }> {
+  const secret = generateWebhookSecret();
+  const previousExpiresAt = new Date(Date.now() + SECRET_OVERLAP_MS);
+  const row = await rotateSecret(deps.db, tenantId, id, deps.secretBox.seal(secret), previousExpiresAt);
+  if (!row) throw new NotFoundError('webhook', id);
+  return { row, secret, previousExpiresAt };
+}
