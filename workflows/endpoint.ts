@@ -80,8 +80,8 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   setHandler(endpointStatusQuery, (): EndpointStatus => {
     const s = gate.state;
     return {
-      state: s.circuit, consecutive_failures: s.consecutiveFailures, opened_at: iso(s.openedAt), half_open_at: iso(s.halfOpenAt),
-      in_flight: s.leases.length, queued: s.queue.length, max_concurrency: s.maxConcurrency, run_granted: s.granted - grantedAtStart,
+      state: s.circuit, consecutiveFailures: s.consecutiveFailures, openedAt: iso(s.openedAt), halfOpenAt: iso(s.halfOpenAt),
+      inFlight: s.leases.length, queued: s.queue.length, maxConcurrency: s.maxConcurrency, runGranted: s.granted - grantedAtStart,
     };
   });
 

@@ -72,15 +72,17 @@ export interface EndpointWorkflowInput {
 }
 
 /** What GET /webhooks/{id} shows as `circuit`, and the gate's load. */
+/** What the endpoint status query answers: a snapshot of its gate (the API maps it to its own shape). */
 export interface EndpointStatus {
   state: CircuitState;
-  consecutive_failures: number;
-  opened_at: string | null;
-  half_open_at: string | null;
-  in_flight: number;
+  consecutiveFailures: number;
+  openedAt: string | null;
+  halfOpenAt: string | null;
+  inFlight: number;
   queued: number;
-  max_concurrency: number;
-  run_granted: number;
+  maxConcurrency: number;
+  /** Permits granted by this run (since the last continue-as-new). */
+  runGranted: number;
 }
 
 export interface PermitGrant {

@@ -23,8 +23,10 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
 /** The live circuit from the endpoint workflow; its mirror in Postgres when the workflow can't answer. */
 export function circuitJson(row: WebhookRow, live: EndpointStatus | null) {
   if (live) {
-    const { state, consecutive_failures, opened_at, half_open_at, in_flight, queued } = live;
-    return { state, consecutive_failures, opened_at, half_open_at, in_flight, queued };
+    return {
+      state: live.state, consecutive_failures: live.consecutiveFailures, opened_at: live.openedAt, half_open_at: live.halfOpenAt,
+      in_flight: live.inFlight, queued: live.queued,
+    };
   }
   return {
     state: row.circuit_state, consecutive_failures: 0, opened_at: iso(row.circuit_opened_at), half_open_at: null, in_flight: 0, queued: 0,

@@ -24,13 +24,13 @@ describe('delivery and endpoint workflows with fake activities', function () {
     h.attemptScript = async () => 'retrying';
     const delivery = await h.startDelivery();
     await eventually('the first attempt to fail and give its permit back', async () =>
-      h.attemptsOf(delivery.id).length === 1 && (await h.endpointStatus()).in_flight === 0);
+      h.attemptsOf(delivery.id).length === 1 && (await h.endpointStatus()).inFlight === 0);
     // A grant the delivery never asked for (as when a notice is repeated after its attempt).
     await h.endpointHandle().signal(acquirePermitSignal, { leaseId: 'stale', deliveryId: delivery.id, high: false });
     // Kept, the stale lease would hold the endpoint's only permit for an hour (the lease timeout).
     await eventually('the stale lease to be granted and given back', async () => {
       const status = await h.endpointStatus();
-      return status.run_granted === 2 && status.in_flight === 0;
+      return status.runGranted === 2 && status.inFlight === 0;
     });
     assert.equal(h.attemptsOf(delivery.id).length, 1);
   });
