@@ -51,6 +51,16 @@ export class Receiver {
     return this;
   }
 
+  /** Holds every request unanswered (200 once released); returns the release. */
+  hold(): () => void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.respond = () => ({ status: 200, body: 'ok', until: released });
+    return release;
+  }
+
   get url(): string {
     const { port } = this.server!.address() as { port: number };
     return `http://127.0.0.1:${port}/hook`;

@@ -14,3 +14,13 @@ export async function storeDelivery(
   const [delivery] = await storeDeliveries(db, event, [input.webhookId]);
   return { deliveryId: delivery.id, createdAt };
 }
+
+/** Rows in every table a request could write to: a refused request must leave them unchanged. */
+export async function tableCounts(db: Knex): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['webhooks', 'events', 'deliveries', 'delivery_attempts']) {
+    const row = await db(table).count<{ count: string }[]>('* as count').first();
+    counts[table] = Number(row?.count);
+  }
+  return counts;
+}

@@ -60,11 +60,7 @@ describe('endpoint backlog (dispatcher)', function () {
   }
 
   it('an endpoint that does not answer holds only its limit of workflows; the rest start once it answers', async function () {
-    let answer = () => {};
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    ctx.receiver.respond = () => ({ status: 200, body: 'ok', until: answered });
+    const answer = ctx.receiver.hold();
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const ids = await s.publish(12);
 
@@ -125,11 +121,7 @@ describe('endpoint backlog (dispatcher)', function () {
   });
 
   it('a quota event in a backlog is started before the older events waiting with it', async function () {
-    let answer = () => {};
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    ctx.receiver.respond = () => ({ status: 200, body: 'ok', until: answered });
+    const answer = ctx.receiver.hold();
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const memory = await s.publish(8);
     await heldBack(webhookId, 8);

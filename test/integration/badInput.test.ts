@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createApiKey } from '../../src/db/repositories/apiKeys';
 import { createTestDatabase } from '../helpers/infra';
 import { startTestSystem, type ApiResponse, type TestSystem } from '../helpers/system';
+import { tableCounts } from '../helpers/rows';
 
 describe('bad input: clear 4xx errors, nothing written', function () {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -23,14 +24,7 @@ describe('bad input: clear 4xx errors, nothing written', function () {
     await database?.drop();
   });
 
-  async function rowCounts(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const table of ['webhooks', 'events', 'deliveries', 'delivery_attempts']) {
-      const row = await stack.system.db(table).count<{ count: string }[]>('* as count').first();
-      counts[table] = Number(row?.count);
-    }
-    return counts;
-  }
+  const rowCounts = () => tableCounts(stack.system.db);
 
   function assertError(response: ApiResponse, status: number, code: string): void {
     assert.equal(response.status, status, JSON.stringify(response.body));

@@ -3,6 +3,7 @@ import { newId } from '../../src/db/ids';
 import { createTestDatabase } from '../helpers/infra';
 import { rawRequest, rawSocketRequest, type RawResponse } from '../helpers/rawHttp';
 import { startTestSystem, type TestSystem } from '../helpers/system';
+import { tableCounts } from '../helpers/rows';
 
 interface Ids {
   webhookId: string;
@@ -134,13 +135,7 @@ describe('hostile input: a 4xx with the error body, never a 5xx, nothing written
     await database?.drop();
   });
 
-  async function rowCounts(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const table of ['webhooks', 'events', 'deliveries', 'delivery_attempts']) {
-      counts[table] = Number((await stack.system.db(table).count<{ count: string }[]>('* as count').first())?.count);
-    }
-    return counts;
-  }
+  const rowCounts = () => tableCounts(stack.system.db);
 
   function assertErrorBody(response: RawResponse, testCase: HostileCase): void {
     assert.equal(response.status, testCase.status, response.text.slice(0, 500));
