@@ -31,6 +31,54 @@ function activities(input: DeliveryWorkflowInput) {
   };
 }
 
+/** The endpoint workflow as a delivery talks to it: permit requests and releases. */
+function endpointMessages(input: DeliveryWorkflowInput, requestPermit: DeliveryActivities['requestPermit']) {
+  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
+  return {
+    async releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
+      try {
+        await endpoint.signal(releasePermitSignal, { leaseId, outcome });
+      } catch {
+        // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
+      }
+    },
+    /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
+    async sendRequest(request: PermitRequest): Promise<boolean> {
+      try {
+        await endpoint.signal(acquirePermitSignal, request);
+        return true;
+      } catch {
+        return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
+      }
+    },
+  };
+}
+
+/**
+ * The DeliveryStatus search attribute, written only off the common path: a delivery that succeeds
+ * at its first try (most of them) has none and ends Completed, which saves an event and a
+ * visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
+ */
+function statusAttribute(): (value: DeliveryStatus) => void {
+  let shown: DeliveryStatus | null = null;
+  return (value) => {
+    if (value === shown || (value === 'succeeded' && shown === null)) return;
+    shown = value;
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
+  };
+}
+
+/** Ends the delivery without an attempt. */
+async function finish(
+  input: DeliveryWorkflowInput, setDeliveryStatus: DeliveryActivities['setDeliveryStatus'], why: 'expired' | 'gone',
+): Promise<AttemptResult> {
+  const outcome = why === 'expired'
+    ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
+    : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
+  await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
+  return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
+}
+
 /**
  * One delivery of one event to one webhook. Each attempt: take a permit from the endpoint
  * workflow (which may hold it while the circuit is open), POST, give the permit back with the
@@ -39,7 +87,7 @@ function activities(input: DeliveryWorkflowInput) {
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<AttemptResult> {
   const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
-  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
+  const { releasePermit, sendRequest } = endpointMessages(input, requestPermit);
   const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_DELIVERY_AGE_MS);
   // Made before the handlers: a grant for the starter's request may already be waiting.
   const permitState = new DeliveryPermit(workflowInfo().runId, input);
@@ -55,23 +103,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
   });
   setHandler(askAgainSignal, () => permitState.askAgain());
 
-  // DeliveryStatus is written only off the common path: a delivery that succeeds at its
-  // first try (most of them) has none and ends Completed, which saves an event and a
-  // visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
-  let shownStatus: DeliveryStatus | null = null;
-  const status = (value: DeliveryStatus) => {
-    if (value === shownStatus || (value === 'succeeded' && shownStatus === null)) return;
-    shownStatus = value;
-    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
-  };
-
-  async function releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
-    try {
-      await endpoint.signal(releasePermitSignal, { leaseId, outcome });
-    } catch {
-      // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
-    }
-  }
+  const status = statusAttribute();
 
   /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
   async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
@@ -106,28 +138,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     }
   }
 
-  /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
-  async function sendRequest(request: PermitRequest): Promise<boolean> {
-    try {
-      await endpoint.signal(acquirePermitSignal, request);
-      return true;
-    } catch {
-      return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
-    }
-  }
-
-  /** Ends the delivery without an attempt. */
-  async function finish(why: 'expired' | 'gone'): Promise<AttemptResult> {
-    const outcome = why === 'expired'
-      ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
-      : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
-    await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
-    return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
-  }
-
   async function attemptOnce(trigger: AttemptTrigger, scheduledWaitMs: number | null): Promise<AttemptResult> {
     const permit = await acquirePermit();
-    if (permit !== 'granted') return finish(permit);
+    if (permit !== 'granted') return finish(input, setDeliveryStatus, permit);
     const leaseId = permitState.requested as string;
     let outcome: Outcome = 'none';
     let released = false;
