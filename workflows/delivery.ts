@@ -4,11 +4,12 @@ import {
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from './defaults';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from './statuses';
 import {
-  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, renewPermitSignal, retryNowSignal,
+  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, askAgainSignal, retryNowSignal,
 } from './messages';
 import type {
-  AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput, Outcome, PermitGrant, PermitRequest,
+  AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput, Outcome, PermitRequest,
 } from './types';
+import { DeliveryPermit } from './permitState';
 import { DeliveryStatusKey } from './searchAttributes';
 
 function activities(input: DeliveryWorkflowInput) {
@@ -30,6 +31,54 @@ function activities(input: DeliveryWorkflowInput) {
   };
 }
 
+/** The endpoint workflow as a delivery talks to it: permit requests and releases. */
+function endpointMessages(input: DeliveryWorkflowInput, requestPermit: DeliveryActivities['requestPermit']) {
+  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
+  return {
+    async releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
+      try {
+        await endpoint.signal(releasePermitSignal, { leaseId, outcome });
+      } catch {
+        // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
+      }
+    },
+    /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
+    async sendRequest(request: PermitRequest): Promise<boolean> {
+      try {
+        await endpoint.signal(acquirePermitSignal, request);
+        return true;
+      } catch {
+        return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
+      }
+    },
+  };
+}
+
+/**
+ * The DeliveryStatus search attribute, written only off the common path: a delivery that succeeds
+ * at its first try (most of them) has none and ends Completed, which saves an event and a
+ * visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
+ */
+function statusAttribute(): (value: DeliveryStatus) => void {
+  let shown: DeliveryStatus | null = null;
+  return (value) => {
+    if (value === shown || (value === 'succeeded' && shown === null)) return;
+    shown = value;
+    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
+  };
+}
+
+/** Ends the delivery without an attempt. */
+async function finish(
+  input: DeliveryWorkflowInput, setDeliveryStatus: DeliveryActivities['setDeliveryStatus'], why: 'expired' | 'gone',
+): Promise<AttemptResult> {
+  const outcome = why === 'expired'
+    ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
+    : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
+  await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
+  return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
+}
+
 /**
  * One delivery of one event to one webhook. Each attempt: take a permit from the endpoint
  * workflow (which may hold it while the circuit is open), POST, give the permit back with the
@@ -38,112 +87,61 @@ function activities(input: DeliveryWorkflowInput) {
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<AttemptResult> {
   const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
-  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
+  const { releasePermit, sendRequest } = endpointMessages(input, requestPermit);
   const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_DELIVERY_AGE_MS);
-  // The lease we asked for (queued or held). Set before the handlers: a grant for the
-  // starter's request may already be waiting when they are registered.
-  let requested: string | null = input.firstGrant?.leaseId ?? input.firstLeaseId ?? null;
-  let grant: PermitGrant | null = input.firstGrant ?? null;
-  let circuitWaiting = false;
+  // Made before the handlers: a grant for the starter's request may already be waiting.
+  const permitState = new DeliveryPermit(workflowInfo().runId, input);
   let retryNow = false;
-  let renewRequest = false;
-  let sequence = 0;
 
-  setHandler(permitGrantedSignal, (g) => {
-    if (g.leaseId === requested) grant = g;
-    else void releasePermit(g.leaseId, 'none'); // stale grant for an abandoned request
+  setHandler(permitGrantedSignal, (grant) => {
+    const stale = permitState.received(grant);
+    if (stale !== null) void releasePermit(stale, 'none'); // a grant for an abandoned request
   });
-  setHandler(circuitWaitingSignal, ({ leaseId }) => {
-    if (leaseId === requested) circuitWaiting = true;
-  });
+  setHandler(circuitWaitingSignal, ({ leaseId }) => permitState.circuitHolds(leaseId));
   setHandler(retryNowSignal, () => {
     retryNow = true;
   });
-  setHandler(renewPermitSignal, () => {
-    renewRequest = true;
-  });
+  setHandler(askAgainSignal, () => permitState.askAgain());
 
-  // DeliveryStatus is written only off the common path: a delivery that succeeds at its
-  // first try (most of them) has none and ends Completed, which saves an event and a
-  // visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
-  let shownStatus: DeliveryStatus | null = null;
-  const status = (value: DeliveryStatus) => {
-    if (value === shownStatus || (value === 'succeeded' && shownStatus === null)) return;
-    shownStatus = value;
-    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
-  };
-
-  async function releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
-    try {
-      await endpoint.signal(releasePermitSignal, { leaseId, outcome });
-    } catch {
-      // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
-    }
-  }
+  const status = statusAttribute();
 
   /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
   async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
-    // The first permit was asked for by the starter; every later one by this workflow.
-    const askedByStarter = sequence++ === 0 && (input.firstLeaseId !== undefined || input.firstGrant !== undefined);
-    if (!askedByStarter) {
-      requested = `${workflowInfo().runId}:${sequence}`;
-      grant = null;
-      circuitWaiting = false;
-    }
-    const request = { leaseId: requested as string, deliveryId: input.deliveryId, high: input.highPriority ?? false };
-    if (!askedByStarter && !(await sendRequest(request))) return 'gone';
-    renewRequest = false;
-    let shown = false;
+    // The first permit was asked for by the starter (when it did); every later one by this workflow.
+    const { leaseId, send } = permitState.next();
+    const request = { leaseId, deliveryId: input.deliveryId, high: input.highPriority ?? false };
+    if (send && !(await sendRequest(request))) return 'gone';
+    permitState.sent();
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        await releasePermit(request.leaseId, 'none'); // leave the endpoint's queue
-        requested = null;
+        await releasePermit(leaseId, 'none'); // leave the endpoint's queue
+        permitState.done();
         return 'expired';
       }
       // The age limit holds deliveries the circuit keeps waiting (the endpoint tells them so);
       // one merely queued for a free permit waits with no timer at all, so a delivery that is
       // granted at once leaves no timer in its history.
-      const woken = () => grant !== null || (circuitWaiting && !shown) || renewRequest;
-      if (circuitWaiting) await condition(woken, remaining);
+      const woken = () => permitState.wake() !== null;
+      if (permitState.waitsForCircuit) await condition(woken, remaining);
       else await condition(woken);
-      if (grant) return 'granted';
-      if (circuitWaiting && !shown) {
-        shown = true;
+      const wake = permitState.takeWake();
+      if (wake === 'granted') return 'granted';
+      if (wake === 'circuit') {
         await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'waiting_circuit' });
         status('waiting_circuit');
-      } else if (renewRequest) {
-        // The endpoint workflow was lost (e.g. terminated by an operator): ask again, which
-        // starts a new one. A live endpoint ignores the repeat (same lease id).
-        renewRequest = false;
-        if (!(await sendRequest(request))) return 'gone';
+      } else if (wake === 'askAgain' && !(await sendRequest(request))) {
+        // The endpoint workflow was lost (e.g. terminated by an operator): asking again starts
+        // a new one (a live endpoint ignores the repeat, same lease id), unless the webhook is gone.
+        return 'gone';
       }
     }
   }
 
-  /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
-  async function sendRequest(request: PermitRequest): Promise<boolean> {
-    try {
-      await endpoint.signal(acquirePermitSignal, request);
-      return true;
-    } catch {
-      return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
-    }
-  }
-
-  /** Ends the delivery without an attempt. */
-  async function finish(why: 'expired' | 'gone'): Promise<AttemptResult> {
-    const outcome = why === 'expired'
-      ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
-      : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
-    await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
-    return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
-  }
-
   async function attemptOnce(trigger: AttemptTrigger, scheduledWaitMs: number | null): Promise<AttemptResult> {
     const permit = await acquirePermit();
-    if (permit !== 'granted') return finish(permit);
-    const leaseId = requested as string;
+    if (permit !== 'granted') return finish(input, setDeliveryStatus, permit);
+    const leaseId = permitState.requested as string;
     let outcome: Outcome = 'none';
     let released = false;
     try {
@@ -153,7 +151,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
       released = result.permitReleased === true;
       return result;
     } finally {
-      requested = null;
+      permitState.done();
       if (!released) await CancellationScope.nonCancellable(() => releasePermit(leaseId, outcome));
     }
   }
@@ -179,7 +177,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     if (isCancellation(err)) {
       // Webhook deleted or deactivated: give back a queued request and say so.
       await CancellationScope.nonCancellable(async () => {
-        if (requested) await releasePermit(requested, 'none');
+        if (permitState.requested) await releasePermit(permitState.requested, 'none');
         await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR });
         status('cancelled');
       });

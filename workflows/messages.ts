@@ -19,8 +19,9 @@ export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 export const circuitWaitingSignal = defineSignal<[{ leaseId: string }]>('circuitWaiting');
 // operators (API) → workflows
 export const retryNowSignal = defineSignal('retryNow');
-/** The endpoint watchdog (API) found the endpoint workflow gone: a waiting delivery asks again. */
-export const renewPermitSignal = defineSignal('renewPermit');
+/** The endpoint watchdog (API) found the endpoint workflow gone: a waiting delivery sends its
+ *  permit request again. (Wire name kept from before: it is recorded in workflow histories.) */
+export const askAgainSignal = defineSignal('renewPermit');
 export const resetCircuitSignal = defineSignal('resetCircuit');
 export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]>('configureEndpoint');
 export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');

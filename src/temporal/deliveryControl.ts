@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, permitGrantedSignal, renewPermitSignal, retryNowSignal } from '../../workflows/messages';
+import { deliveryWorkflowId, permitGrantedSignal, askAgainSignal, retryNowSignal } from '../../workflows/messages';
 import type { AttemptTrigger, PermitGrant, PermitRequest } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { DeliveryToStart } from '../db/types';
@@ -43,7 +43,7 @@ export class DeliveryControl {
    */
   async askAgainForPermit(deliveryId: string): Promise<boolean> {
     try {
-      await (await this.handle(deliveryId)).signal(renewPermitSignal);
+      await (await this.handle(deliveryId)).signal(askAgainSignal);
       return true;
     } catch (err) {
       if (isWorkflowNotFound(err)) return false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { acquirePermitSignal, renewPermitSignal, retryNowSignal } from '../../workflows/messages';
+import { acquirePermitSignal, askAgainSignal, retryNowSignal } from '../../workflows/messages';
 import { eventually } from '../helpers/wait';
 import { LONG_MS, WorkflowHarness } from '../helpers/workflowHarness';
 
@@ -44,7 +44,7 @@ describe('delivery and endpoint workflows with fake activities', function () {
     assert.equal(h.attemptsOf(delivery.id).length, 0, 'waits without asking again until told');
     assert.equal(h.permitRequests.length, 0);
 
-    await delivery.handle.signal(renewPermitSignal);
+    await delivery.handle.signal(askAgainSignal);
     assert.equal((await delivery.handle.result()).status, 'succeeded');
     // Asked again through the activity, which started a new endpoint workflow that granted it.
     assert.equal(h.permitRequests.length, 1);
