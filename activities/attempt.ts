@@ -6,7 +6,7 @@ import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
 import { USER_AGENT } from '../src/version';
-import type { TemporalConnector } from '../src/temporal/client';
+import type { EndpointControl } from '../src/temporal/endpointControl';
 import type { Metrics } from '../src/metrics';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
@@ -16,7 +16,8 @@ import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps {
   db: Knex;
-  temporal: TemporalConnector;
+  /** Permits go back to endpoint workflows through it. */
+  endpoints: EndpointControl;
   metrics?: Metrics;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
@@ -79,7 +80,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
-  const releases = new PermitReleases(deps.temporal);
+  const releases = new PermitReleases(deps.endpoints);
   /** Best effort: on failure the workflow gives the permit back itself (never a second POST). */
   function releasePermit(request: AttemptRequest, outcome: Outcome): Promise<boolean> {
     if (!request.permit) return Promise.resolve(false);

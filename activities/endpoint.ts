@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal } from '../workflows/messages';
 import type { CircuitState, DeliveryNotice, DeliveryStatus, EndpointSettings, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
-import type { TemporalConnector } from '../src/temporal/client';
+import { isWorkflowNotFound, type TemporalConnector } from '../src/temporal/client';
 import { EndpointControl } from '../src/temporal/endpointControl';
 
 export interface EndpointDeps {
@@ -17,8 +16,10 @@ export interface EndpointDeps {
 /** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
 const NOTICE_BATCH = 50;
 
-export function createEndpointActivities(deps: EndpointDeps) {
-  const endpoints = new EndpointControl(deps.temporal, { taskQueue: deps.taskQueue, settings: deps.endpointSettings });
+export function createEndpointActivities(
+  deps: EndpointDeps,
+  endpoints = new EndpointControl(deps.temporal, { taskQueue: deps.taskQueue, settings: deps.endpointSettings }),
+) {
   return {
     /**
      * Asks the webhook's endpoint workflow for a permit, starting that workflow if it isn't
@@ -49,7 +50,7 @@ export function createEndpointActivities(deps: EndpointDeps) {
             if (notice.kind === 'granted') await handle.signal(permitGrantedSignal, { leaseId: notice.leaseId, probe: notice.probe });
             else await handle.signal(circuitWaitingSignal, { leaseId: notice.leaseId });
           } catch (err) {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            if (!isWorkflowNotFound(err)) throw err;
             gone.push(notice.leaseId);
           }
         }));

@@ -1,5 +1,4 @@
-import type { TemporalConnector } from '../src/temporal/client';
-import { endpointWorkflowId, releasePermitsSignal } from '../workflows/messages';
+import type { EndpointControl } from '../src/temporal/endpointControl';
 import type { PermitRelease } from '../workflows/types';
 
 interface Waiting {
@@ -16,7 +15,7 @@ export class PermitReleases {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly sending = new Set<string>();
 
-  constructor(private readonly temporal: TemporalConnector) {}
+  constructor(private readonly endpoints: Pick<EndpointControl, 'releasePermits'>) {}
 
   /** Resolves true once the endpoint workflow has the release; false when it could not be sent. */
   give(webhookId: string, release: PermitRelease): Promise<boolean> {
@@ -34,8 +33,7 @@ export class PermitReleases {
     this.sending.add(webhookId);
     let sent = false;
     try {
-      const client = await this.temporal.client();
-      await client.workflow.getHandle(endpointWorkflowId(webhookId)).signal(releasePermitsSignal, batch.map((w) => w.release));
+      await this.endpoints.releasePermits(webhookId, batch.map((w) => w.release));
       sent = true;
     } catch {
       // The caller's workflow gives its permit back itself (never a second POST).

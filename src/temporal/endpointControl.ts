@@ -5,7 +5,7 @@ import {
   acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, endpointWorkflowId, releasePermitsSignal,
   resetCircuitSignal, shutdownEndpointSignal,
 } from '../../workflows/messages';
-import type { EndpointSettings, EndpointStatus, PermitGrant, PermitRequest } from '../../workflows/types';
+import type { EndpointSettings, EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
 
@@ -80,6 +80,11 @@ export class EndpointControl {
     // The endpoint workflow usually runs already: a plain signal is the cheaper call.
     if (await this.signalIfRunning(target.webhookId, (h) => h.signal(acquirePermitsSignal, requests))) return;
     await this.startWithRequests(target, requests);
+  }
+
+  /** Gives permits back with their outcomes, in order (throws when the workflow can't have them). */
+  async releasePermits(webhookId: string, releases: PermitRelease[]): Promise<void> {
+    await (await this.handle(webhookId)).signal(releasePermitsSignal, releases);
   }
 
   /**

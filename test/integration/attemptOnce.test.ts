@@ -3,6 +3,8 @@ import { createAttemptActivity } from '../../activities/attempt';
 import { createHttpAgent } from '../../activities/http';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
+import { EndpointControl } from '../../src/temporal/endpointControl';
+import { endpointSettings } from '../../src/config';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { storeDelivery } from '../helpers/rows';
@@ -45,7 +47,7 @@ describe('an attempt runs again under the same permit', function () {
     const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
     const deliveryId = await storedDelivery(webhook.id);
     const attemptDelivery = createAttemptActivity({
-      db: stack.system.db, temporal, secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
+      db: stack.system.db, endpoints: new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) }), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
       urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent,
     });
     const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };

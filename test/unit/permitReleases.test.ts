@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { PermitReleases } from '../../activities/releases';
-import type { TemporalConnector } from '../../src/temporal/client';
+import { endpointWorkflowId } from '../../workflows/messages';
 import type { PermitRelease } from '../../workflows/types';
 
-/** A Temporal client that records signals and answers each when told to. */
+/** Endpoint workflows that record the releases signalled to them and answer each when told to. */
 function fakeTemporal() {
   const sent: Array<{ workflowId: string; releases: PermitRelease[]; answer: (ok: boolean) => void }> = [];
-  const client = {
-    workflow: {
-      getHandle: (workflowId: string) => ({
-        signal: (_def: unknown, releases: PermitRelease[]) => new Promise<void>((resolve, reject) => {
-          sent.push({ workflowId, releases, answer: (ok) => (ok ? resolve() : reject(new Error('unreachable'))) });
-        }),
-      }),
-    },
+  const endpoints = {
+    releasePermits: (webhookId: string, releases: PermitRelease[]) => new Promise<void>((resolve, reject) => {
+      sent.push({ workflowId: endpointWorkflowId(webhookId), releases, answer: (ok) => (ok ? resolve() : reject(new Error('unreachable'))) });
+    }),
   };
-  return { sent, temporal: { client: async () => client } as unknown as TemporalConnector };
+  return { sent, temporal: endpoints };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
