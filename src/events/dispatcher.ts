@@ -7,7 +7,7 @@ import { PeriodicPass } from './periodicPass';
 
 export interface DispatcherOptions {
   intervalMs: number;
-  /** Deliveries of one endpoint whose workflows run at once; the rest wait as rows. */
+  /** Started deliveries of one endpoint needing a permit at once (not those waiting for a retry); the rest wait as rows. */
   activePerEndpoint: number;
   /** How soon an endpoint whose backlog was held back is looked at again. */
   recheckMs: number;
@@ -22,8 +22,8 @@ type PassResult = 'done' | 'held';
 
 /**
  * Starts the workflows of stored deliveries, behind the API, one endpoint at a time: publish
- * commits its rows, wakes their endpoints here and answers. An endpoint runs at most
- * `activePerEndpoint` delivery workflows; the rest of its backlog waits as rows and is started
+ * commits its rows, wakes their endpoints here and answers. An endpoint has at most
+ * `activePerEndpoint` delivery workflows needing a permit; the rest of its backlog waits as rows and is started
  * a batch at a time as those finish. So a burst of thousands of events leaves Temporal with a
  * bounded set of open workflows per endpoint, all of them soon to run, rather than thousands
  * of first workflow tasks queued ahead of the tasks that would finish the running ones.
@@ -118,21 +118,21 @@ export class Dispatcher {
   }
 
   /**
-   * One batch in one transaction: counts the endpoint's running deliveries, locks as many
+   * One batch in one transaction: counts the endpoint's active deliveries, locks as many
    * unstarted rows as fit, starts them and marks them. With a backlog, it waits until half
    * the room is free, so backlogs are started in batches (one admission call to the endpoint
    * workflow per batch) while the rest of the room keeps the endpoint's queue from running dry.
    */
   private async startBatch(webhookId: string): Promise<PassResult | 'more'> {
     const batchSize = this.options.batchSize ?? 200;
-    const open = this.options.activePerEndpoint;
+    const activeLimit = this.options.activePerEndpoint;
     const batch = await this.db.transaction(async (tx) => {
-      const room = open - await countActiveDeliveries(tx, webhookId);
+      const room = activeLimit - await countActiveDeliveries(tx, webhookId);
       const limit = Math.min(room, batchSize);
       if (limit <= 0) return { result: 'held' as const };
       const rows = await lockUnstartedDeliveries(tx, webhookId, limit, [...HIGH_PRIORITY_EVENTS]);
       if (rows.length === 0) return { result: 'done' as const };
-      if (room < open / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
+      if (room < activeLimit / 2 && rows.length === limit && room < batchSize) return { result: 'held' as const };
       const { started, failures } = await this.deliveries.startAll(rows);
       await markWorkflowsStarted(tx, started);
       return { result: rows.length < limit ? 'done' as const : 'more' as const, failed: rows.length - started.length, failures };
