@@ -1,25 +1,23 @@
 import type { Knex } from 'knex';
 import { circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal } from '../workflows/messages';
-import type { CircuitState, DeliveryNotice, DeliveryStatus, EndpointSettings, PermitRequest } from '../workflows/types';
+import type { CircuitState, DeliveryNotice, DeliveryStatus, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
 import { isWorkflowNotFound, type TemporalConnector } from '../src/temporal/client';
-import { EndpointControl } from '../src/temporal/endpointControl';
+import type { EndpointControl } from '../src/temporal/endpointControl';
 
 export interface EndpointDeps {
   db: Knex;
   temporal: TemporalConnector;
-  taskQueue: string;
-  endpointSettings: EndpointSettings;
+  /** The endpoint workflows' client-side control (permit requests start them). */
+  endpoints: EndpointControl;
 }
 
 /** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
 const NOTICE_BATCH = 50;
 
-export function createEndpointActivities(
-  deps: EndpointDeps,
-  endpoints = new EndpointControl(deps.temporal, { taskQueue: deps.taskQueue, settings: deps.endpointSettings }),
-) {
+export function createEndpointActivities(deps: EndpointDeps) {
+  const { endpoints } = deps;
   return {
     /**
      * Asks the webhook's endpoint workflow for a permit, starting that workflow if it isn't

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { attemptTimeoutMs, endpointSettings, type Config } from './config';
+import { attemptTimeoutMs, type Config } from './config';
 import { createWorkflowControls } from './events/controlFactory';
 import { createApp } from './api/app';
 import { listenApi } from './api/server';
@@ -103,7 +103,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          temporal, taskQueue: config.taskQueue, endpointSettings: endpointSettings(config), metrics,
+          temporal, endpoints, metrics,
         },
       });
       stops.push(() => worker.stop());

@@ -44,7 +44,11 @@ export class WorkflowHarness {
   private workers: Worker[] = [];
   private running: Promise<void>[] = [];
 
-  private constructor(readonly client: Client, private readonly connection: NativeConnection, private readonly temporal: TemporalConnector) {}
+  private readonly endpoints: EndpointControl;
+
+  private constructor(readonly client: Client, private readonly connection: NativeConnection, private readonly temporal: TemporalConnector) {
+    this.endpoints = new EndpointControl(temporal, { taskQueue: this.taskQueue, settings: SETTINGS });
+  }
 
   static async start(): Promise<WorkflowHarness> {
     const { temporalAddress, workflowBundle } = getInfra();
@@ -67,7 +71,7 @@ export class WorkflowHarness {
   private fakeActivities(): DeliveryActivities {
     // Notices go to deliveries through the real activity: it only talks to Temporal.
     const endpoint = createEndpointActivities({
-      db: null as unknown as Knex, temporal: this.temporal, taskQueue: this.taskQueue, endpointSettings: SETTINGS,
+      db: null as unknown as Knex, temporal: this.temporal, endpoints: this.endpoints,
     });
     return {
       attemptDelivery: async (request) => {
@@ -78,7 +82,7 @@ export class WorkflowHarness {
       requestPermit: async ({ request }) => {
         this.permitRequests.push(request);
         const target = { webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1 };
-        await new EndpointControl(this.temporal, { taskQueue: this.taskQueue, settings: SETTINGS }).requestPermits(target, [request]);
+        await this.endpoints.requestPermits(target, [request]);
         return true;
       },
       notifyDeliveries: endpoint.notifyDeliveries,
