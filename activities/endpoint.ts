@@ -1,23 +1,23 @@
 import type { Knex } from 'knex';
-import { circuitWaitingSignal, deliveryWorkflowId, permitGrantedSignal } from '../workflows/messages';
 import type { CircuitState, DeliveryNotice, DeliveryStatus, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
-import { isWorkflowNotFound, type TemporalConnector } from '../src/temporal/client';
+import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import type { EndpointControl } from '../src/temporal/endpointControl';
 
 export interface EndpointDeps {
   db: Knex;
-  temporal: TemporalConnector;
   /** The endpoint workflows' client-side control (permit requests start them). */
   endpoints: EndpointControl;
+  /** The delivery workflows' client-side control (the endpoint's notices go through it). */
+  deliveries: DeliveryControl;
 }
 
 /** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
 const NOTICE_BATCH = 50;
 
 export function createEndpointActivities(deps: EndpointDeps) {
-  const { endpoints } = deps;
+  const { endpoints, deliveries } = deps;
   return {
     /**
      * Asks the webhook's endpoint workflow for a permit, starting that workflow if it isn't
@@ -39,18 +39,10 @@ export function createEndpointActivities(deps: EndpointDeps) {
      * grant it already holds and hands back one it no longer wants.
      */
     async notifyDeliveries(input: { notices: DeliveryNotice[] }): Promise<string[]> {
-      const client = await deps.temporal.client();
       const gone: string[] = [];
       for (let i = 0; i < input.notices.length; i += NOTICE_BATCH) {
         await Promise.all(input.notices.slice(i, i + NOTICE_BATCH).map(async (notice) => {
-          const handle = client.workflow.getHandle(deliveryWorkflowId(notice.deliveryId));
-          try {
-            if (notice.kind === 'granted') await handle.signal(permitGrantedSignal, { leaseId: notice.leaseId, probe: notice.probe });
-            else await handle.signal(circuitWaitingSignal, { leaseId: notice.leaseId });
-          } catch (err) {
-            if (!isWorkflowNotFound(err)) throw err;
-            gone.push(notice.leaseId);
-          }
+          if (!(await deliveries.notify(notice))) gone.push(notice.leaseId);
         }));
       }
       return gone;

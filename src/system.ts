@@ -103,7 +103,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          temporal, endpoints, metrics,
+          endpoints, deliveries, metrics,
         },
       });
       stops.push(() => worker.stop());

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, permitGrantedSignal, askAgainSignal, retryNowSignal } from '../../workflows/messages';
-import type { AttemptTrigger, PermitGrant, PermitRequest } from '../../workflows/types';
+import { deliveryWorkflowId, permitGrantedSignal, askAgainSignal, retryNowSignal, circuitWaitingSignal } from '../../workflows/messages';
+import type { AttemptTrigger, DeliveryNotice, PermitGrant, PermitRequest } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { DeliveryToStart } from '../db/types';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
@@ -44,6 +44,22 @@ export class DeliveryControl {
   async askAgainForPermit(deliveryId: string): Promise<boolean> {
     try {
       await (await this.handle(deliveryId)).signal(askAgainSignal);
+      return true;
+    } catch (err) {
+      if (isWorkflowNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Sends an endpoint workflow's notice (a grant, or "the circuit holds you") to its
+   * delivery. False when that workflow no longer runs, so its lease can be taken back.
+   */
+  async notify(notice: DeliveryNotice): Promise<boolean> {
+    try {
+      const handle = await this.handle(notice.deliveryId);
+      if (notice.kind === 'granted') await handle.signal(permitGrantedSignal, { leaseId: notice.leaseId, probe: notice.probe });
+      else await handle.signal(circuitWaitingSignal, { leaseId: notice.leaseId });
       return true;
     } catch (err) {
       if (isWorkflowNotFound(err)) return false;

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEndpointActivities } from '../../activities/endpoint';
 import { TemporalConnector } from '../../src/temporal/client';
+import { DeliveryControl } from '../../src/temporal/deliveryControl';
 import { EndpointControl, endpointTaskQueue } from '../../src/temporal/endpointControl';
 import type { deliveryWorkflow, endpointWorkflow } from '../../workflows';
 import { initialGateState, type GateState } from '../../workflows/gate';
@@ -45,9 +46,13 @@ export class WorkflowHarness {
   private running: Promise<void>[] = [];
 
   private readonly endpoints: EndpointControl;
+  private readonly deliveries: DeliveryControl;
 
   private constructor(readonly client: Client, private readonly connection: NativeConnection, private readonly temporal: TemporalConnector) {
     this.endpoints = new EndpointControl(temporal, { taskQueue: this.taskQueue, settings: SETTINGS });
+    this.deliveries = new DeliveryControl(temporal, this.endpoints, {
+      taskQueue: this.taskQueue, retryScheduleMs: [], maxDeliveryAgeMs: 60_000, attemptTimeoutMs: 5_000, isHighPriority: () => false,
+    });
   }
 
   static async start(): Promise<WorkflowHarness> {
@@ -71,7 +76,7 @@ export class WorkflowHarness {
   private fakeActivities(): DeliveryActivities {
     // Notices go to deliveries through the real activity: it only talks to Temporal.
     const endpoint = createEndpointActivities({
-      db: null as unknown as Knex, temporal: this.temporal, endpoints: this.endpoints,
+      db: null as unknown as Knex, endpoints: this.endpoints, deliveries: this.deliveries,
     });
     return {
       attemptDelivery: async (request) => {
