@@ -93,6 +93,9 @@ const envSchema = z.object({
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
+  CONTINUUM_RETENTION: duration.prefault('30d'),
+  CONTINUUM_RETENTION_INTERVAL: duration.prefault('1h'),
+  CONTINUUM_RETENTION_BATCH: positiveInt.max(10_000, 'must be <= 10000').default(1000),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -130,6 +133,8 @@ export interface Config {
   endpointCheckIntervalMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
+  /** History retention, how often its pass runs, and rows per delete statement. */
+  retention: { retentionMs: number; intervalMs: number; batchSize: number };
   dataDir: string;
   logLevel: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
@@ -189,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
+    retention: { retentionMs: e.CONTINUUM_RETENTION, intervalMs: e.CONTINUUM_RETENTION_INTERVAL, batchSize: e.CONTINUUM_RETENTION_BATCH },
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     warnings: deprecationWarnings(e),

@@ -25,6 +25,12 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly prunedRows = new Counter({
+    name: 'continuum_pruned_rows_total',
+    help: 'History rows deleted past the retention period, by table',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });

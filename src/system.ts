@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
 import { Dispatcher } from './events/dispatcher';
 import { EndpointWatchdog } from './events/endpointWatchdog';
+import { RetentionPass } from './maintenance/retention';
 import { provideInfrastructure } from './infra/local';
 import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
@@ -123,6 +124,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       const watchdog = new EndpointWatchdog({ db, deliveries, endpoints, log }, config.endpointCheckIntervalMs);
       watchdog.start();
       stops.push(() => watchdog.stop());
+      const retention = new RetentionPass({ db, log, metrics }, config.retention);
+      retention.start();
+      stops.push(() => retention.stop());
       const app = createApp({
         db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, startQueue: d,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,

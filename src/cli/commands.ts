@@ -17,8 +17,10 @@ export interface CommandContext {
   out: (line: string) => void;
 }
 
-interface Command {
+export interface Command {
   required: string[];
+  /** Options that take no value (`--dry-run`). */
+  flags?: string[];
   run(ctx: CommandContext): Promise<void>;
 }
 
@@ -28,7 +30,8 @@ export const USAGE = `usage: npm run cli -- <command>
   api-keys revoke   --tenant <id> --id <key_id>
   webhooks list     --tenant <id>
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
-  deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)`;
+  deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
+  prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)`;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '-');
 const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));

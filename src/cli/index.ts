@@ -4,20 +4,35 @@ import { createDb } from '../db/knex';
 import { migrateToLatest } from '../db/migrate';
 import { startEmbeddedPostgres } from '../infra/embeddedPostgres';
 import { assertPostgresDirFree } from '../infra/preflight';
-import { COMMANDS, USAGE, type CommandContext } from './commands';
+import { COMMANDS, USAGE, type Command, type CommandContext } from './commands';
+import { MAINTENANCE_COMMANDS } from './maintenance';
+
+const ALL_COMMANDS: Record<string, Command> = { ...COMMANDS, ...MAINTENANCE_COMMANDS };
 
 /** The command line asks for something the CLI does not do; the message shows the usage. */
 export class UsageError extends Error {}
 
-/** Parses `--name value` pairs after the command words. */
-export function parseOptions(args: string[]): Record<string, string> {
+/** Parses `--name value` pairs (and the command's valueless `flags`) after the command words. */
+export function parseOptions(args: string[], flags: string[] = []): Record<string, string> {
   const options: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const match = /^--([a-z-]+)$/.exec(args[i]);
+    if (match && flags.includes(match[1])) {
+      options[match[1]] = 'true';
+      continue;
+    }
     if (!match || args[i + 1] === undefined) throw new UsageError(`unexpected argument "${args[i]}"\n${USAGE}`);
     options[match[1]] = args[++i];
   }
   return options;
+}
+
+/** The command named by the first two words, or by the first alone (`prune`), with the words after it. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } {
+  const [first, second] = argv;
+  if (ALL_COMMANDS[`${first} ${second}`]) return { command: ALL_COMMANDS[`${first} ${second}`], rest: argv.slice(2) };
+  if (first && ALL_COMMANDS[first]) return { command: ALL_COMMANDS[first], rest: argv.slice(1) };
+  throw new UsageError(USAGE);
 }
 
 async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'options'>) => Promise<T>): Promise<T> {
@@ -36,10 +51,8 @@ async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'o
 
 /** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry) like the server. */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
-  const [resource, action, ...rest] = argv;
-  const command = COMMANDS[`${resource} ${action}`];
-  if (!command) throw new UsageError(USAGE);
-  const options = parseOptions(rest);
+  const { command, rest } = findCommand(argv);
+  const options = parseOptions(rest, command.flags);
   for (const name of command.required) {
     if (!options[name]) throw new UsageError(`--${name} is required\n${USAGE}`);
   }

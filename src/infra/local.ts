@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { generateApiKey } from '../security/apiKeys';
 import { startDevServer } from '../temporal/devServer';
+import { matchNamespaceRetention } from '../temporal/namespaceRetention';
 import { loadOrCreateDevSecretKey } from './devSecretKey';
 import { startEmbeddedPostgres } from './embeddedPostgres';
 import { assertPortFree, assertPostgresDirFree } from './preflight';
@@ -73,6 +74,7 @@ export async function provideInfrastructure(config: Config, log: (line: string) 
       await record?.add('temporal', server.pid);
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
+      await matchNamespaceRetention(server.address, config.temporalNamespace, config.retention.retentionMs);
     }
     const secretKey = config.secretKey ?? (await loadOrCreateDevSecretKey(config.dataDir));
     const devKey = !config.production && !config.databaseUrl && !config.bootstrapApiKey;

@@ -19,7 +19,8 @@ import { prepareServerDatabases } from './serverDatabases';
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const SERVER_PACKAGE = `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`;
 const SQL_TOOL_PACKAGE = `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`;
-const RETENTION = '1 day'; // same as docker-compose's DEFAULT_NAMESPACE_RETENTION
+// Benchmarks and tests keep a day (Temporal's floor); docker-compose keeps CONTINUUM_RETENTION's 30 days.
+const RETENTION = '1 day';
 const GRPC_NOT_FOUND = 5;
 const GRPC_ALREADY_EXISTS = 6;
 

@@ -18,6 +18,7 @@ describe('config', function () {
     assert.equal(config.allowPrivateTargets, false);
     assert.equal(config.host, '0.0.0.0', 'a configured deployment listens on every interface');
     assert.equal(config.endpointPermitsPerRun, 500);
+    assert.deepEqual(config.retention, { retentionMs: 30 * 86_400_000, intervalMs: 3_600_000, batchSize: 1000 });
     assert.deepEqual(config.warnings, []);
   });
 
@@ -55,6 +56,8 @@ describe('config', function () {
     [{ TEMPORAL_ADDRESS: 'nohost' }, /TEMPORAL_ADDRESS: must be host:port/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL/],
     [{ CONTINUUM_DELIVERY_TIMEOUT: '0s' }, /CONTINUUM_DELIVERY_TIMEOUT: "0s" must be greater than zero/],
+    [{ CONTINUUM_RETENTION: 'forever' }, /CONTINUUM_RETENTION: "forever" is not a duration/],
+    [{ CONTINUUM_RETENTION_BATCH: '50000' }, /CONTINUUM_RETENTION_BATCH: must be <= 10000/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, function () {

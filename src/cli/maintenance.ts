@@ -1,0 +1,25 @@
+import { countPrunable, retentionCutoff } from '../db/repositories/retention';
+import { createLogger } from '../log';
+import { RetentionPass } from '../maintenance/retention';
+import type { Command } from './commands';
+
+const counts = (rows: { deliveries: number; attempts: number; events: number }) =>
+  `${rows.deliveries} deliveries, ${rows.attempts} attempts, ${rows.events} events`;
+
+export const MAINTENANCE_COMMANDS: Record<string, Command> = {
+  prune: {
+    required: [],
+    flags: ['dry-run'],
+    async run({ db, config, options, out }) {
+      const { retentionMs } = config.retention;
+      if (options['dry-run']) {
+        const cutoff = await retentionCutoff(db, retentionMs);
+        out(`Would prune history finished before ${cutoff.toISOString()} (CONTINUUM_RETENTION): ${counts(await countPrunable(db, cutoff))}`);
+        return;
+      }
+      const result = await new RetentionPass({ db, log: createLogger('warn') }, config.retention).runOnce();
+      if (!result) throw new Error('another process is pruning right now; try again when it has finished');
+      out(`Pruned history finished before ${result.cutoff.toISOString()}: ${counts(result.pruned)}`);
+    },
+  },
+};
