@@ -93,6 +93,7 @@ const envSchema = z.object({
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
+  CONTINUUM_RECOVERY_ITEMS_PER_RUN: positiveInt.default(250),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -130,6 +131,8 @@ export interface Config {
   endpointCheckIntervalMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
+  /** Deliveries a recovery workflow run re-attempts before it continues as new. */
+  recoveryItemsPerRun: number;
   dataDir: string;
   logLevel: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
+    recoveryItemsPerRun: e.CONTINUUM_RECOVERY_ITEMS_PER_RUN,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     warnings: deprecationWarnings(e),

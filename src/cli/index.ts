@@ -34,12 +34,13 @@ async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'o
   }
 }
 
-/** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry) like the server. */
+/** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry and recover) like the server. */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
-  const [resource, action, ...rest] = argv;
-  const command = COMMANDS[`${resource} ${action}`];
+  // One word (`recover`) or two (`api-keys create`), then the options.
+  const words = Object.hasOwn(COMMANDS, argv[0] ?? '') ? 1 : 2;
+  const command = Object.hasOwn(COMMANDS, argv.slice(0, words).join(' ')) ? COMMANDS[argv.slice(0, words).join(' ')] : undefined;
   if (!command) throw new UsageError(USAGE);
-  const options = parseOptions(rest);
+  const options = parseOptions(argv.slice(words));
   for (const name of command.required) {
     if (!options[name]) throw new UsageError(`--${name} is required\n${USAGE}`);
   }

@@ -1,0 +1,61 @@
+import { condition, continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { RecoveryActivities, RecoveryProgress, RecoveryWorkflowInput } from './recoveryTypes';
+
+/** Matched deliveries read per activity call. */
+const PAGE_SIZE = 100;
+const RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 };
+
+/**
+ * One bulk recovery (`recover:<rec_id>`): re-attempts each matched delivery once more through
+ * the manual-retry path (trigger `recovery`), in id order. At most the webhook's
+ * max_concurrency of them are outstanding at once, each followed until its run ends before
+ * another starts, so a recovery never piles up in the endpoint's queue. Continues as new
+ * every `itemsPerRun` deliveries (once those have finished), carrying its progress. The
+ * counts live in the recovery row (written by the activities, exactly once per delivery).
+ */
+export async function recoveryWorkflow(input: RecoveryWorkflowInput): Promise<RecoveryProgress> {
+  const { loadRecoveryPage, startRecoveryAttempt, finishRecovery } = proxyActivities<RecoveryActivities>({
+    startToCloseTimeout: '1m', retry: RETRY,
+  });
+  // Waiting for a delivery may take as long as the endpoint holds it; heartbeats show the waiter lives.
+  const { awaitRecoveryAttempt } = proxyActivities<RecoveryActivities>({
+    startToCloseTimeout: input.waitTimeoutMs, heartbeatTimeout: '1m', retry: RETRY,
+  });
+  const { recoveryId, tenantId, webhookId } = input;
+  const progress: RecoveryProgress = { ...(input.progress ?? { after: null, started: 0, succeeded: 0, failed: 0 }) };
+  let outstanding = 0;
+  let startedThisRun = 0;
+
+  const count = (succeeded: boolean) => {
+    if (succeeded) progress.succeeded++;
+    else progress.failed++;
+    outstanding--;
+  };
+  const follow = (deliveryId: string, runId: string) => {
+    outstanding++;
+    void awaitRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId, runId }).then(count, () => count(false));
+  };
+
+  for (;;) {
+    const page = await loadRecoveryPage({ recoveryId, webhookId, after: progress.after, limit: Math.min(PAGE_SIZE, input.itemsPerRun - startedThisRun) });
+    if (!page.webhookActive || page.deliveryIds.length === 0) {
+      await condition(() => outstanding === 0);
+      await finishRecovery({ recoveryId, status: page.webhookActive ? 'completed' : 'cancelled' });
+      return progress;
+    }
+    for (const deliveryId of page.deliveryIds) {
+      await condition(() => outstanding < page.maxConcurrency);
+      const { runId } = await startRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId });
+      progress.after = deliveryId;
+      startedThisRun++;
+      // No run: the delivery was pruned meanwhile (its item with it), so it is skipped.
+      if (runId === null) continue;
+      progress.started++;
+      follow(deliveryId, runId);
+    }
+    if (startedThisRun >= input.itemsPerRun) {
+      await condition(() => outstanding === 0);
+      await continueAsNew<typeof recoveryWorkflow>({ ...input, progress });
+    }
+  }
+}
