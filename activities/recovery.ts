@@ -30,13 +30,17 @@ async function withHeartbeat<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** Deliveries can go to it: it exists, is active and not deleted. */
+const isLive = (webhook?: { active: boolean; deleted_at: Date | null }): boolean => webhook !== undefined && webhook.active && !webhook.deleted_at;
+
 /** The recovery workflow's side effects: its page of deliveries, each re-attempt and its outcome, the end. */
 export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivities {
   const { db, metrics } = deps;
+  const isActive = async (webhookId: string) => isLive(await findWebhookForDelivery(db, webhookId));
   return {
     async loadRecoveryPage({ recoveryId, webhookId, after, limit }) {
       const webhook = await findWebhookForDelivery(db, webhookId);
-      const webhookActive = webhook !== undefined && webhook.active && !webhook.deleted_at;
+      const webhookActive = isLive(webhook);
       const deliveryIds = webhookActive ? await nextRecoveryItems(db, recoveryId, after, limit) : [];
       return { deliveryIds, maxConcurrency: webhook?.max_concurrency ?? 1, webhookActive };
     },
@@ -44,12 +48,13 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivities
     async startRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId }) {
       // A repeated call (its result was lost) follows the run it made instead of signalling again.
       const earlier = await itemRunId(db, recoveryId, deliveryId);
-      if (earlier !== null) return { runId: earlier };
+      if (earlier !== null) return { runId: earlier, webhookActive: true };
+      if (!(await isActive(webhookId))) return { runId: null, webhookActive: false };
       const delivery = await findDelivery(db, tenantId, webhookId, deliveryId);
-      if (!delivery) return { runId: null };
+      if (!delivery) return { runId: null, webhookActive: true };
       const runId = await reattemptDelivery(deps, delivery, 'recovery');
       if (await markItemStarted(db, recoveryId, deliveryId, runId)) metrics?.recoveryDeliveries.inc({ outcome: 'started' });
-      return { runId };
+      return { runId, webhookActive: true };
     },
 
     async awaitRecoveryAttempt({ recoveryId, deliveryId, runId }) {

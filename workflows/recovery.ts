@@ -36,26 +36,31 @@ export async function recoveryWorkflow(input: RecoveryWorkflowInput): Promise<Re
     void awaitRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId, runId }).then(count, () => count(false));
   };
 
+  let active = true;
   for (;;) {
     const page = await loadRecoveryPage({ recoveryId, webhookId, after: progress.after, limit: Math.min(PAGE_SIZE, input.itemsPerRun - startedThisRun) });
-    if (!page.webhookActive || page.deliveryIds.length === 0) {
-      await condition(() => outstanding === 0);
-      await finishRecovery({ recoveryId, status: page.webhookActive ? 'completed' : 'cancelled' });
-      return progress;
-    }
+    active = page.webhookActive;
+    if (!active || page.deliveryIds.length === 0) break;
     for (const deliveryId of page.deliveryIds) {
       await condition(() => outstanding < page.maxConcurrency);
-      const { runId } = await startRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId });
+      const started = await startRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId });
+      active = started.webhookActive;
+      if (!active) break;
       progress.after = deliveryId;
       startedThisRun++;
       // No run: the delivery was pruned meanwhile (its item with it), so it is skipped.
-      if (runId === null) continue;
+      if (started.runId === null) continue;
       progress.started++;
-      follow(deliveryId, runId);
+      follow(deliveryId, started.runId);
     }
+    if (!active) break;
     if (startedThisRun >= input.itemsPerRun) {
       await condition(() => outstanding === 0);
       await continueAsNew<typeof recoveryWorkflow>({ ...input, progress });
     }
   }
+  // Deactivated or deleted meanwhile: the rest is not attempted (those outstanding were cancelled with it).
+  await condition(() => outstanding === 0);
+  await finishRecovery({ recoveryId, status: active ? 'completed' : 'cancelled' });
+  return progress;
 }

@@ -43,8 +43,9 @@ export interface RecoveryActivities {
   /** The next matched deliveries after `after`, in id order, with the webhook's state. */
   loadRecoveryPage(input: { recoveryId: string; webhookId: string; after: string | null; limit: number }): Promise<RecoveryPage>;
   /** Re-attempts one delivery through the manual-retry path (trigger `recovery`): the run id to wait
-   *  for, or null when the delivery is gone (pruned: skipped). Repeated, it signals no second time. */
-  startRecoveryAttempt(input: RecoveryItemRef): Promise<{ runId: string | null }>;
+   *  for, or null when the delivery is gone (pruned: skipped) or the webhook is no longer active
+   *  (the recovery stops). Repeated, it signals no second time. */
+  startRecoveryAttempt(input: RecoveryItemRef): Promise<{ runId: string | null; webhookActive: boolean }>;
   /** Waits for that run to finish and records the outcome once; true when the delivery succeeded. */
   awaitRecoveryAttempt(input: RecoveryItemRef & { runId: string }): Promise<boolean>;
   finishRecovery(input: { recoveryId: string; status: Exclude<RecoveryStatus, 'running'> }): Promise<void>;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
+import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 import { getInfra } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
+import { storeDelivery } from '../helpers/rows';
 import { useTestStack, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
@@ -107,6 +109,14 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     } finally {
       await connection.close();
     }
+    // Each run carried its progress on; the histories replay with today's code.
+    const histories = (await collectHistories([webhookId])).filter((h) => h.workflowId.startsWith('recover:'));
+    const carried = histories.map((h) => continuedAsNewInput(h.history)?.progress).filter(Boolean).map((p) => p.started).sort((a, b) => a - b);
+    assert.deepEqual(carried, [ITEMS_PER_RUN, 2 * ITEMS_PER_RUN, 3 * ITEMS_PER_RUN]);
+    await replay(histories);
+    // The fixture keeps two runs (one continued as new, the last, which started from carried progress): enough to replay, small to keep.
+    const lastRun = histories.filter((h) => continuedAsNewInput(h.history) === null);
+    await saveFixtures('recovery', [histories.find((h) => continuedAsNewInput(h.history) !== null)!, ...lastRun]);
 
     // The metrics count it.
     const metrics = await (await fetch(`${stack.system.apiUrl}/metrics`)).text();
@@ -146,5 +156,45 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     assert.equal(again.status, 202, JSON.stringify(again.body));
     assert.equal(again.body.matched, 3);
     await waitUntilDone(again.body.id);
+  });
+
+  it('recovers deliveries older than the delivery age limit, only in the statuses asked for', async function () {
+    const { receiver, webhookId } = await webhookWithReceiver('session.started');
+    const db = stack.system.db;
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3_600_000);
+    const rows = [];
+    for (const [status, days] of [['dead_lettered', 4], ['cancelled', 3], ['succeeded', 3], ['dead_lettered', 9]] as const) {
+      const { deliveryId } = await storeDelivery(db, { tenantId: 'tenant_a', webhookId, type: 'session.started', data: {}, createdAt: daysAgo(days) });
+      await db('deliveries').where({ id: deliveryId }).update({ status, workflow_started_at: daysAgo(days), completed_at: daysAgo(days) });
+      rows.push(deliveryId);
+    }
+    const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, {
+      since: daysAgo(5).toISOString(), until: daysAgo(2).toISOString(), statuses: ['dead_lettered', 'cancelled'],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.matched, 2);
+    const done = await waitUntilDone(started.body.id);
+    assert.deepEqual([done.status, done.started, done.succeeded, done.failed], ['completed', 2, 2, 0]);
+    // Attempted (the 72 h age counts from the recovery), not expired at once.
+    assert.deepEqual(receiver.requests.map((r) => r.headers['x-continuum-delivery']).sort(), rows.slice(0, 2).sort());
+    const after = await db('deliveries').whereIn('id', rows).orderBy('created_at', 'desc').select('id', 'status');
+    assert.deepEqual(after.map((r) => r.status), ['succeeded', 'succeeded', 'succeeded', 'dead_lettered']);
+  });
+
+  it('stops, cancelled, when its webhook is deactivated; the rest is not attempted', async function () {
+    const { receiver, webhookId } = await webhookWithReceiver('session.ended', 2);
+    receiver.respond = () => ({ status: 500 });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await publishDeadLettered('session.ended', 6);
+    const release = receiver.hold();
+    const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
+    assert.equal(started.body.matched, 6);
+    await receiver.waitForRequests(6 * 2 + 2);
+    assert.equal((await stack.api('PATCH', `/webhooks/${webhookId}`, { active: false })).status, 200);
+    const done = await waitUntilDone(started.body.id);
+    release();
+    assert.deepEqual([done.status, done.matched, done.started, done.succeeded, done.failed], ['cancelled', 6, 2, 0, 2]);
+    assert.ok(done.completed_at);
+    assert.equal(receiver.requests.length, 6 * 2 + 2);
   });
 });
