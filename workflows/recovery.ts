@@ -19,7 +19,7 @@ export async function recoveryWorkflow(input: RecoveryWorkflowInput): Promise<Re
   });
   // Waiting for a delivery may take as long as the endpoint holds it; heartbeats show the waiter lives.
   const { awaitRecoveryAttempt } = proxyActivities<RecoveryActivities>({
-    startToCloseTimeout: input.waitTimeoutMs, heartbeatTimeout: '1m', retry: RETRY,
+    startToCloseTimeout: input.waitTimeoutMs, heartbeatTimeout: '1m', retry: RETRY, taskQueue: input.waitTaskQueue,
   });
   const { recoveryId, tenantId, webhookId } = input;
   const progress: RecoveryProgress = { ...(input.progress ?? { after: null, started: 0, succeeded: 0, failed: 0 }) };

@@ -16,6 +16,8 @@ export interface RecoveryWorkflowInput {
   itemsPerRun: number;
   /** Bound on waiting for one re-attempted delivery to finish (it may wait for the circuit). */
   waitTimeoutMs: number;
+  /** Where the waits run (their own queue, so they never hold the slots deliveries need); default: this workflow's. */
+  waitTaskQueue?: string;
   /** Carried across continue-as-new; absent on the first run. */
   progress?: RecoveryProgress;
 }

@@ -12,6 +12,13 @@ export interface RecoveryStartOptions {
   waitTimeoutMs: number;
 }
 
+/**
+ * The task queue of the activities that wait for a re-attempted delivery to finish. They hold
+ * a worker slot for as long as the delivery takes; on their own queue (with their own slots)
+ * they can never take the slots the deliveries themselves need to get there.
+ */
+export const recoveryWaitTaskQueue = (taskQueue: string): string => `${taskQueue}-recovery-waits`;
+
 /** Client-side control of recovery workflows (`recover:<rec_id>`, searchable by WebhookId and TenantId). */
 export class RecoveryControl {
   constructor(
@@ -32,6 +39,7 @@ export class RecoveryControl {
           tenantId: recovery.tenant_id,
           webhookId: recovery.webhook_id,
           itemsPerRun: this.options.itemsPerRun,
+          waitTaskQueue: recoveryWaitTaskQueue(this.options.taskQueue),
           waitTimeoutMs: this.options.waitTimeoutMs,
         }],
         typedSearchAttributes: [
