@@ -1,9 +1,12 @@
-import { condition, continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { RecoveryActivities, RecoveryProgress, RecoveryWorkflowInput } from './recoveryTypes';
 
 /** Matched deliveries read per activity call. */
 const PAGE_SIZE = 100;
 const RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 };
+const { loadRecoveryPage, startRecoveryAttempt, finishRecovery } = proxyActivities<RecoveryActivities>({
+  startToCloseTimeout: '1m', retry: RETRY,
+});
 
 /**
  * One bulk recovery (`recover:<rec_id>`): re-attempts each matched delivery once more through
@@ -14,9 +17,16 @@ const RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficien
  * counts live in the recovery row (written by the activities, exactly once per delivery).
  */
 export async function recoveryWorkflow(input: RecoveryWorkflowInput): Promise<RecoveryProgress> {
-  const { loadRecoveryPage, startRecoveryAttempt, finishRecovery } = proxyActivities<RecoveryActivities>({
-    startToCloseTimeout: '1m', retry: RETRY,
-  });
+  try {
+    return await recover(input);
+  } catch (err) {
+    // Cancelled by an operator (Web UI, CLI): the row says so, and no longer blocks its window.
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => finishRecovery({ recoveryId: input.recoveryId, status: 'cancelled' }));
+    throw err;
+  }
+}
+
+async function recover(input: RecoveryWorkflowInput): Promise<RecoveryProgress> {
   // Waiting for a delivery may take as long as the endpoint holds it; heartbeats show the waiter lives.
   const { awaitRecoveryAttempt } = proxyActivities<RecoveryActivities>({
     startToCloseTimeout: input.waitTimeoutMs, heartbeatTimeout: '1m', retry: RETRY, taskQueue: input.waitTaskQueue,

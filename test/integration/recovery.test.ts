@@ -34,8 +34,8 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     return { receiver, webhookId: created.body.id as string };
   }
 
-  async function publishDeadLettered(event: string, count: number): Promise<string[]> {
-    const responses = await Promise.all(Array.from({ length: count }, () => stack.api('POST', '/events', { event, data: {} })));
+  async function publishDeadLettered(event: string, count: number, data: Record<string, unknown> = {}): Promise<string[]> {
+    const responses = await Promise.all(Array.from({ length: count }, () => stack.api('POST', '/events', { event, data })));
     const ids = responses.map((r) => {
       assert.equal(r.status, 202, JSON.stringify(r.body));
       return r.body.delivery_ids[0] as string;
@@ -196,5 +196,26 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     assert.deepEqual([done.status, done.matched, done.started, done.succeeded, done.failed], ['cancelled', 6, 2, 0, 2]);
     assert.ok(done.completed_at);
     assert.equal(receiver.requests.length, 6 * 2 + 2);
+  });
+
+  it("an operator's cancel of the workflow ends it cancelled, freeing its window", async function () {
+    const { receiver, webhookId } = await webhookWithReceiver('concept.discovered');
+    receiver.respond = () => ({ status: 500 });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await publishDeadLettered('concept.discovered', 2, { concept: 'recovery' });
+    const release = receiver.hold();
+    const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
+    await receiver.waitForRequests(2 * 2 + 1);
+    const connection = await Connection.connect({ address: getInfra().temporalAddress });
+    try {
+      await new Client({ connection }).workflow.getHandle(`recover:${started.body.id}`).cancel();
+    } finally {
+      await connection.close();
+    }
+    assert.equal((await waitUntilDone(started.body.id)).status, 'cancelled');
+    release();
+    const again = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    await waitUntilDone(again.body.id);
   });
 });
