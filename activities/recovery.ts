@@ -57,9 +57,10 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivities
       return { runId, webhookActive: true };
     },
 
-    async awaitRecoveryAttempt({ recoveryId, deliveryId, runId }) {
+    async awaitRecoveryAttempt({ recoveryId, tenantId, webhookId, deliveryId, runId }) {
       const result = await withHeartbeat(deps.deliveries.awaitRun(deliveryId, runId));
-      const succeeded = result?.status === 'succeeded';
+      // No result (the run was terminated, or is past Temporal's retention): the row tells.
+      const succeeded = result ? result.status === 'succeeded' : (await findDelivery(db, tenantId, webhookId, deliveryId))?.status === 'succeeded';
       if (await recordItemOutcome(db, recoveryId, deliveryId, succeeded)) {
         metrics?.recoveryDeliveries.inc({ outcome: succeeded ? 'succeeded' : 'failed' });
       }
