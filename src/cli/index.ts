@@ -37,10 +37,10 @@ async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'o
 /** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry and recover) like the server. */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
   // One word (`recover`) or two (`api-keys create`), then the options.
-  const words = Object.hasOwn(COMMANDS, argv[0] ?? '') ? 1 : 2;
-  const command = Object.hasOwn(COMMANDS, argv.slice(0, words).join(' ')) ? COMMANDS[argv.slice(0, words).join(' ')] : undefined;
+  const name = Object.hasOwn(COMMANDS, argv[0] ?? '') ? argv[0] : argv.slice(0, 2).join(' ');
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(USAGE);
-  const options = parseOptions(argv.slice(words));
+  const options = parseOptions(argv.slice(name.split(' ').length));
   for (const name of command.required) {
     if (!options[name]) throw new UsageError(`--${name} is required\n${USAGE}`);
   }
