@@ -96,6 +96,7 @@ const envSchema = z.object({
   CONTINUUM_RETENTION: duration.prefault('30d'),
   CONTINUUM_RETENTION_INTERVAL: duration.prefault('1h'),
   CONTINUUM_RETENTION_BATCH: positiveInt.max(10_000, 'must be <= 10000').default(1000),
+  CONTINUUM_RECOVERY_ITEMS_PER_RUN: positiveInt.default(250),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
@@ -135,6 +136,8 @@ export interface Config {
   workflowCacheSize: number;
   /** History retention, how often its pass runs, and rows per delete statement. */
   retention: { retentionMs: number; intervalMs: number; batchSize: number };
+  /** Deliveries a recovery workflow run re-attempts before it continues as new. */
+  recoveryItemsPerRun: number;
   dataDir: string;
   logLevel: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     retention: { retentionMs: e.CONTINUUM_RETENTION, intervalMs: e.CONTINUUM_RETENTION_INTERVAL, batchSize: e.CONTINUUM_RETENTION_BATCH },
+    recoveryItemsPerRun: e.CONTINUUM_RECOVERY_ITEMS_PER_RUN,
     dataDir: e.CONTINUUM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     warnings: deprecationWarnings(e),

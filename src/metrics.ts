@@ -31,6 +31,28 @@ export class Metrics {
     labelNames: ['table'],
     registers: [this.registry],
   });
+  readonly recoveriesStarted = new Counter({
+    name: 'continuum_recoveries_started_total',
+    help: 'Bulk recoveries asked for (POST /webhooks/{id}/recover, the recover command)',
+    registers: [this.registry],
+  });
+  readonly recoveriesFinished = new Counter({
+    name: 'continuum_recoveries_finished_total',
+    help: 'Bulk recoveries ended, by status (completed, cancelled: webhook deactivated or deleted)',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly recoveryDeliveries = new Counter({
+    name: 'continuum_recovery_deliveries_total',
+    help: 'Deliveries re-attempted by bulk recoveries: started, and how those ended (succeeded, failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly redeliveries = new Counter({
+    name: 'continuum_redeliveries_total',
+    help: 'New deliveries created by POST /events/{id}/redeliver',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });

@@ -14,6 +14,7 @@ import { Dispatcher } from './events/dispatcher';
 import { EndpointWatchdog } from './events/endpointWatchdog';
 import { RetentionPass } from './maintenance/retention';
 import { provideInfrastructure } from './infra/local';
+import { recoveryStarterPass } from './recoveries/recoveries';
 import { Metrics } from './metrics';
 import { SecretBox } from './security/secrets';
 import { TemporalConnector } from './temporal/client';
@@ -87,7 +88,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
-    const { deliveries, endpoints } = createWorkflowControls(temporal, config);
+    const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
@@ -127,8 +128,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       const retention = new RetentionPass({ db, log, metrics }, config.retention);
       retention.start();
       stops.push(() => retention.stop());
+      const recoveryStarter = recoveryStarterPass({ db, log, recoveries, metrics }, config.dispatchIntervalMs);
+      recoveryStarter.start();
+      stops.push(() => recoveryStarter.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, startQueue: d,
+        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: d,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,

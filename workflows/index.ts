@@ -1,2 +1,3 @@
 export { deliveryWorkflow } from './delivery';
 export { endpointWorkflow } from './endpoint';
+export { recoveryWorkflow } from './recovery';

@@ -30,3 +30,4 @@ export const endpointStatusQuery = defineQuery<EndpointStatus>('endpointStatus')
 const DELIVERY_WORKFLOW_ID_PREFIX = 'delivery:';
 export const deliveryWorkflowId = (deliveryId: string): string => `${DELIVERY_WORKFLOW_ID_PREFIX}${deliveryId}`;
 export const endpointWorkflowId = (webhookId: string): string => `endpoint:${webhookId}`;
+export const recoveryWorkflowId = (recoveryId: string): string => `recover:${recoveryId}`;

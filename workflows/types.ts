@@ -6,7 +6,8 @@ import type { DeliveryStatus } from './statuses';
 
 export type { CircuitState, DeliveryStatus, GateState, Outcome, PermitRequest };
 
-export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
+/** What made an attempt: the schedule, a manual retry, a test, or a bulk recovery. */
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'recovery';
 
 export type DeliveryOutcomeStatus = 'succeeded' | 'retrying' | 'dead_lettered' | 'cancelled';
 
@@ -17,7 +18,7 @@ export interface DeliveryWorkflowInput {
   /** Waits before retries 1..n (ms). Carried in the input so running deliveries keep the
    *  schedule they started with even if the configuration changes. */
   retryScheduleMs: number[];
-  /** Trigger of the first attempt of this run ('manual' when a closed delivery is retried). */
+  /** Trigger of the first attempt of this run ('manual' or 'recovery' when a closed delivery is retried). */
   firstTrigger?: AttemptTrigger;
   /** Served before other waiting deliveries (quota events). */
   highPriority?: boolean;

@@ -13,6 +13,7 @@ import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from './routes/metrics';
 import { buildOpenApi, listRoutes } from './openapi';
 import { operationsRouter } from './routes/operations';
+import { recoveriesRouter } from './routes/recoveries';
 import { webhooksRouter } from './routes/webhooks';
 
 /** The Koa app, and the routes it serves ("METHOD /path/{param}"). */
@@ -28,7 +29,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(requireApiKey(deps.db), jsonBody);
-  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
+  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), recoveriesRouter(deps)]) {
     api.use(loadWebhookParam(checkIdParams(router), deps.db).routes());
   }
 

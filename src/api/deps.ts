@@ -6,6 +6,7 @@ import type { UrlPolicy } from '../security/urlPolicy';
 import type { TemporalConnector } from '../temporal/client';
 import type { EndpointControl } from '../temporal/endpointControl';
 import type { DeliveryControl } from '../temporal/deliveryControl';
+import type { RecoveryControl } from '../temporal/recoveryControl';
 
 /** Everything the HTTP API needs, passed in (never imported as globals). */
 export interface ApiDeps {
@@ -18,6 +19,7 @@ export interface ApiDeps {
   /** Starts committed deliveries behind the request. */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
   endpoints: EndpointControl;
+  recoveries: RecoveryControl;
   maxConcurrencyPerEndpoint: number;
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;

@@ -22,6 +22,9 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/webhooks/{webhookId}/secret/rotate': 'Rotate the signing secret (old one signs for 24 h)',
   'POST /api/v1/events': 'Publish an event to every subscribed webhook',
   'GET /api/v1/events/{eventId}': 'Get an event with its deliveries',
+  'POST /api/v1/events/{eventId}/redeliver': 'Deliver an event again, as new deliveries, to all or some of its subscribed active webhooks',
+  'POST /api/v1/webhooks/{webhookId}/recover': 'Bulk recovery: re-attempt the webhook\'s finished deliveries in a window (default dead-lettered)',
+  'GET /api/v1/recoveries/{recoveryId}': 'A bulk recovery and its counts',
 };
 
 const PUBLIC = new Set(['GET /metrics', 'GET /api/v1/openapi.json', 'GET /api/v1/webhooks/health']);

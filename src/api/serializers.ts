@@ -1,4 +1,5 @@
 import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
+import type { RecoveryRow } from '../db/repositories/recoveries';
 import type { EndpointStatus } from '../../workflows/types';
 import { maskSecret } from '../security/secrets';
 
@@ -69,5 +70,22 @@ export function attemptJson(row: AttemptRow) {
     error_message: row.error_message,
     response_body: row.response_body,
     trigger: row.trigger,
+  };
+}
+
+export function recoveryJson(row: RecoveryRow) {
+  return {
+    id: row.id,
+    webhook_id: row.webhook_id,
+    status: row.status,
+    since: iso(row.since),
+    until: iso(row.until),
+    statuses: row.statuses,
+    matched: row.matched,
+    started: row.started,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    created_at: iso(row.created_at),
+    completed_at: iso(row.completed_at),
   };
 }

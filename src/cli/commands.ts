@@ -1,28 +1,15 @@
-import type { Knex } from 'knex';
-import { ConfigError, type Config } from '../config';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/repositories/apiKeys';
 import { listDeliveries } from '../db/repositories/history';
 import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
 import { NotFoundError, ValidationError } from '../errors';
 import { listDeliveriesQuery } from '../api/schemas';
 import { retryDelivery } from '../webhooks/lifecycle';
-import { createLogger } from '../log';
-import { TemporalConnector } from '../temporal/client';
-import { createWorkflowControls } from '../events/controlFactory';
+import { MAINTENANCE_COMMANDS } from './maintenance';
+import { RECOVERY_COMMANDS, RECOVERY_USAGE } from './recoveryCommands';
+import { withWorkflowControls } from './workflowControls';
+import type { Command } from './command';
 
-export interface CommandContext {
-  db: Knex;
-  config: Config;
-  options: Record<string, string>;
-  out: (line: string) => void;
-}
-
-export interface Command {
-  required: string[];
-  /** Options that take no value (`--dry-run`). */
-  flags?: string[];
-  run(ctx: CommandContext): Promise<void>;
-}
+export type { Command, CommandContext } from './command';
 
 export const USAGE = `usage: npm run cli -- <command>
   api-keys create   --tenant <id> [--name <name>]     prints the new key alone on its last line
@@ -31,7 +18,8 @@ export const USAGE = `usage: npm run cli -- <command>
   webhooks list     --tenant <id>
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
   deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
-  prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)`;
+  prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)
+${RECOVERY_USAGE}`;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '-');
 const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));
@@ -81,17 +69,14 @@ export const COMMANDS: Record<string, Command> = {
   'deliveries retry': {
     required: ['tenant', 'webhook', 'delivery'],
     async run({ db, config, options, out }) {
-      if (!config.temporalAddress) throw new ConfigError('deliveries retry needs TEMPORAL_ADDRESS');
       const webhook = await findWebhook(db, options.tenant, options.webhook);
       if (!webhook) throw new NotFoundError(`webhook of tenant ${options.tenant}`, options.webhook);
-      const temporal = new TemporalConnector({ address: config.temporalAddress, namespace: config.temporalNamespace });
-      try {
-        const deps = { db, log: createLogger('warn'), ...createWorkflowControls(temporal, config) };
+      await withWorkflowControls({ db, config }, 'deliveries retry', async (deps) => {
         const delivery = await retryDelivery(deps, options.tenant, webhook, options.delivery);
         out(`Retrying ${delivery.id} (was ${delivery.status}, ${delivery.attempt_count} attempts)`);
-      } finally {
-        await temporal.close();
-      }
+      });
     },
   },
+  ...RECOVERY_COMMANDS,
+  ...MAINTENANCE_COMMANDS,
 };

@@ -5,9 +5,6 @@ import { migrateToLatest } from '../db/migrate';
 import { startEmbeddedPostgres } from '../infra/embeddedPostgres';
 import { assertPostgresDirFree } from '../infra/preflight';
 import { COMMANDS, USAGE, type Command, type CommandContext } from './commands';
-import { MAINTENANCE_COMMANDS } from './maintenance';
-
-const ALL_COMMANDS: Record<string, Command> = { ...COMMANDS, ...MAINTENANCE_COMMANDS };
 
 /** The command line asks for something the CLI does not do; the message shows the usage. */
 export class UsageError extends Error {}
@@ -29,9 +26,9 @@ export function parseOptions(args: string[], flags: string[] = []): Record<strin
 
 /** The command named by the first two words, or by the first alone (`prune`), with the words after it. */
 function findCommand(argv: string[]): { command: Command; rest: string[] } {
-  const [first, second] = argv;
-  if (ALL_COMMANDS[`${first} ${second}`]) return { command: ALL_COMMANDS[`${first} ${second}`], rest: argv.slice(2) };
-  if (first && ALL_COMMANDS[first]) return { command: ALL_COMMANDS[first], rest: argv.slice(1) };
+  const two = argv.slice(0, 2).join(' ');
+  if (Object.hasOwn(COMMANDS, two)) return { command: COMMANDS[two], rest: argv.slice(2) };
+  if (Object.hasOwn(COMMANDS, argv[0] ?? '')) return { command: COMMANDS[argv[0]], rest: argv.slice(1) };
   throw new UsageError(USAGE);
 }
 
@@ -49,7 +46,7 @@ async function withDatabase<T>(config: Config, fn: (ctx: Omit<CommandContext, 'o
   }
 }
 
-/** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry) like the server. */
+/** Operator commands; they use DATABASE_URL (and TEMPORAL_ADDRESS for retry and recover) like the server. */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
   const { command, rest } = findCommand(argv);
   const options = parseOptions(rest, command.flags);

@@ -1,7 +1,7 @@
 import { countPrunable, retentionCutoff } from '../db/repositories/retention';
 import { createLogger } from '../log';
 import { RetentionPass } from '../maintenance/retention';
-import type { Command } from './commands';
+import type { Command } from './command';
 
 const counts = (rows: { deliveries: number; attempts: number; events: number }) =>
   `${rows.deliveries} deliveries, ${rows.attempts} attempts, ${rows.events} events`;

@@ -4,6 +4,7 @@ import * as circuitState from './migrations/002_circuit_state';
 import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
 import * as attemptLease from './migrations/004_attempt_lease';
 import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
+import * as recoveries from './migrations/006_recoveries';
 import * as retention from './migrations/010_retention';
 
 interface Migration {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '003_open_deliveries_index': openDeliveriesIndex,
   '004_attempt_lease': attemptLease,
   '005_unstarted_by_webhook': unstartedByWebhook,
+  '006_recoveries': recoveries,
   '010_retention': retention,
 };
 

@@ -36,10 +36,13 @@ export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | nu
   });
 }
 
-/** One delivery of the event per webhook, created with it; no workflow is started here. */
-export async function storeDeliveries(db: Knex, event: EventRow, webhookIds: string[]): Promise<NewDelivery[]> {
+/**
+ * One delivery of the event per webhook, created with it (or later, by a redelivery: its age
+ * counts from then); no workflow is started here.
+ */
+export async function storeDeliveries(db: Knex, event: EventRow, webhookIds: string[], createdAt = event.created_at): Promise<NewDelivery[]> {
   const deliveries = webhookIds.map((webhookId) => ({
-    id: newId('del'), tenant_id: event.tenant_id, webhook_id: webhookId, event_id: event.id, created_at: event.created_at,
+    id: newId('del'), tenant_id: event.tenant_id, webhook_id: webhookId, event_id: event.id, created_at: createdAt,
   }));
   await insertDeliveries(db, deliveries);
   return deliveries;

@@ -1,7 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { deliveryWorkflow } from '../../workflows';
 import { deliveryWorkflowId, permitGrantedSignal, askAgainSignal, retryNowSignal, circuitWaitingSignal } from '../../workflows/messages';
-import type { AttemptTrigger, DeliveryNotice, PermitGrant, PermitRequest } from '../../workflows/types';
+import type { AttemptResult, AttemptTrigger, DeliveryNotice, PermitGrant, PermitRequest } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { DeliveryToStart } from '../db/types';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
@@ -17,7 +17,7 @@ export interface DeliveryStartOptions {
 
 /**
  * Every client-side call to delivery workflows: start (idempotent by workflow id
- * `delivery:<del_id>`), manual retry, test, cancel, ask again for a permit.
+ * `delivery:<del_id>`), manual retry and recovery, test, cancel, ask again for a permit.
  */
 export class DeliveryControl {
   constructor(
@@ -93,17 +93,31 @@ export class DeliveryControl {
   }
 
   /**
-   * Manual retry: a running delivery is told to retry now (cutting its wait short); a closed
-   * one gets a new run with the same workflow id that makes one manual attempt.
+   * Manual retry and recovery: a running delivery is told to retry now (cutting its wait
+   * short; that attempt counts as manual); a closed one gets a new run with the same workflow
+   * id that makes one attempt with this trigger. Its age limit counts from now: a delivery
+   * dead-lettered days ago is attempted, not expired at once. Returns the run id.
    */
-  async retryNow(delivery: DeliveryToStart): Promise<void> {
+  async retryNow(delivery: DeliveryToStart, trigger: 'manual' | 'recovery' = 'manual'): Promise<string> {
     const client = await this.temporal.client();
-    await client.workflow.signalWithStart<typeof deliveryWorkflow, []>('deliveryWorkflow', {
-      ...this.startOptions(delivery, 'manual', []),
+    const handle = await client.workflow.signalWithStart<typeof deliveryWorkflow, []>('deliveryWorkflow', {
+      ...this.startOptions({ ...delivery, created_at: new Date() }, trigger, []),
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       signal: retryNowSignal,
       signalArgs: [],
     });
+    return handle.signaledRunId;
+  }
+
+  /** The outcome of one run of a delivery's workflow once it ends; null when it failed, was cancelled or terminated. */
+  async awaitRun(deliveryId: string, runId: string): Promise<AttemptResult | null> {
+    const client = await this.temporal.client();
+    try {
+      return await client.workflow.getHandle<typeof deliveryWorkflow>(deliveryWorkflowId(deliveryId), runId, { followRuns: false }).result();
+    } catch (err) {
+      if (err instanceof WorkflowFailedError || isWorkflowNotFound(err)) return null;
+      throw err;
+    }
   }
 
   /** A test delivery: one attempt, no retries; resolves with its outcome or null after `waitMs`. */

@@ -2,6 +2,10 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBun
 import type { ActivityDeps } from '../../activities';
 import { createActivities } from '../../activities';
 import { endpointTaskQueue } from './endpointControl';
+import { recoveryWaitTaskQueue } from './recoveryControl';
+
+/** Recovery waits one worker holds at once (each is an idle long poll on Temporal). */
+const RECOVERY_WAIT_SLOTS = 1000;
 
 export interface WorkerOptions {
   address: string;
@@ -26,7 +30,8 @@ export function workflowsPath(): string {
 /**
  * Runs our workflows and activities until stop() is called: one worker on the deliveries'
  * task queue and one on the endpoint workflows' own queue, so that a gate never waits for a
- * workflow task behind a backlog of deliveries (after continue-as-new, say).
+ * workflow task behind a backlog of deliveries (after continue-as-new, say); and one for the
+ * activities that wait for recovered deliveries.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
@@ -38,6 +43,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s',
         ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
       })));
+    // Activities only: the waits of recoveries, each holding a slot while its delivery runs.
+    workers.push(await Worker.create({
+      connection, namespace: options.namespace, taskQueue: recoveryWaitTaskQueue(options.taskQueue), activities,
+      shutdownGraceTime: '5s', maxConcurrentActivityTaskExecutions: RECOVERY_WAIT_SLOTS,
+    }));
     const running = workers.map((worker) => worker.run());
     return {
       connection,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { findDelivery, reopenDelivery, restoreDelivery } from '../db/repositories/deliveries';
+import { findDelivery, reopenDelivery, restoreDelivery, type DeliveryWithType } from '../db/repositories/deliveries';
 import type { WebhookRow } from '../db/types';
 import { ConflictError, NotFoundError } from '../errors';
 import type { DeliveryControl } from '../temporal/deliveryControl';
@@ -30,13 +30,22 @@ export async function retryDelivery(deps: LifecycleDeps, tenantId: string, webho
   const delivery = await findDelivery(deps.db, tenantId, webhook.id, deliveryId);
   if (!delivery) throw new NotFoundError('delivery', deliveryId);
   if (!webhook.active) throw new ConflictError('webhook is inactive: activate it before retrying its deliveries');
+  await reattemptDelivery(deps, delivery, 'manual');
+  return delivery;
+}
+
+/**
+ * One more attempt of a delivery (manual retry, bulk recovery): its workflow retries now, or
+ * a closed one runs again under the same id; attempts keep counting. Returns the run that
+ * makes the attempt.
+ */
+export async function reattemptDelivery(deps: Pick<LifecycleDeps, 'db' | 'deliveries'>, delivery: DeliveryWithType, trigger: 'manual' | 'recovery'): Promise<string> {
   // Reopen first, so the retried attempt's result can't be overwritten by this bookkeeping.
   await reopenDelivery(deps.db, delivery.id);
   try {
-    await deps.deliveries.retryNow(delivery);
+    return await deps.deliveries.retryNow(delivery, trigger);
   } catch (err) {
     await restoreDelivery(deps.db, delivery);
     throw err;
   }
-  return delivery;
 }

@@ -18,7 +18,7 @@ export async function storeDelivery(
 /** Rows in every table a request could write to: a refused request must leave them unchanged. */
 export async function tableCounts(db: Knex): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['webhooks', 'events', 'deliveries', 'delivery_attempts']) {
+  for (const table of ['webhooks', 'events', 'deliveries', 'delivery_attempts', 'recoveries', 'recovery_items']) {
     const row = await db(table).count<{ count: string }[]>('* as count').first();
     counts[table] = Number(row?.count);
   }

@@ -6,7 +6,9 @@ import { findWebhook } from '../../db/repositories/webhooks';
 import type { WebhookRow } from '../../db/types';
 import { NotFoundError } from '../../errors';
 
-export const ID_PARAMS = { webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'] } as const;
+export const ID_PARAMS = {
+  webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'], recoveryId: ['rec', 'recovery'],
+} as const;
 
 /**
  * Checks every id in the router's paths by shape before any query: a malformed id (a NUL, a

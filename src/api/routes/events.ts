@@ -5,15 +5,17 @@ import { findEvent } from '../../db/repositories/events';
 import { NotFoundError, ValidationError } from '../../errors';
 import { EVENT_DATA_SCHEMAS } from '../../events/catalogue';
 import { publishEvent } from '../../events/publish';
+import { redeliverEvent } from '../../events/redeliver';
 import type { ApiDeps } from '../deps';
 import type { JsonBody } from '../json';
 import { fieldIssues, validate } from '../middleware/validate';
+import { redeliverSchema, type RedeliverBody } from '../recoverySchemas';
 import { publishEventSchema } from '../schemas';
 import { deliveryJson, eventJson } from '../serializers';
 
 type PublishBody = z.infer<typeof publishEventSchema>;
 
-/** /events: publish an event to every subscribed webhook; look one up. */
+/** /events: publish an event to every subscribed webhook; look one up; deliver it again. */
 export function eventsRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/events' });
 
@@ -35,6 +37,17 @@ export function eventsRouter(deps: ApiDeps): Router {
     if (!event) throw new NotFoundError('event', ctx.params.eventId);
     const deliveries = await listDeliveriesOfEvent(deps.db, ctx.state.tenantId, event.id);
     ctx.body = { ...eventJson(event), deliveries: deliveries.map(deliveryJson) };
+  });
+
+  router.post('/:eventId/redeliver', validate({ body: redeliverSchema }), async (ctx) => {
+    const { webhook_ids: webhookIds } = ctx.state.body as RedeliverBody;
+    const deliveries = await redeliverEvent(deps, ctx.state.tenantId, ctx.params.eventId, webhookIds);
+    deps.metrics.redeliveries.inc(deliveries.length);
+    ctx.status = 202;
+    ctx.body = {
+      event_id: ctx.params.eventId,
+      deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhook_id, status: 'pending', created_at: d.created_at.toISOString() })),
+    };
   });
 
   return router;
