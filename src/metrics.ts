@@ -25,6 +25,17 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly operationalEvents = new Counter({
+    name: 'continuum_operational_events_total',
+    help: 'Operational events emitted (webhook.circuit_opened, webhook.circuit_closed, webhook.disabled, delivery.dead_lettered), by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly webhooksAutoDisabled = new Counter({
+    name: 'continuum_webhooks_auto_disabled_total',
+    help: 'Webhooks disabled because their circuit had not closed for CONTINUUM_AUTO_DISABLE_AFTER',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });
