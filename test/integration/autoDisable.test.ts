@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { delivered, distinctDeliveries, settle, waitForDelivered } from '../helpers/notices';
 import { Receiver } from '../helpers/receiver';
 import { Scenario } from '../helpers/scenario';
@@ -6,6 +9,7 @@ import { startTestSystem, useTestStack, type TestSystem } from '../helpers/syste
 import { eventually } from '../helpers/wait';
 
 const AFTER_MS = 2000;
+const CLI = path.resolve(__dirname, '../../src/cli/index.js');
 
 describe('auto-disable', function () {
   // Two failures open a circuit that stays open (an hour to half-open): after 2 s the webhook is
@@ -70,6 +74,10 @@ describe('auto-disable', function () {
     assert.equal(await counter(ctx.stack) + await counter(secondApi), 1);
     assert.equal(delivered(failing, 'webhook.disabled').length, 0, 'never to the webhook it is about');
     assert.equal(failing.requests.length, 2, 'nothing sent after the circuit opened');
+
+    // The operator CLI lists it.
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'webhooks', 'disabled', '--tenant', 'tenant_a'], { env: { ...process.env, ...ctx.stack.env } });
+    assert.deepEqual(stdout.trim().split('\n').slice(1), [[webhookId, 'tenant_a', disabled.disabled_at, disabled.disabled_reason, failing.url].join('\t')]);
 
     const enabled = await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: true });
     assert.equal(enabled.status, 200);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { delivered, distinctDeliveries, settle, waitForDelivered } from '../helpers/notices';
 import { Receiver } from '../helpers/receiver';
+import { tableCounts } from '../helpers/rows';
 import { Scenario } from '../helpers/scenario';
 import { useTestStack } from '../helpers/system';
 import { eventually } from '../helpers/wait';
@@ -46,6 +47,21 @@ describe('operational events', function () {
   const watch = () => s.webhook(ctx.receiver, { events: OPERATIONAL, name: 'watcher' });
   /** A webhook that fails and subscribes to its own notices too: it must never get them. */
   const failingWebhook = (events: string[] = ['memory.created', ...OPERATIONAL]) => s.webhook(failing, { events, name: 'failing' });
+
+  it('operational types can be subscribed to but not published (400 naming the field, nothing stored)', async function () {
+    const before = await tableCounts(ctx.stack.system.db);
+    const refused = await ctx.stack.api('POST', '/events', { event: 'webhook.disabled', data: { webhook_id: 'wh_x' } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.details[0].field, 'body.event');
+    const reserved = await ctx.stack.api('POST', '/events', { event: 'user.created', data: {}, idempotency_key: 'continuum:webhook.disabled:x' });
+    assert.equal(reserved.status, 400);
+    assert.equal(reserved.body.error.details[0].field, 'body.idempotency_key');
+    assert.deepEqual(await tableCounts(ctx.stack.system.db), before);
+    const created = await ctx.stack.api('POST', '/webhooks', { url: ctx.receiver.url, events: OPERATIONAL, name: 'ops' });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.events, OPERATIONAL);
+    await ctx.stack.api('DELETE', `/webhooks/${created.body.id}`);
+  });
 
   it('a circuit opening emits one webhook.circuit_opened (still one after failed probes), never to itself; closing emits webhook.circuit_closed', async function () {
     const watcher = await watch();
@@ -118,18 +134,5 @@ describe('operational events', function () {
     assert.equal((await storedAbout(listener, 'delivery.dead_lettered')).length, 0);
     const all = await ctx.stack.system.db('events').where({ type: 'delivery.dead_lettered' }).whereRaw(`payload->>'delivery_id' = ?`, [noticeDelivery.id]);
     assert.equal(all.length, 0);
-  });
-
-  it('operational types can be subscribed to but not published', async function () {
-    const refused = await ctx.stack.api('POST', '/events', { event: 'webhook.disabled', data: { webhook_id: 'wh_x' } });
-    assert.equal(refused.status, 400);
-    assert.equal(refused.body.error.details[0].field, 'body.event');
-    const reserved = await ctx.stack.api('POST', '/events', { event: 'user.created', data: {}, idempotency_key: 'continuum:webhook.disabled:x' });
-    assert.equal(reserved.status, 400);
-    assert.equal(reserved.body.error.details[0].field, 'body.idempotency_key');
-    const created = await ctx.stack.api('POST', '/webhooks', { url: ctx.receiver.url, events: OPERATIONAL, name: 'ops' });
-    assert.equal(created.status, 201);
-    assert.deepEqual(created.body.events, OPERATIONAL);
-    await ctx.stack.api('DELETE', `/webhooks/${created.body.id}`);
   });
 });
