@@ -37,13 +37,18 @@ export class OperationalEvents {
     return new Date((this.deps.now ?? Date.now)());
   }
 
-  /** Stores the notice and its deliveries in `tx`; null when it was stored before (same key). */
+  /**
+   * Stores the notice and its deliveries in `tx`; null when nobody subscribes (nothing is kept:
+   * an outage's thousands of dead letters cost no rows for a tenant not listening) or when it
+   * was stored before (same key).
+   */
   async store(tx: Knex.Transaction, notice: OperationalNotice): Promise<StoredNotice | null> {
+    const subscribers = await findSubscribers(tx, notice.tenantId, notice.type, notice.aboutWebhookId);
+    if (subscribers.length === 0) return null;
     const event = await storeEvent(tx, {
       tenantId: notice.tenantId, type: notice.type, dataJson: JSON.stringify(notice.data), idempotencyKey: notice.key, createdAt: this.now(),
     });
     if (!event) return null;
-    const subscribers = await findSubscribers(tx, notice.tenantId, notice.type, notice.aboutWebhookId);
     return { type: notice.type, deliveries: await storeDeliveries(tx, event, subscribers.map((w) => w.id)) };
   }
 
@@ -52,7 +57,7 @@ export class OperationalEvents {
     for (const notice of notices) {
       if (!notice) continue;
       this.deps.metrics?.operationalEvents.inc({ type: notice.type });
-      if (notice.deliveries.length > 0) this.deps.startQueue.enqueue(notice.deliveries);
+      this.deps.startQueue.enqueue(notice.deliveries);
     }
   }
 

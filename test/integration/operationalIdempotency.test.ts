@@ -40,9 +40,14 @@ describe('operational events under activity retries', function () {
 
   it('circuit: one opened per open period however often the same change is recorded, one closed, a new period opens anew', async function () {
     const about = await webhook(['webhook.circuit_opened', 'webhook.circuit_closed']);
-    const watcher = await webhook(['webhook.circuit_opened', 'webhook.circuit_closed']);
     const t0 = Date.now() - 10_000;
     const record = (state: 'open' | 'half_open' | 'closed', openedAtMs: number | null) => activities.recordCircuitState({ webhookId: about, state, openedAtMs });
+    // Nobody else listens yet: nothing is kept (the webhook itself is never told).
+    await record('open', t0 - 60_000);
+    await record('closed', null);
+    assert.equal((await ctx.stack.system.db('events').whereIn('type', ['webhook.circuit_opened', 'webhook.circuit_closed'])).length, 0);
+
+    const watcher = await webhook(['webhook.circuit_opened', 'webhook.circuit_closed']);
     await record('open', t0);
     await record('open', t0); // the activity retried after its commit
     await record('half_open', t0);
