@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { lockWebhooksOpenTooLong, markDisabled } from '../db/repositories/circuits';
+import { clearStaleCircuit, findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled } from '../db/repositories/circuits';
 import { cancelOpenDeliveries } from '../db/repositories/deliveries';
 import type { WebhookRow } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
@@ -62,19 +62,39 @@ export class AutoDisablePass {
   /** One pass; returns the ids of the webhooks it disabled. */
   async runOnce(): Promise<string[]> {
     const ids: string[] = [];
+    const seen: string[] = [];
     for (;;) {
-      const batch = await this.disableBatch();
+      const candidates = await findWebhooksOpenTooLong(this.deps.db, this.autoDisableAfterMs, BATCH, seen);
+      seen.push(...candidates.map((c) => c.id));
+      const confirmed = await this.confirmOpen(candidates);
+      const batch = confirmed.length > 0 ? await this.disableBatch(confirmed) : [];
       if (batch === null) return ids; // another process is at it
       await this.afterCommit(batch);
       ids.push(...batch.map((d) => d.row.id));
-      if (batch.length < BATCH) return ids;
+      if (candidates.length < BATCH) return ids;
     }
   }
 
-  private disableBatch(): Promise<Disabled[] | null> {
+  /**
+   * The candidates whose endpoint workflow says the circuit is indeed not closed. Postgres only
+   * mirrors it; should the mirror be stale (the workflow was replaced by a fresh one, closed),
+   * it is corrected instead of disabling a webhook that works. Unknown (Temporal unreachable,
+   * the query timed out): left for the next pass.
+   */
+  private async confirmOpen(candidates: Array<{ id: string; circuit_open_since: Date | null }>): Promise<string[]> {
+    const confirmed: string[] = [];
+    for (const { id, circuit_open_since: openSince } of candidates) {
+      const live = await this.deps.endpoints.status(id);
+      if (live && live.state !== 'closed') confirmed.push(id);
+      else if (live || !(await this.deps.endpoints.isRunning(id))) await clearStaleCircuit(this.deps.db, id, openSince as Date);
+    }
+    return confirmed;
+  }
+
+  private disableBatch(ids: string[]): Promise<Disabled[] | null> {
     return this.deps.db.transaction(async (tx) => {
       if (!(await tryPassLock(tx))) return null;
-      const due = await lockWebhooksOpenTooLong(tx, this.autoDisableAfterMs, BATCH);
+      const due = await lockWebhooksOpenTooLong(tx, this.autoDisableAfterMs, ids);
       const disabled: Disabled[] = [];
       for (const webhook of due) {
         const openSince = webhook.circuit_open_since as Date;

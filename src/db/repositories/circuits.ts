@@ -27,20 +27,32 @@ export async function recordCircuit(tx: Knex.Transaction, webhookId: string, sta
   return { webhook, state, previousOpenSince, openSince };
 }
 
-/**
- * Locks (SKIP LOCKED) up to `limit` active webhooks whose circuit has not closed for at least
- * `openForMs`, longest open first. Call inside a transaction.
- */
-export async function lockWebhooksOpenTooLong(tx: Knex.Transaction, openForMs: number, limit: number): Promise<WebhookRow[]> {
-  return tx('webhooks')
+/** Active webhooks whose circuit has not closed for at least `openForMs` (per the mirror), longest open first. */
+function openTooLong(db: Knex, openForMs: number) {
+  return db('webhooks')
     .where({ active: true })
     .whereNull('deleted_at')
     .whereNotNull('circuit_open_since')
-    .andWhere('circuit_open_since', '<=', tx.raw(`now() - (? * interval '1 millisecond')`, [openForMs]))
-    .orderBy('circuit_open_since')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked();
+    .andWhere('circuit_open_since', '<=', db.raw(`now() - (? * interval '1 millisecond')`, [openForMs]));
+}
+
+/** Candidates for auto-disable, not locked (their circuit is confirmed with the endpoint workflow first). */
+export async function findWebhooksOpenTooLong(db: Knex, openForMs: number, limit: number, exceptIds: string[]): Promise<Array<Pick<WebhookRow, 'id' | 'circuit_open_since'>>> {
+  return openTooLong(db, openForMs).whereNotIn('id', exceptIds).orderBy('circuit_open_since').limit(limit).select('id', 'circuit_open_since');
+}
+
+/** Locks (SKIP LOCKED) those of `ids` that still qualify. Call inside a transaction. */
+export async function lockWebhooksOpenTooLong(tx: Knex.Transaction, openForMs: number, ids: string[]): Promise<WebhookRow[]> {
+  return openTooLong(tx, openForMs).whereIn('id', ids).orderBy('circuit_open_since').forUpdate().skipLocked();
+}
+
+/**
+ * The mirror said open, the endpoint workflow says closed (it was replaced by a fresh one, say):
+ * the mirror is corrected, unless a new period was recorded meanwhile.
+ */
+export async function clearStaleCircuit(db: Knex, webhookId: string, openSince: Date): Promise<void> {
+  await db('webhooks').where({ id: webhookId, circuit_open_since: openSince })
+    .update({ circuit_state: 'closed', circuit_opened_at: null, circuit_open_since: null });
 }
 
 /** Deactivates the webhook, saying why and when. */
