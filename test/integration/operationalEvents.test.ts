@@ -90,6 +90,9 @@ describe('operational events', function () {
     await settle(OPEN_MS * 3);
     assert.equal((await storedAbout(webhookId, 'webhook.circuit_opened')).length, 1);
     assert.equal((await storedAbout(webhookId, 'webhook.circuit_closed')).length, 1);
+    const metrics = await (await fetch(`${ctx.stack.system.apiUrl}/metrics`)).text();
+    assert.match(metrics, /^continuum_operational_events_total\{type="webhook\.circuit_opened"\} 1$/m);
+    assert.match(metrics, /^continuum_operational_events_total\{type="webhook\.circuit_closed"\} 1$/m);
 
     // The failing webhook subscribes to every notice, yet got only its own events.
     assert.deepEqual([...new Set(delivered(failing).map((d) => d.event))], ['memory.created']);
