@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { clearStaleCircuit, findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled } from '../db/repositories/circuits';
+import { clearStaleCircuit, findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled, type CircuitMirror } from '../db/repositories/circuits';
 import { cancelOpenDeliveries } from '../db/repositories/deliveries';
 import type { WebhookRow } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
@@ -81,12 +81,12 @@ export class AutoDisablePass {
    * it is corrected instead of disabling a webhook that works. Unknown (Temporal unreachable,
    * the query timed out): left for the next pass.
    */
-  private async confirmOpen(candidates: Array<{ id: string; circuit_open_since: Date | null }>): Promise<string[]> {
+  private async confirmOpen(candidates: CircuitMirror[]): Promise<string[]> {
     const confirmed: string[] = [];
-    for (const { id, circuit_open_since: openSince } of candidates) {
-      const live = await this.deps.endpoints.status(id);
-      if (live && live.state !== 'closed') confirmed.push(id);
-      else if (live || !(await this.deps.endpoints.isRunning(id))) await clearStaleCircuit(this.deps.db, id, openSince as Date);
+    for (const mirror of candidates) {
+      const live = await this.deps.endpoints.status(mirror.id);
+      if (live && live.state !== 'closed') confirmed.push(mirror.id);
+      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) await clearStaleCircuit(this.deps.db, mirror);
     }
     return confirmed;
   }

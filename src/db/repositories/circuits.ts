@@ -36,9 +36,12 @@ function openTooLong(db: Knex, openForMs: number) {
     .andWhere('circuit_open_since', '<=', db.raw(`now() - (? * interval '1 millisecond')`, [openForMs]));
 }
 
-/** Candidates for auto-disable, not locked (their circuit is confirmed with the endpoint workflow first). */
-export async function findWebhooksOpenTooLong(db: Knex, openForMs: number, limit: number, exceptIds: string[]): Promise<Array<Pick<WebhookRow, 'id' | 'circuit_open_since'>>> {
-  return openTooLong(db, openForMs).whereNotIn('id', exceptIds).orderBy('circuit_open_since').limit(limit).select('id', 'circuit_open_since');
+/** The mirror as a candidate for auto-disable was read (not locked: it is confirmed with the endpoint workflow first). */
+export type CircuitMirror = Pick<WebhookRow, 'id' | 'circuit_open_since' | 'circuit_opened_at'>;
+
+export async function findWebhooksOpenTooLong(db: Knex, openForMs: number, limit: number, exceptIds: string[]): Promise<CircuitMirror[]> {
+  return openTooLong(db, openForMs).whereNotIn('id', exceptIds).orderBy('circuit_open_since').limit(limit)
+    .select('id', 'circuit_open_since', 'circuit_opened_at');
 }
 
 /** Locks (SKIP LOCKED) those of `ids` that still qualify. Call inside a transaction. */
@@ -48,10 +51,10 @@ export async function lockWebhooksOpenTooLong(tx: Knex.Transaction, openForMs: n
 
 /**
  * The mirror said open, the endpoint workflow says closed (it was replaced by a fresh one, say):
- * the mirror is corrected, unless a new period was recorded meanwhile.
+ * the mirror is corrected, unless a circuit change was recorded since it was read.
  */
-export async function clearStaleCircuit(db: Knex, webhookId: string, openSince: Date): Promise<void> {
-  await db('webhooks').where({ id: webhookId, circuit_open_since: openSince })
+export async function clearStaleCircuit(db: Knex, read: CircuitMirror): Promise<void> {
+  await db('webhooks').where({ id: read.id, circuit_open_since: read.circuit_open_since, circuit_opened_at: read.circuit_opened_at })
     .update({ circuit_state: 'closed', circuit_opened_at: null, circuit_open_since: null });
 }
 
