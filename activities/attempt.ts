@@ -8,6 +8,7 @@ import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type 
 import { USER_AGENT } from '../src/version';
 import type { EndpointControl } from '../src/temporal/endpointControl';
 import type { Metrics } from '../src/metrics';
+import type { OperationalEvents } from '../src/events/operational';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { postWebhook, type PostResult } from './http';
@@ -19,6 +20,8 @@ export interface AttemptDeps {
   /** Permits go back to endpoint workflows through it. */
   endpoints: EndpointControl;
   metrics?: Metrics;
+  /** A delivery dead-lettered by its last attempt is reported through it. */
+  operational: OperationalEvents;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   deliveryTimeoutMs: number;
@@ -87,6 +90,14 @@ export function createAttemptActivity(deps: AttemptDeps) {
     return releases.give(request.permit.webhookId, { leaseId: request.permit.leaseId, outcome });
   }
 
+  /**
+   * After the permit is back: should this fail, the activity runs again, finds its attempt made
+   * and reports again (the notice's key makes the repeat store nothing).
+   */
+  async function reportDeadLetter(status: AttemptResult['status'], deliveryId: string): Promise<void> {
+    if (status === 'dead_lettered') await deps.operational.deadLettered(deliveryId);
+  }
+
   /** One signed POST, recorded as an attempt together with the delivery's new state. */
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
     const leaseId = request.permit?.leaseId ?? null;
@@ -97,6 +108,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       // This attempt ran before (its workflow task failed after the POST): report, don't resend.
       const status = outcomeStatus(made.status_code, request.scheduledWaitMs);
       const permitReleased = await releasePermit(request, permitOutcome(status));
+      await reportDeadLetter(status, request.deliveryId);
       return {
         attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
         durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null, permitReleased,
@@ -124,6 +136,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     });
     const permitReleased = await releasePermit(request, permitOutcome(status));
+    await reportDeadLetter(status, request.deliveryId);
     return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs, permitReleased };
   };
 }

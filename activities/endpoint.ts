@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { CircuitState, DeliveryNotice, DeliveryStatus, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
-import { findWebhookForDelivery, recordCircuitState } from '../src/db/repositories/webhooks';
+import { findWebhookForDelivery } from '../src/db/repositories/webhooks';
+import type { OperationalEvents } from '../src/events/operational';
 import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import type { EndpointControl } from '../src/temporal/endpointControl';
 
@@ -11,6 +12,8 @@ export interface EndpointDeps {
   endpoints: EndpointControl;
   /** The delivery workflows' client-side control (the endpoint's notices go through it). */
   deliveries: DeliveryControl;
+  /** Circuit changes and dead letters are reported through it (operational events). */
+  operational: OperationalEvents;
 }
 
 /** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
@@ -50,10 +53,13 @@ export function createEndpointActivities(deps: EndpointDeps) {
 
     async setDeliveryStatus(input: { deliveryId: string; status: DeliveryStatus; error?: string }): Promise<void> {
       await setDeliveryStatus(deps.db, input.deliveryId, input.status, input.error);
+      // A delivery that waited past its age limit is dead-lettered here (the others by their last attempt).
+      if (input.status === 'dead_lettered') await deps.operational.deadLettered(input.deliveryId);
     },
 
+    /** Mirrors the circuit in the webhook row and emits webhook.circuit_opened / circuit_closed when due. */
     async recordCircuitState(input: { webhookId: string; state: CircuitState; openedAtMs: number | null }): Promise<void> {
-      await recordCircuitState(deps.db, input.webhookId, input.state, input.openedAtMs === null ? null : new Date(input.openedAtMs));
+      await deps.operational.circuitChanged(input.webhookId, input.state, input.openedAtMs === null ? null : new Date(input.openedAtMs));
     },
   };
 }

@@ -92,6 +92,7 @@ const envSchema = z.object({
   /** Deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN (it never counted history events). */
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
+  CONTINUUM_AUTO_DISABLE_AFTER: duration.prefault('5d'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
   CONTINUUM_RETENTION: duration.prefault('30d'),
   CONTINUUM_RETENTION_INTERVAL: duration.prefault('1h'),
@@ -132,6 +133,8 @@ export interface Config {
   /** Permits an endpoint workflow grants before it continues as new. */
   endpointPermitsPerRun: number;
   endpointCheckIntervalMs: number;
+  /** A webhook whose circuit has not closed for this long is disabled. */
+  autoDisableAfterMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
   /** History retention, how often its pass runs, and rows per delete statement. */
@@ -196,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     activeDeliveriesPerEndpoint: Math.max(e.CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT, e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT),
     endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
+    autoDisableAfterMs: e.CONTINUUM_AUTO_DISABLE_AFTER,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     retention: { retentionMs: e.CONTINUUM_RETENTION, intervalMs: e.CONTINUUM_RETENTION_INTERVAL, batchSize: e.CONTINUUM_RETENTION_BATCH },
     recoveryItemsPerRun: e.CONTINUUM_RECOVERY_ITEMS_PER_RUN,

@@ -1,5 +1,5 @@
 // Public package surface.
 export { verifyWebhookSignature, signatureHeaders, type VerifyOptions } from './security/signing';
-export { EVENT_TYPES, type EventType } from './events/catalogue';
+export { EVENT_TYPES, OPERATIONAL_EVENT_TYPES, type EventType, type OperationalEventType } from './events/catalogue';
 export { loadConfig, type Config } from './config';
 export { startSystem, type RunningSystem } from './system';

@@ -53,6 +53,17 @@ export class Metrics {
     help: 'New deliveries created by POST /events/{id}/redeliver',
     registers: [this.registry],
   });
+  readonly operationalEvents = new Counter({
+    name: 'continuum_operational_events_total',
+    help: 'Operational events emitted (webhook.circuit_opened, webhook.circuit_closed, webhook.disabled, delivery.dead_lettered), by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly webhooksAutoDisabled = new Counter({
+    name: 'continuum_webhooks_auto_disabled_total',
+    help: 'Webhooks disabled because their circuit had not closed for CONTINUUM_AUTO_DISABLE_AFTER',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });

@@ -13,6 +13,8 @@ import { ensureApiKey } from './db/repositories/apiKeys';
 import { Dispatcher } from './events/dispatcher';
 import { EndpointWatchdog } from './events/endpointWatchdog';
 import { RetentionPass } from './maintenance/retention';
+import { OperationalEvents } from './events/operational';
+import { AutoDisablePass } from './webhooks/autoDisable';
 import { provideInfrastructure } from './infra/local';
 import { recoveryStarterPass } from './recoveries/recoveries';
 import { Metrics } from './metrics';
@@ -89,6 +91,15 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
     const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
+    const api = options.roles.includes('api');
+    // Every role starts what it stores (a worker stores operational events); only an API
+    // process also runs the periodic pass that finds rows nobody started.
+    const dispatcher = new Dispatcher(db, deliveries, log, {
+      intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
+    });
+    if (api) dispatcher.start();
+    stops.push(() => dispatcher.stop());
+    const operational = new OperationalEvents({ db, startQueue: dispatcher, metrics, failureThreshold: config.circuitFailureThreshold });
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
@@ -105,7 +116,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          endpoints, deliveries, metrics,
+          endpoints, deliveries, metrics, operational,
         },
       });
       stops.push(() => worker.stop());
@@ -113,15 +124,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     }
 
     let apiUrl: string | null = null;
-    let dispatcher: Dispatcher | null = null;
     let routes: string[] = [];
-    if (options.roles.includes('api')) {
-      dispatcher = new Dispatcher(db, deliveries, log, {
-        intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
-      });
-      dispatcher.start();
-      const d = dispatcher;
-      stops.push(() => d.stop());
+    if (api) {
+      const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics }, config.autoDisableAfterMs);
+      autoDisable.start();
+      stops.push(() => autoDisable.stop());
       const watchdog = new EndpointWatchdog({ db, deliveries, endpoints, log }, config.endpointCheckIntervalMs);
       watchdog.start();
       stops.push(() => watchdog.stop());
@@ -132,7 +139,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       recoveryStarter.start();
       stops.push(() => recoveryStarter.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: d,
+        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: dispatcher,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,
@@ -144,7 +151,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     }
 
     return {
-      config, db, apiUrl, dispatcher, routes, stop,
+      config, db, apiUrl, dispatcher: api ? dispatcher : null, routes, stop,
       temporalAddress: infra.temporalAddress,
       temporalUiUrl: infra.temporalUiUrl,
       bootstrapApiKey: infra.bootstrapApiKey,

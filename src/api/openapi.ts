@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { VERSION } from '../version';
 import { ID_PARAMS } from './middleware/params';
+import { RESPONSE_COMPONENTS, RESPONSE_OF } from './openapiComponents';
 
 /** What each route is for. A route without an entry here fails start-up (and the tests). */
 const SUMMARIES: Record<string, string> = {
@@ -93,7 +94,7 @@ function operation(route: Route) {
     ...(parameters.length ? { parameters } : {}),
     ...(route.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.schemas.body) } } } } : {}),
     responses: {
-      '2XX': { description: 'Success' },
+      '2XX': { description: 'Success', ...(RESPONSE_OF[route.key] ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${RESPONSE_OF[route.key]}` } } } } : {}) },
       default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
     },
   };
@@ -125,6 +126,7 @@ export function buildOpenApi(routes: Route[]): object {
             },
           },
         },
+        ...RESPONSE_COMPONENTS,
       },
     },
   };

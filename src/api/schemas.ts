@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from '../events/catalogue';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
+import { OPERATIONAL_KEY_PREFIX } from '../events/operationalData';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
 
+// Operational events can be subscribed to, not published: only the service sends them.
 const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
+const subscribableEventType = z.enum(SUBSCRIBABLE_EVENT_TYPES, { message: `must be one of: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}` });
 
 export function createWebhookSchema(maxConcurrency: number) {
   return z.strictObject({
     url: z.string().min(1).max(MAX_URL_LENGTH),
-    events: z.array(eventType).min(1, 'subscribe to at least one event type').max(EVENT_TYPES.length * 4)
+    events: z.array(subscribableEventType).min(1, 'subscribe to at least one event type').max(SUBSCRIBABLE_EVENT_TYPES.length * 4)
       .transform((events) => [...new Set(events)]),
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).nullable().optional(),
@@ -28,7 +31,9 @@ export type PatchWebhookBody = z.infer<ReturnType<typeof patchWebhookSchema>>;
 export const publishEventSchema = z.strictObject({
   event: eventType,
   data: z.record(z.string(), z.unknown()),
-  idempotency_key: z.string().min(1).max(255).optional(),
+  idempotency_key: z.string().min(1).max(255)
+    .refine((key) => !key.startsWith(OPERATIONAL_KEY_PREFIX), { message: `keys starting with "${OPERATIONAL_KEY_PREFIX}" are reserved` })
+    .optional(),
 });
 
 export const listWebhooksQuery = z.object({

@@ -14,6 +14,9 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     name: row.name,
     description: row.description,
     active: row.active,
+    // Set when the webhook was disabled because its circuit stayed open; null otherwise.
+    disabled_reason: row.disabled_reason ?? null,
+    disabled_at: iso(row.disabled_at ?? null),
     max_concurrency: row.max_concurrency,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

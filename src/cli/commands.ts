@@ -1,6 +1,7 @@
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/repositories/apiKeys';
 import { listDeliveries } from '../db/repositories/history';
 import { findWebhook, listWebhooks } from '../db/repositories/webhooks';
+import { listDisabledWebhooks } from '../db/repositories/circuits';
 import { NotFoundError, ValidationError } from '../errors';
 import { listDeliveriesQuery } from '../api/schemas';
 import { retryDelivery } from '../webhooks/lifecycle';
@@ -16,6 +17,7 @@ export const USAGE = `usage: npm run cli -- <command>
   api-keys list     --tenant <id>
   api-keys revoke   --tenant <id> --id <key_id>
   webhooks list     --tenant <id>
+  webhooks disabled [--tenant <id>]                   webhooks disabled automatically (circuit open too long)
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
   deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
   prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)
@@ -52,6 +54,13 @@ export const COMMANDS: Record<string, Command> = {
     async run({ db, options, out }) {
       const hooks = await listWebhooks(db, options.tenant);
       table(out, [['id', 'active', 'circuit', 'events', 'url'], ...hooks.map((w) => [w.id, w.active, w.circuit_state, w.events.join(','), w.url])]);
+    },
+  },
+  'webhooks disabled': {
+    required: [],
+    async run({ db, options, out }) {
+      const hooks = await listDisabledWebhooks(db, options.tenant);
+      table(out, [['id', 'tenant', 'disabled_at', 'reason', 'url'], ...hooks.map((w) => [w.id, w.tenant_id, iso(w.disabled_at), w.disabled_reason, w.url])]);
     },
   },
   'deliveries list': {

@@ -6,6 +6,7 @@ import * as attemptLease from './migrations/004_attempt_lease';
 import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
 import * as recoveries from './migrations/006_recoveries';
 import * as retention from './migrations/010_retention';
+import * as autoDisable from './migrations/007_auto_disable';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '005_unstarted_by_webhook': unstartedByWebhook,
   '006_recoveries': recoveries,
   '010_retention': retention,
+  '007_auto_disable': autoDisable,
 };
 
 const source: Knex.MigrationSource<string> = {

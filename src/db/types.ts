@@ -20,6 +20,11 @@ export interface WebhookRow {
   max_concurrency: number;
   circuit_state: 'closed' | 'open' | 'half_open';
   circuit_opened_at: Date | null;
+  /** When the circuit's current open period began (null while closed). */
+  circuit_open_since: Date | null;
+  /** Set when the webhook was disabled automatically (its circuit stayed open); cleared on re-enable. */
+  disabled_reason: string | null;
+  disabled_at: Date | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;

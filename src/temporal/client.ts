@@ -16,9 +16,16 @@ export class TemporalConnector {
 
   constructor(private readonly options: { address: string; namespace: string }) {}
 
+  private newClient(connection: ConnectionLike): Client {
+    // A query to a closed workflow (an endpoint workflow that ended when its webhook was
+    // deactivated) is refused rather than answered from its last state: callers fall back to
+    // what Postgres knows, which a re-enabled webhook has reset.
+    return new Client({ connection, namespace: this.options.namespace, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+  }
+
   /** From now on, calls go through this process's worker connection (owned by the worker). */
   shareWorkerConnection(connection: ConnectionLike): void {
-    this.pending = Promise.resolve(new Client({ connection, namespace: this.options.namespace }));
+    this.pending = Promise.resolve(this.newClient(connection));
     this.canStartEagerly = true;
   }
 
@@ -27,7 +34,7 @@ export class TemporalConnector {
       this.pending = Connection.connect({ address: this.options.address, connectTimeout: '2s' }).then(
         (connection) => {
           this.connection = connection;
-          return new Client({ connection, namespace: this.options.namespace });
+          return this.newClient(connection);
         },
         (err) => {
           this.pending = null;

@@ -1,5 +1,6 @@
 import { newId } from '../db/ids';
 import { cancelOpenDeliveries } from '../db/repositories/deliveries';
+import { reactivationColumns } from '../db/repositories/circuits';
 import { insertWebhook, rotateSecret, updateWebhook, type WebhookPatch } from '../db/repositories/webhooks';
 import type { WebhookRow } from '../db/types';
 import { NotFoundError, ValidationError } from '../errors';
@@ -69,7 +70,8 @@ export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: str
   const url = patch.url === undefined ? undefined : await vetUrl(deps, patch.url);
   const fields = { ...patch, ...(url ? { url } : {}) };
   if (fields.active === false) return retire(deps, tenantId, id, fields, 'webhook deactivated');
-  const row = await updateWebhook(deps.db, tenantId, id, fields);
+  // Re-enabling clears disabled_reason and disabled_at (and the old circuit: see reactivationColumns).
+  const row = await updateWebhook(deps.db, tenantId, id, fields.active ? { ...fields, ...reactivationColumns(deps.db) } : fields);
   if (!row) throw new NotFoundError('webhook', id);
   if (fields.max_concurrency !== undefined) {
     await deps.endpoints.configure(id, fields.max_concurrency)

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEndpointActivities } from '../../activities/endpoint';
+import type { OperationalEvents } from '../../src/events/operational';
 import { TemporalConnector } from '../../src/temporal/client';
 import { DeliveryControl } from '../../src/temporal/deliveryControl';
 import { EndpointControl, endpointTaskQueue } from '../../src/temporal/endpointControl';
@@ -76,7 +77,7 @@ export class WorkflowHarness {
   private fakeActivities(): DeliveryActivities {
     // Notices go to deliveries through the real activity: it only talks to Temporal.
     const endpoint = createEndpointActivities({
-      db: null as unknown as Knex, endpoints: this.endpoints, deliveries: this.deliveries,
+      db: null as unknown as Knex, endpoints: this.endpoints, deliveries: this.deliveries, operational: null as unknown as OperationalEvents,
     });
     return {
       attemptDelivery: async (request) => {

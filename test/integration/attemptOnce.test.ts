@@ -5,6 +5,7 @@ import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
 import { EndpointControl } from '../../src/temporal/endpointControl';
 import { endpointSettings } from '../../src/config';
+import { OperationalEvents } from '../../src/events/operational';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { storeDelivery } from '../helpers/rows';
@@ -49,6 +50,7 @@ describe('an attempt runs again under the same permit', function () {
     const attemptDelivery = createAttemptActivity({
       db: stack.system.db, endpoints: new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) }), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
       urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent,
+      operational: new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 }),
     });
     const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };
 

@@ -14,8 +14,9 @@ export async function queueStats(db: Knex): Promise<QueueStats> {
   return { queueDepth: row?.depth ?? 0, oldestPendingSeconds: row?.oldest === null || row?.oldest === undefined ? null : Math.round(row.oldest) };
 }
 
+/** Open or half-open circuits of active webhooks (a disabled webhook's endpoint workflow has ended). */
 export async function countOpenCircuits(db: Knex): Promise<number> {
-  const row = await db('webhooks').whereNull('deleted_at').whereIn('circuit_state', ['open', 'half_open']).first(db.raw('count(*)::int as n'));
+  const row = await db('webhooks').where({ active: true }).whereNull('deleted_at').whereIn('circuit_state', ['open', 'half_open']).first(db.raw('count(*)::int as n'));
   return row?.n ?? 0;
 }
 

@@ -20,17 +20,15 @@ export async function listWebhooks(db: Knex, tenantId: string, options: { active
   return query;
 }
 
-/** Active webhooks of the tenant subscribed to `eventType`. */
-export async function findSubscribers(db: Knex, tenantId: string, eventType: string): Promise<Pick<WebhookRow, 'id' | 'max_concurrency'>[]> {
-  return db('webhooks')
+/** Active webhooks of the tenant subscribed to `eventType` (but `exceptWebhookId`: an operational event's own webhook). */
+export async function findSubscribers(db: Knex, tenantId: string, eventType: string, exceptWebhookId?: string): Promise<Pick<WebhookRow, 'id' | 'max_concurrency'>[]> {
+  const query = db('webhooks')
     .where({ tenant_id: tenantId, active: true })
     .whereNull('deleted_at')
     .whereRaw('? = ANY(events)', [eventType])
     .select('id', 'max_concurrency');
-}
-
-export async function recordCircuitState(db: Knex, webhookId: string, state: WebhookRow['circuit_state'], openedAt: Date | null): Promise<void> {
-  await db('webhooks').where({ id: webhookId }).update({ circuit_state: state, circuit_opened_at: openedAt });
+  if (exceptWebhookId) query.whereNot({ id: exceptWebhookId });
+  return query;
 }
 
 /** The webhook's delivery settings, whether or not it was deleted since. */
@@ -40,7 +38,10 @@ export async function findWebhookForDelivery(db: Knex, webhookId: string): Promi
 
 export type WebhookPatch = Partial<Pick<WebhookRow, 'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency'>>;
 
-export async function updateWebhook(db: Knex, tenantId: string, id: string, patch: WebhookPatch & { deleted_at?: Date }): Promise<WebhookRow | undefined> {
+/** Columns set beside the patch's own (see reactivationColumns). */
+type ExtraColumns = { deleted_at?: Date } | Record<string, Knex.Raw | null>;
+
+export async function updateWebhook(db: Knex, tenantId: string, id: string, patch: WebhookPatch & ExtraColumns): Promise<WebhookRow | undefined> {
   const [row] = await db('webhooks')
     .where({ tenant_id: tenantId, id })
     .whereNull('deleted_at')
