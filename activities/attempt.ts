@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
 import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
@@ -70,7 +71,9 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const blocked = await checkTarget(ctx.url, deps.urlPolicy);
     if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
     const timestamp = Math.floor(now() / 1000);
+    // The tenant's own headers first; none of ours can be among them (the API refuses those names).
     const headers = {
+      ...openHeaders(deps.secretBox, ctx.headers_ciphertext),
       ...signatureHeaders(activeSecrets(ctx, deps.secretBox, now()), deliveryId, timestamp, ctx.body),
       'X-Continuum-Event': ctx.event_type,
       'X-Continuum-Delivery': deliveryId,

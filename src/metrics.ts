@@ -18,6 +18,11 @@ export class Metrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly permitsRateDelayed = new Counter({
+    name: 'continuum_permits_rate_delayed_total',
+    help: 'Permits granted only after a webhook\'s rate limit (rate_limit_per_s) held them back',
+    registers: [this.registry],
+  });
   readonly attemptDuration = new Histogram({
     name: 'continuum_delivery_attempt_duration_seconds',
     help: 'Duration of one HTTP delivery attempt',

@@ -1,10 +1,14 @@
 import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
 import type { EndpointStatus } from '../../workflows/types';
+import { maskHeaders } from '../security/customHeaders';
 import { maskSecret } from '../security/secrets';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** A webhook as the API shows it; `secret` is masked unless the plaintext is passed (create, rotate). */
+/**
+ * A webhook as the API shows it; `secret` is masked unless the plaintext is passed (create,
+ * rotate). Custom headers are always shown by name with masked values.
+ */
 export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
   return {
     id: row.id,
@@ -14,6 +18,8 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     description: row.description,
     active: row.active,
     max_concurrency: row.max_concurrency,
+    rate_limit_per_s: row.rate_limit_per_s,
+    headers: maskHeaders(row.header_names),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     secret: plaintextSecret ?? maskSecret(),

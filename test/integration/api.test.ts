@@ -30,7 +30,7 @@ describe('management API', function () {
 
   it('create, get, list (active_only), patch and delete a webhook with the documented shapes', async function () {
     const created = await register({ description: 'first', max_concurrency: 4 });
-    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'events', 'id', 'max_concurrency', 'name', 'secret', 'updated_at', 'url']);
+    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'events', 'headers', 'id', 'max_concurrency', 'name', 'rate_limit_per_s', 'secret', 'updated_at', 'url']);
     assert.match(created.secret, /^whs_[A-Za-z0-9+/=]{44}$/);
     const got = await stack.api('GET', `/webhooks/${created.id}`);
     assert.equal(got.body.secret, `whs_${'*'.repeat(32)}`, 'masked after creation');
