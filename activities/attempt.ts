@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
+import { takeSendSlot } from '../src/db/repositories/sendSlots';
 import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
@@ -11,6 +13,7 @@ import type { EndpointControl } from '../src/temporal/endpointControl';
 import type { Metrics } from '../src/metrics';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
+import { RATE_WAIT_MAX_MS } from '../workflows/defaults';
 import { postWebhook, type PostResult } from './http';
 import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';
@@ -67,6 +70,26 @@ async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<Attem
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
 
+  /**
+   * A rate-limited webhook's send slot, taken right before the POST: sends leave at least
+   * 1/rate apart (see takeSendSlot). Past RATE_WAIT_MAX_MS it sends anyway: the endpoint
+   * workflow paced the permit already, and the attempt must fit its time bound.
+   */
+  async function awaitSendSlot(ctx: DeliveryContext): Promise<void> {
+    if (ctx.rate_limit_per_s === null) return;
+    const deadline = now() + RATE_WAIT_MAX_MS;
+    let waited = false;
+    for (let waitMs = await takeSendSlot(deps.db, ctx.webhook_id); waitMs > 0; waitMs = await takeSendSlot(deps.db, ctx.webhook_id)) {
+      if (now() + waitMs > deadline) {
+        deps.metrics?.sendSlotWaits.inc({ result: 'gave_up' });
+        return;
+      }
+      waited = true;
+      await sleep(waitMs);
+    }
+    if (waited) deps.metrics?.sendSlotWaits.inc({ result: 'waited' });
+  }
+
   async function send(ctx: DeliveryContext, deliveryId: string): Promise<PostResult> {
     const blocked = await checkTarget(ctx.url, deps.urlPolicy);
     if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
@@ -106,6 +129,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       };
     }
     const attemptNumber = ctx.attempt_count;
+    await awaitSendSlot(ctx);
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());

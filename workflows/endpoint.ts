@@ -95,9 +95,11 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
       halfOpenTimerFor = halfOpenAt;
       void sleep(Math.max(0, halfOpenAt - Date.now())).then(wake);
     }
-    // Deliveries held back by the rate limit alone: wake when the next token is there.
+    // Deliveries held back by the rate limit alone: wake when the next token is there. One
+    // timer pending at a time, unless a token now comes sooner (a raised limit): an early
+    // wake-up only arms the next one.
     const tokenAt = gate.rateWakeAt(Date.now());
-    if (tokenAt !== null && tokenAt !== rateTimerFor) {
+    if (tokenAt !== null && (rateTimerFor === null || tokenAt < rateTimerFor)) {
       rateTimerFor = tokenAt;
       void sleep(Math.max(1, tokenAt - Date.now())).then(() => {
         if (rateTimerFor === tokenAt) rateTimerFor = null;

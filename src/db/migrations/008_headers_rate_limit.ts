@@ -10,6 +10,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('headers_ciphertext');
     t.specificType('header_names', 'text[]').notNullable().defaultTo('{}');
     t.integer('rate_limit_per_s');
+    // The send-time side of the rate limit: the next attempt leaves no earlier (takeSendSlot).
+    t.timestamp('rate_limit_next_at', { useTz: true });
   });
   await knex.raw('ALTER TABLE webhooks ADD CONSTRAINT webhooks_rate_limit_per_s_range CHECK (rate_limit_per_s BETWEEN 1 AND 1000)');
 }
