@@ -4,6 +4,7 @@ import { endpointStatusQuery, endpointWorkflowId } from '../../workflows/message
 import { bucketCapacity } from '../../workflows/tokenBucket';
 import { getInfra } from '../helpers/infra';
 import { takeSendSlot } from '../../src/db/repositories/sendSlots';
+import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 import { tableCounts } from '../helpers/rows';
 import { Scenario } from '../helpers/scenario';
 import { useTestStack, type ApiResponse } from '../helpers/system';
@@ -23,7 +24,8 @@ function busiestSecond(arrivals: number[]): number {
 }
 
 describe('custom headers and per-endpoint rate limits', function () {
-  const ctx = useTestStack({ CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '1000' });
+  // Endpoint runs continue as new every 25 permits, so the 100 deliveries cross several.
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '1000', CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '25' });
   let s: Scenario;
   let temporal: Connection;
 
@@ -185,6 +187,15 @@ describe('custom headers and per-endpoint rate limits', function () {
       const metrics = await fetch(`${ctx.stack.system.apiUrl}/metrics`).then((r) => r.text());
       const delayed = Number(/^continuum_permits_rate_delayed_total (\d+)/m.exec(metrics)?.[1]);
       assert.ok(delayed > 0, `the rate limit held permits back (${delayed})`);
+
+      // The bucket crosses continue-as-new, and these runs (timers for tokens included) replay.
+      const histories = await collectHistories([webhookId]);
+      const endpointRuns = histories.filter((h) => h.workflowId.startsWith('endpoint:'));
+      const carried = endpointRuns.map((h) => continuedAsNewInput(h.history)?.state?.rate);
+      assert.ok(endpointRuns.length >= 3 && carried.every((bucket) => bucket?.perSecond === rate), JSON.stringify(carried));
+      const kept = [...endpointRuns, ...histories.filter((h) => h.workflowId.startsWith('delivery:')).slice(0, 3)];
+      await replay(kept);
+      await saveFixtures('rateLimit', kept);
     });
   });
 });
