@@ -148,8 +148,9 @@ export class Gate {
 
   /**
    * Leases for these requests now, but only for those nobody waits ahead of: circuit closed,
-   * queue empty, a permit free. The others are neither granted nor queued (their caller asks
-   * the usual way). A request whose lease is held already gets it again (a repeated call).
+   * queue empty, a permit free (and a token, when rate-limited). The others are neither
+   * granted nor queued (their caller asks the usual way). A request whose lease is held
+   * already gets it again (a repeated call).
    */
   admitNow(requests: PermitRequest[], now: number): Lease[] {
     const s = this.state;

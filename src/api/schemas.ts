@@ -19,7 +19,7 @@ export function createWebhookSchema(maxConcurrency: number) {
     active: z.boolean().optional(),
     max_concurrency: z.number().int().min(1).max(maxConcurrency).optional(),
     rate_limit_per_s: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_S).nullable().optional()
-      .describe('Permits per second the endpoint grants at most (burst: the same number); null or absent: no rate limit'),
+      .describe('Permits per second the endpoint grants at most (a token bucket holding one second of them; sends leave at least 1/rate apart); null or absent: no rate limit'),
     headers: customHeadersSchema.nullable().optional(),
   });
 }

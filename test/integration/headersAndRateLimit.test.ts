@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { endpointStatusQuery, endpointWorkflowId } from '../../workflows/messages';
 import { bucketCapacity } from '../../workflows/tokenBucket';
 import { getInfra } from '../helpers/infra';
+import { COMMANDS } from '../../src/cli/commands';
 import { takeSendSlot } from '../../src/db/repositories/sendSlots';
 import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 import { tableCounts } from '../helpers/rows';
@@ -75,6 +76,12 @@ describe('custom headers and per-endpoint rate limits', function () {
       assert.deepEqual(listed.headers, masked);
       const row = await webhookRow(webhookId);
       assert.doesNotMatch(row.headers_ciphertext, /s3cret|Bearer/, 'sealed at rest');
+      const lines: string[] = [];
+      const { db, config } = ctx.stack.system;
+      await COMMANDS['webhooks list'].run({ db, config, options: { tenant: 'tenant_a' }, out: (line) => lines.push(line) });
+      const cliLine = lines.find((line) => line.startsWith(webhookId)) ?? '';
+      assert.match(cliLine, /\t-\tAuthorization,X-Route-Key,x-empty\t/, 'the operator CLI lists the names (no rate limit: -)');
+      assert.doesNotMatch(cliLine, /s3cret/);
 
       const replaced = await api('PATCH', `/webhooks/${webhookId}`, { headers: { 'X-Other': 'v2' } });
       assert.deepEqual(replaced.body.headers, { 'X-Other': MASK });
