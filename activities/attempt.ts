@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
+import { takeSendSlot } from '../src/db/repositories/sendSlots';
 import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
@@ -11,6 +14,7 @@ import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
+import { RATE_WAIT_MAX_MS } from '../workflows/defaults';
 import { postWebhook, type PostResult } from './http';
 import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';
@@ -69,11 +73,33 @@ async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<Attem
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
 
+  /**
+   * A rate-limited webhook's send slot, taken right before the POST: sends leave at least
+   * 1/rate apart (see takeSendSlot). Past RATE_WAIT_MAX_MS it sends anyway: the endpoint
+   * workflow paced the permit already, and the attempt must fit its time bound.
+   */
+  async function awaitSendSlot(ctx: DeliveryContext): Promise<void> {
+    if (ctx.rate_limit_per_s === null) return;
+    const deadline = now() + RATE_WAIT_MAX_MS;
+    let waited = false;
+    for (let waitMs = await takeSendSlot(deps.db, ctx.webhook_id); waitMs > 0; waitMs = await takeSendSlot(deps.db, ctx.webhook_id)) {
+      if (now() + waitMs > deadline) {
+        deps.metrics?.sendSlotWaits.inc({ result: 'gave_up' });
+        return;
+      }
+      waited = true;
+      await sleep(waitMs);
+    }
+    if (waited) deps.metrics?.sendSlotWaits.inc({ result: 'waited' });
+  }
+
   async function send(ctx: DeliveryContext, deliveryId: string): Promise<PostResult> {
     const blocked = await checkTarget(ctx.url, deps.urlPolicy);
     if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
     const timestamp = Math.floor(now() / 1000);
+    // The tenant's own headers first; none of ours can be among them (the API refuses those names).
     const headers = {
+      ...openHeaders(deps.secretBox, ctx.headers_ciphertext),
       ...signatureHeaders(activeSecrets(ctx, deps.secretBox, now()), deliveryId, timestamp, ctx.body),
       'X-Continuum-Event': ctx.event_type,
       'X-Continuum-Delivery': deliveryId,
@@ -115,6 +141,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       };
     }
     const attemptNumber = ctx.attempt_count;
+    await awaitSendSlot(ctx);
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());

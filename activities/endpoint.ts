@@ -5,6 +5,7 @@ import { findWebhookForDelivery } from '../src/db/repositories/webhooks';
 import type { OperationalEvents } from '../src/events/operational';
 import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import type { EndpointControl } from '../src/temporal/endpointControl';
+import type { Metrics } from '../src/metrics';
 
 export interface EndpointDeps {
   db: Knex;
@@ -14,6 +15,7 @@ export interface EndpointDeps {
   deliveries: DeliveryControl;
   /** Circuit changes and dead letters are reported through it (operational events). */
   operational: OperationalEvents;
+  metrics?: Metrics;
 }
 
 /** Signals sent at once by one notifyDeliveries call (a queue of thousands can be told at once). */
@@ -30,7 +32,7 @@ export function createEndpointActivities(deps: EndpointDeps) {
     async requestPermit(input: { webhookId: string; tenantId: string; request: PermitRequest }): Promise<boolean> {
       const webhook = await findWebhookForDelivery(deps.db, input.webhookId);
       if (!webhook || webhook.deleted_at || !webhook.active) return false;
-      const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency };
+      const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s };
       await endpoints.requestPermits(target, [input.request]);
       return true;
     },
@@ -41,7 +43,8 @@ export function createEndpointActivities(deps: EndpointDeps) {
      * whose delivery no longer runs. Repeating a notice is harmless: a delivery ignores a
      * grant it already holds and hands back one it no longer wants.
      */
-    async notifyDeliveries(input: { notices: DeliveryNotice[] }): Promise<string[]> {
+    async notifyDeliveries(input: { notices: DeliveryNotice[]; rateDelayed?: number }): Promise<string[]> {
+      if (input.rateDelayed) deps.metrics?.permitsRateDelayed.inc(input.rateDelayed);
       const gone: string[] = [];
       for (let i = 0; i < input.notices.length; i += NOTICE_BATCH) {
         await Promise.all(input.notices.slice(i, i + NOTICE_BATCH).map(async (notice) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
-import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../workflows/defaults';
+import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS, RATE_WAIT_MAX_MS } from '../workflows/defaults';
 
 /** Parses "250ms", "1s", "5m", "72h" into milliseconds. */
 export function parseDuration(text: string): number {
@@ -211,9 +211,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-/** Bound on one attempt activity: the HTTP timeout plus a margin for the bookkeeping around it. */
+/** Bound on one attempt activity: the HTTP timeout, a margin for the bookkeeping around it,
+ *  and the longest wait for a rate-limited webhook's send slot. */
 export function attemptTimeoutMs(config: Config): number {
-  return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS;
+  return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS + RATE_WAIT_MAX_MS;
 }
 
 /** Endpoint workflow settings derived from the configuration. */

@@ -44,6 +44,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   let stopping = false;
   let sweepArmed = false;
   let halfOpenTimerFor: number | null = null;
+  let rateTimerFor: number | null = null;
 
   const wake = () => {
     dirty = true;
@@ -70,8 +71,9 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     gate.reset();
     wake();
   });
-  setHandler(configureEndpointSignal, ({ maxConcurrency }) => {
-    gate.setMaxConcurrency(maxConcurrency);
+  setHandler(configureEndpointSignal, ({ maxConcurrency, rateLimitPerS }) => {
+    if (maxConcurrency !== undefined) gate.setMaxConcurrency(maxConcurrency);
+    if (rateLimitPerS !== undefined) gate.setRateLimit(rateLimitPerS, Date.now());
     wake();
   });
   setHandler(shutdownEndpointSignal, () => {
@@ -82,6 +84,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     return {
       state: s.circuit, consecutiveFailures: s.consecutiveFailures, openedAt: iso(s.openedAt), halfOpenAt: iso(s.halfOpenAt),
       inFlight: s.leases.length, queued: s.queue.length, maxConcurrency: s.maxConcurrency, runGranted: s.granted - grantedAtStart,
+      rateLimitPerS: s.rate?.perSecond ?? null,
     };
   });
 
@@ -91,6 +94,17 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     if (circuit === 'open' && halfOpenAt !== null && halfOpenAt !== halfOpenTimerFor) {
       halfOpenTimerFor = halfOpenAt;
       void sleep(Math.max(0, halfOpenAt - Date.now())).then(wake);
+    }
+    // Deliveries held back by the rate limit alone: wake when the next token is there. One
+    // timer pending at a time, unless a token now comes sooner (a raised limit): an early
+    // wake-up only arms the next one.
+    const tokenAt = gate.rateWakeAt(Date.now());
+    if (tokenAt !== null && (rateTimerFor === null || tokenAt < rateTimerFor)) {
+      rateTimerFor = tokenAt;
+      void sleep(Math.max(1, tokenAt - Date.now())).then(() => {
+        if (rateTimerFor === tokenAt) rateTimerFor = null;
+        wake();
+      });
     }
     const expiry = gate.nextLeaseExpiry();
     if (expiry !== null && !sweepArmed) {
@@ -103,9 +117,9 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   };
 
   /** Tells deliveries their news; permits of deliveries that no longer run are taken back. */
-  const notify = async (notices: DeliveryNotice[]) => {
+  const notify = async (notices: DeliveryNotice[], rateDelayed: number) => {
     if (notices.length === 0) return;
-    const gone = await notifyDeliveries({ notices });
+    const gone = await notifyDeliveries(rateDelayed > 0 ? { notices, rateDelayed } : { notices });
     gone.forEach((leaseId) => gate.release(leaseId, 'none', Date.now()));
     if (gone.length > 0) wake();
   };
@@ -126,7 +140,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const grants = gate.grant(Date.now()).map((l): DeliveryNotice => ({ kind: 'granted', deliveryId: l.deliveryId, leaseId: l.leaseId, probe: l.probe }));
     const waits = gate.takeCircuitNotices().map((r): DeliveryNotice => ({ kind: 'circuit_waiting', deliveryId: r.deliveryId, leaseId: r.leaseId }));
     armTimers();
-    await notify([...grants, ...waits]);
+    await notify([...grants, ...waits], gate.takeRateDelayed());
     if (transitions.length > 0) {
       const s = gate.state;
       await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });

@@ -1,54 +1,18 @@
-// Pure state of one endpoint: concurrency permits (leases) and the circuit breaker.
-// No Temporal calls here, so the rules are unit-tested directly and replayed deterministically.
+// Pure state of one endpoint: concurrency permits (leases), the rate limit (a token bucket)
+// and the circuit breaker. No Temporal calls here, so the rules are unit-tested directly and
+// replayed deterministically.
+import type { CircuitState, GateConfig, GateState, Lease, Outcome, PermitRequest, QueueEntry } from './gateState';
+import { availableTokens, changeRate, nextTokenAt, takeToken } from './tokenBucket';
 
-export type CircuitState = 'closed' | 'open' | 'half_open';
-export type Outcome = 'success' | 'failure' | 'none';
-
-export interface PermitRequest {
-  leaseId: string;
-  deliveryId: string;
-  /** quota.* events are served before other waiting deliveries. */
-  high: boolean;
-}
-
-interface QueueEntry extends PermitRequest {
-  /** Told that it waits for the circuit (so it shows waiting_circuit). */
-  notified: boolean;
-}
-
-export interface Lease {
-  leaseId: string;
-  deliveryId: string;
-  grantedAt: number;
-  probe: boolean;
-}
-
-export interface GateState {
-  circuit: CircuitState;
-  consecutiveFailures: number;
-  openedAt: number | null;
-  halfOpenAt: number | null;
-  maxConcurrency: number;
-  queue: QueueEntry[];
-  leases: Lease[];
-  /** Permits granted over the endpoint's whole life (across continue-as-new). */
-  granted: number;
-}
-
-export interface GateConfig {
-  failureThreshold: number;
-  openDurationMs: number;
-  /** A lease not released within this is reclaimed: its holder is presumed dead. */
-  leaseTimeoutMs: number;
-}
-
-export function initialGateState(maxConcurrency: number): GateState {
-  return { circuit: 'closed', consecutiveFailures: 0, openedAt: null, halfOpenAt: null, maxConcurrency, queue: [], leases: [], granted: 0 };
-}
+export {
+  initialGateState, type CircuitState, type GateConfig, type GateState, type Lease, type Outcome, type PermitRequest,
+} from './gateState';
 
 export class Gate {
   /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */
   private transitions: CircuitState[] = [];
+  /** Permits granted since the last takeRateDelayed() that the rate limit had held back. */
+  private rateDelayed = 0;
 
   constructor(readonly state: GateState, private readonly config: GateConfig) {}
 
@@ -119,6 +83,16 @@ export class Gate {
     this.state.maxConcurrency = max;
   }
 
+  /** A new rate limit (null: none) applies from now on; tokens held so far are kept (capped). */
+  setRateLimit(perSecond: number | null, now: number): void {
+    this.state.rate = changeRate(this.state.rate, perSecond, now);
+  }
+
+  /** True when the rate limit lets one more permit out now. */
+  private hasToken(now: number): boolean {
+    return !this.state.rate || availableTokens(this.state.rate, now) >= 1;
+  }
+
   /** Time-driven changes: open → half-open, and reclaiming leases whose holder vanished. */
   tick(now: number): Lease[] {
     const s = this.state;
@@ -139,19 +113,44 @@ export class Gate {
   grant(now: number): Lease[] {
     const s = this.state;
     const granted: Lease[] = [];
-    const take = (probe: boolean) => granted.push(this.lend(s.queue.shift() as QueueEntry, now, probe));
-    if (s.circuit === 'closed') {
-      while (s.queue.length > 0 && s.leases.length < s.maxConcurrency) take(false);
-    } else if (s.circuit === 'half_open' && s.queue.length > 0 && !s.leases.some((l) => l.probe)) {
-      take(true); // exactly one probe
+    const take = (probe: boolean) => {
+      const entry = s.queue.shift() as QueueEntry;
+      if (entry.rateHeld) this.rateDelayed++;
+      granted.push(this.lend(entry, now, probe));
+    };
+    // Only one probe in half-open; as many as permits allow when closed; each takes a token.
+    while (this.grantable() && s.queue.length > 0) {
+      if (!this.hasToken(now)) {
+        s.queue[0].rateHeld = true;
+        break;
+      }
+      take(s.circuit === 'half_open');
     }
     return granted;
   }
 
+  /** Whether the circuit and the permits in use let one more out (the rate limit aside). */
+  private grantable(): boolean {
+    const s = this.state;
+    if (s.circuit === 'closed') return s.leases.length < s.maxConcurrency;
+    return s.circuit === 'half_open' && !s.leases.some((l) => l.probe);
+  }
+
+  /**
+   * When the rate limit will let the head of the queue out, if only the rate limit holds it
+   * back now (the workflow sleeps until then); null when nothing waits for a token.
+   */
+  rateWakeAt(now: number): number | null {
+    const { rate, queue } = this.state;
+    if (!rate || queue.length === 0 || !this.grantable()) return null;
+    return nextTokenAt(rate, now);
+  }
+
   /**
    * Leases for these requests now, but only for those nobody waits ahead of: circuit closed,
-   * queue empty, a permit free. The others are neither granted nor queued (their caller asks
-   * the usual way). A request whose lease is held already gets it again (a repeated call).
+   * queue empty, a permit free (and a token, when rate-limited). The others are neither
+   * granted nor queued (their caller asks the usual way). A request whose lease is held
+   * already gets it again (a repeated call).
    */
   admitNow(requests: PermitRequest[], now: number): Lease[] {
     const s = this.state;
@@ -162,15 +161,16 @@ export class Gate {
         admitted.push(held);
         continue;
       }
-      const free = s.circuit === 'closed' && s.queue.length === 0 && s.leases.length < s.maxConcurrency;
+      const free = s.circuit === 'closed' && s.queue.length === 0 && s.leases.length < s.maxConcurrency && this.hasToken(now);
       if (!free || s.queue.some((e) => e.leaseId === request.leaseId)) continue;
       admitted.push(this.lend(request, now, false));
     }
     return admitted;
   }
 
-  /** A permit held from now on by this request's delivery. */
+  /** A permit held from now on by this request's delivery (it takes a token, if limited). */
   private lend(request: PermitRequest, now: number, probe: boolean): Lease {
+    if (this.state.rate) takeToken(this.state.rate, now);
     const lease = { leaseId: request.leaseId, deliveryId: request.deliveryId, grantedAt: now, probe };
     this.state.leases.push(lease);
     this.state.granted++;
@@ -183,6 +183,12 @@ export class Gate {
     const fresh = this.state.queue.filter((e) => !e.notified);
     fresh.forEach((e) => (e.notified = true));
     return fresh;
+  }
+
+  takeRateDelayed(): number {
+    const taken = this.rateDelayed;
+    this.rateDelayed = 0;
+    return taken;
   }
 
   takeTransitions(): CircuitState[] {

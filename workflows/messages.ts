@@ -2,7 +2,7 @@
 // workflow ids. Only @temporalio/workflow definitions here: this file is bundled into workflows.
 // The plain types they carry live in types.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from './types';
+import type { EndpointLimits, EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from './types';
 
 // delivery → endpoint
 export const acquirePermitSignal = defineSignal<[PermitRequest]>('acquirePermit');
@@ -23,7 +23,8 @@ export const retryNowSignal = defineSignal('retryNow');
  *  permit request again. (Wire name kept from before: it is recorded in workflow histories.) */
 export const askAgainSignal = defineSignal('renewPermit');
 export const resetCircuitSignal = defineSignal('resetCircuit');
-export const configureEndpointSignal = defineSignal<[{ maxConcurrency: number }]>('configureEndpoint');
+/** New limits of a running endpoint (PATCH); a field left out is unchanged. */
+export const configureEndpointSignal = defineSignal<[EndpointLimits]>('configureEndpoint');
 export const shutdownEndpointSignal = defineSignal('shutdownEndpoint');
 export const endpointStatusQuery = defineQuery<EndpointStatus>('endpointStatus');
 

@@ -72,7 +72,6 @@ export interface EndpointWorkflowInput {
   state: GateState;
 }
 
-/** What GET /webhooks/{id} shows as `circuit`, and the gate's load. */
 /** What the endpoint status query answers: a snapshot of its gate (the API maps it to its own shape). */
 export interface EndpointStatus {
   state: CircuitState;
@@ -84,6 +83,15 @@ export interface EndpointStatus {
   maxConcurrency: number;
   /** Permits granted by this run (since the last continue-as-new). */
   runGranted: number;
+  /** Permits per second the gate grants at most, or null for no rate limit. */
+  rateLimitPerS: number | null;
+}
+
+/** A webhook's limits as its endpoint workflow applies them. In the configure signal a field
+ *  left out is unchanged (older signals carry maxConcurrency only); null removes the rate limit. */
+export interface EndpointLimits {
+  maxConcurrency?: number;
+  rateLimitPerS?: number | null;
 }
 
 export interface PermitGrant {
@@ -107,8 +115,9 @@ export interface DeliveryActivities {
   attemptDelivery(input: AttemptRequest): Promise<AttemptResult>;
   /** Signal-with-start of the endpoint workflow; false when the webhook is deleted or inactive. */
   requestPermit(input: { webhookId: string; tenantId: string; request: PermitRequest }): Promise<boolean>;
-  /** Sends the endpoint's notices; returns the lease ids whose delivery no longer runs. */
-  notifyDeliveries(input: { notices: DeliveryNotice[] }): Promise<string[]>;
+  /** Sends the endpoint's notices; returns the lease ids whose delivery no longer runs.
+   *  rateDelayed: how many of these grants the rate limit held back (for the metric). */
+  notifyDeliveries(input: { notices: DeliveryNotice[]; rateDelayed?: number }): Promise<string[]>;
   setDeliveryStatus(input: { deliveryId: string; status: DeliveryStatus; error?: string }): Promise<void>;
   recordCircuitState(input: { webhookId: string; state: CircuitState; openedAtMs: number | null }): Promise<void>;
 }

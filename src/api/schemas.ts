@@ -3,6 +3,10 @@ import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
 import { OPERATIONAL_KEY_PREFIX } from '../events/operationalData';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
+import { customHeadersSchema } from './customHeaderSchema';
+
+/** The most a webhook's rate_limit_per_s may be. */
+export const MAX_RATE_LIMIT_PER_S = 1000;
 
 // Operational events can be subscribed to, not published: only the service sends them.
 const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
@@ -17,13 +21,16 @@ export function createWebhookSchema(maxConcurrency: number) {
     description: z.string().max(2000).nullable().optional(),
     active: z.boolean().optional(),
     max_concurrency: z.number().int().min(1).max(maxConcurrency).optional(),
+    rate_limit_per_s: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_S).nullable().optional()
+      .describe('Permits per second the endpoint grants at most (a token bucket holding one second of them; sends leave at least 1/rate apart); null or absent: no rate limit'),
+    headers: customHeadersSchema.nullable().optional(),
   });
 }
 export type CreateWebhookBody = z.infer<ReturnType<typeof createWebhookSchema>>;
 
 export function patchWebhookSchema(maxConcurrency: number) {
   return createWebhookSchema(maxConcurrency).partial().refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of: url, events, name, description, active, max_concurrency',
+    message: 'send at least one of: url, events, name, description, active, max_concurrency, rate_limit_per_s, headers',
   });
 }
 export type PatchWebhookBody = z.infer<ReturnType<typeof patchWebhookSchema>>;

@@ -1,11 +1,15 @@
 import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
 import type { RecoveryRow } from '../db/repositories/recoveries';
 import type { EndpointStatus } from '../../workflows/types';
+import { maskHeaders } from '../security/customHeaders';
 import { maskSecret } from '../security/secrets';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** A webhook as the API shows it; `secret` is masked unless the plaintext is passed (create, rotate). */
+/**
+ * A webhook as the API shows it; `secret` is masked unless the plaintext is passed (create,
+ * rotate). Custom headers are always shown by name with masked values.
+ */
 export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
   return {
     id: row.id,
@@ -18,6 +22,8 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     disabled_reason: row.disabled_reason ?? null,
     disabled_at: iso(row.disabled_at ?? null),
     max_concurrency: row.max_concurrency,
+    rate_limit_per_s: row.rate_limit_per_s,
+    headers: maskHeaders(row.header_names),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     secret: plaintextSecret ?? maskSecret(),

@@ -53,7 +53,9 @@ export const COMMANDS: Record<string, Command> = {
     required: ['tenant'],
     async run({ db, options, out }) {
       const hooks = await listWebhooks(db, options.tenant);
-      table(out, [['id', 'active', 'circuit', 'events', 'url'], ...hooks.map((w) => [w.id, w.active, w.circuit_state, w.events.join(','), w.url])]);
+      // Custom headers by name only: their values are credentials, never printed.
+      table(out, [['id', 'active', 'circuit', 'rate_limit_per_s', 'headers', 'events', 'url'], ...hooks.map((w) => [
+        w.id, w.active, w.circuit_state, w.rate_limit_per_s, w.header_names.join(',') || null, w.events.join(','), w.url])]);
     },
   },
   'webhooks disabled': {

@@ -5,8 +5,9 @@ import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
 import * as attemptLease from './migrations/004_attempt_lease';
 import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
 import * as recoveries from './migrations/006_recoveries';
-import * as retention from './migrations/010_retention';
 import * as autoDisable from './migrations/007_auto_disable';
+import * as headersRateLimit from './migrations/008_headers_rate_limit';
+import * as retention from './migrations/010_retention';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,8 +23,9 @@ const migrations: Record<string, Migration> = {
   '004_attempt_lease': attemptLease,
   '005_unstarted_by_webhook': unstartedByWebhook,
   '006_recoveries': recoveries,
-  '010_retention': retention,
   '007_auto_disable': autoDisable,
+  '008_headers_rate_limit': headersRateLimit,
+  '010_retention': retention,
 };
 
 const source: Knex.MigrationSource<string> = {

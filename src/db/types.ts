@@ -18,6 +18,12 @@ export interface WebhookRow {
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
   max_concurrency: number;
+  /** Permits per second its endpoint workflow grants at most; null: no rate limit. */
+  rate_limit_per_s: number | null;
+  /** Custom headers sent with every attempt: the JSON object {name: value}, sealed; null: none. */
+  headers_ciphertext: string | null;
+  /** Their names, in the clear, in the order given (reads show them with masked values). */
+  header_names: string[];
   circuit_state: 'closed' | 'open' | 'half_open';
   circuit_opened_at: Date | null;
   /** When the circuit's current open period began (null while closed). */
@@ -78,4 +84,6 @@ export interface DeliveryToStart {
   /** The webhook's limit while it can be delivered to (active, not deleted), else null or
    *  unset: when set, the starter asks its endpoint workflow for the first permit itself. */
   max_concurrency?: number | null;
+  /** The webhook's rate limit (read with max_concurrency). */
+  rate_limit_per_s?: number | null;
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { countActiveDeliveries, lockUnstartedDeliveries, markWorkflowsStarted, webhooksWithUnstartedDeliveries } from '../db/repositories/deliveries';
+import { findWebhookForDelivery } from '../db/repositories/webhooks';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import { HIGH_PRIORITY_EVENTS } from './catalogue';
 import { PeriodicPass } from './periodicPass';
@@ -125,8 +126,8 @@ export class Dispatcher {
    */
   private async startBatch(webhookId: string): Promise<PassResult | 'more'> {
     const batchSize = this.options.batchSize ?? 200;
-    const activeLimit = this.options.activePerEndpoint;
     const batch = await this.db.transaction(async (tx) => {
+      const activeLimit = await this.activeLimit(tx, webhookId);
       const room = activeLimit - await countActiveDeliveries(tx, webhookId);
       const limit = Math.min(room, batchSize);
       if (limit <= 0) return { result: 'held' as const };
@@ -140,5 +141,18 @@ export class Dispatcher {
     // The ones that started are marked (committed); the others are tried again.
     if (batch.failed) throw new AggregateError(batch.failures ?? [], `${batch.failed} deliveries did not start`);
     return batch.result;
+  }
+
+  /**
+   * A rate-limited webhook sends no more than its rate: deliveries started beyond two seconds
+   * of it (or its max_concurrency, if more) would only wait in its endpoint's queue, and their
+   * first workflow tasks, queued on the worker all at once, would delay the grants of those
+   * ahead of them and so bunch their sends. The rest of its backlog waits as rows.
+   */
+  private async activeLimit(tx: Knex, webhookId: string): Promise<number> {
+    const webhook = await findWebhookForDelivery(tx, webhookId);
+    const perSecond = webhook?.rate_limit_per_s;
+    if (!webhook || !perSecond) return this.options.activePerEndpoint;
+    return Math.min(this.options.activePerEndpoint, Math.max(webhook.max_concurrency, 2 * perSecond));
   }
 }

@@ -165,7 +165,9 @@ export class DeliveryControl {
     const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const asked = await Promise.allSettled([...groupBy(running.filter((r) => r.request), (r) => r.delivery.webhook_id).values()].map(async (group) => {
       const { delivery } = group[0];
-      const target = { webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number };
+      const target = {
+        webhookId: delivery.webhook_id, tenantId: delivery.tenant_id, maxConcurrency: delivery.max_concurrency as number, rateLimitPerS: delivery.rate_limit_per_s ?? null,
+      };
       await this.endpoints.requestPermits(target, group.map((r) => r.request as PermitRequest));
       return group.map((r) => r.delivery.id);
     }));

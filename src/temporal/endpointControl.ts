@@ -5,7 +5,7 @@ import {
   acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, endpointWorkflowId, releasePermitsSignal,
   resetCircuitSignal, shutdownEndpointSignal,
 } from '../../workflows/messages';
-import type { EndpointSettings, EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from '../../workflows/types';
+import type { EndpointLimits, EndpointSettings, EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
 
@@ -19,6 +19,8 @@ export interface PermitTarget {
   webhookId: string;
   tenantId: string;
   maxConcurrency: number;
+  /** Its rate limit (permits per second), or null for none. */
+  rateLimitPerS: number | null;
 }
 
 /** How endpoint workflows are started: their task queue's base name and gate settings. */
@@ -63,8 +65,9 @@ export class EndpointControl {
     return this.signalIfRunning(webhookId, (h) => h.signal(resetCircuitSignal));
   }
 
-  configure(webhookId: string, maxConcurrency: number): Promise<boolean> {
-    return this.signalIfRunning(webhookId, (h) => h.signal(configureEndpointSignal, { maxConcurrency }));
+  /** New limits for a running endpoint workflow (one not running reads them when it starts). */
+  configure(webhookId: string, limits: EndpointLimits): Promise<boolean> {
+    return this.signalIfRunning(webhookId, (h) => h.signal(configureEndpointSignal, limits));
   }
 
   shutdown(webhookId: string): Promise<boolean> {
@@ -127,7 +130,7 @@ export class EndpointControl {
       // Longer than the 10 s default: on a saturated worker, a timed-out task means a full
       // replay of the endpoint's run, which makes the next task slower still.
       workflowTaskTimeout: '30s',
-      args: [{ webhookId: target.webhookId, tenantId: target.tenantId, settings, state: initialGateState(target.maxConcurrency) }],
+      args: [{ webhookId: target.webhookId, tenantId: target.tenantId, settings, state: initialGateState(target.maxConcurrency, target.rateLimitPerS) }],
       signal: acquirePermitsSignal,
       signalArgs: [requests],
       typedSearchAttributes: [{ key: TenantIdKey, value: target.tenantId }, { key: WebhookIdKey, value: target.webhookId }],

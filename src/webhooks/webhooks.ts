@@ -4,6 +4,7 @@ import { reactivationColumns } from '../db/repositories/circuits';
 import { insertWebhook, rotateSecret, updateWebhook, type WebhookPatch } from '../db/repositories/webhooks';
 import type { WebhookRow } from '../db/types';
 import { NotFoundError, ValidationError } from '../errors';
+import { sealHeaders, type CustomHeaders } from '../security/customHeaders';
 import { generateWebhookSecret, type SecretBox } from '../security/secrets';
 import { checkWebhookUrl, UrlPolicyError, type UrlPolicy } from '../security/urlPolicy';
 import { stopWorkflows, type LifecycleDeps } from './lifecycle';
@@ -26,7 +27,14 @@ export interface WebhookSettings {
   description?: string | null;
   active?: boolean;
   max_concurrency?: number;
+  /** Permits per second at most; null or absent: no rate limit. */
+  rate_limit_per_s?: number | null;
+  /** Sent with every attempt (validated by the API's schema); null, {} or absent: none. */
+  headers?: CustomHeaders | null;
 }
+
+/** What a PATCH may change: the settings, each optional; `headers` replaces the whole set. */
+export type WebhookChanges = Partial<WebhookSettings>;
 
 /** A webhook with its secret in full: only create and rotate return it. */
 export interface WebhookWithSecret {
@@ -57,6 +65,8 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
     active: settings.active ?? true,
     secret_ciphertext: deps.secretBox.seal(secret),
     max_concurrency: settings.max_concurrency ?? deps.maxConcurrencyPerEndpoint,
+    rate_limit_per_s: settings.rate_limit_per_s ?? null,
+    ...sealHeaders(deps.secretBox, settings.headers),
   });
   return { row, secret };
 }
@@ -66,16 +76,18 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
  * workflow (see retire); reactivating later starts a fresh one. A new limit reaches the
  * running endpoint workflow at once.
  */
-export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, patch: WebhookPatch): Promise<WebhookRow> {
+export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookRow> {
+  const { headers, ...patch } = changes;
   const url = patch.url === undefined ? undefined : await vetUrl(deps, patch.url);
-  const fields = { ...patch, ...(url ? { url } : {}) };
+  const fields: WebhookPatch = { ...patch, ...(url ? { url } : {}), ...(headers === undefined ? {} : sealHeaders(deps.secretBox, headers)) };
   if (fields.active === false) return retire(deps, tenantId, id, fields, 'webhook deactivated');
   // Re-enabling clears disabled_reason and disabled_at (and the old circuit: see reactivationColumns).
   const row = await updateWebhook(deps.db, tenantId, id, fields.active ? { ...fields, ...reactivationColumns(deps.db) } : fields);
   if (!row) throw new NotFoundError('webhook', id);
-  if (fields.max_concurrency !== undefined) {
-    await deps.endpoints.configure(id, fields.max_concurrency)
-      .catch((err: unknown) => deps.log.warn({ err, webhookId: id }, 'could not tell the endpoint workflow its new limit'));
+  const { max_concurrency: maxConcurrency, rate_limit_per_s: rateLimitPerS } = fields;
+  if (maxConcurrency !== undefined || rateLimitPerS !== undefined) {
+    await deps.endpoints.configure(id, { maxConcurrency, rateLimitPerS })
+      .catch((err: unknown) => deps.log.warn({ err, webhookId: id }, 'could not tell the endpoint workflow its new limits'));
   }
   return row;
 }

@@ -87,7 +87,7 @@ export class WorkflowHarness {
       },
       requestPermit: async ({ request }) => {
         this.permitRequests.push(request);
-        const target = { webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1 };
+        const target = { webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1, rateLimitPerS: null };
         await this.endpoints.requestPermits(target, [request]);
         return true;
       },

@@ -46,18 +46,20 @@ describe('credentials never reach the logs', function () {
     assert.match(everything, /API key \(tenant tenant_a\): the one in CONTINUUM_BOOTSTRAP_API_KEY/);
 
     const api = apiClient(node.apiUrl as string, key);
-    const webhook = (await api('POST', '/webhooks', { url: receiver.url, events: ['memory.created'], name: 'logs' })).body;
+    const headerToken = `gw-${randomBytes(12).toString('hex')}`;
+    const webhook = (await api('POST', '/webhooks', { url: receiver.url, events: ['memory.created'], name: 'logs', headers: { 'X-Gateway-Token': headerToken } })).body;
     assert.match(webhook.secret, /^whs_/);
     const published = await api('POST', '/events', { event: 'memory.created', data: { memory_id: 'mem_log' } });
     assert.equal(published.status, 202, JSON.stringify(published.body));
     await receiver.waitForRequests(1, 60_000);
+    assert.equal(receiver.requests[0].headers['x-gateway-token'], headerToken);
     const tested = await api('POST', `/webhooks/${webhook.id}/test`);
     assert.equal(tested.status, 200, JSON.stringify(tested.body));
     assert.equal((await api('GET', '/webhooks', undefined, { key: `${key}x` })).status, 401, 'a near miss is logged as a 401, not echoed');
     await node.stop();
 
     assert.match(everything, /"status":202/, 'requests were logged');
-    for (const [what, secret] of [['API key', key], ['API key without its prefix', key.slice(3)], ['webhook secret', webhook.secret]]) {
+    for (const [what, secret] of [['API key', key], ['API key without its prefix', key.slice(3)], ['webhook secret', webhook.secret], ['custom header value', headerToken]]) {
       assert.equal(everything.includes(secret), false, `the ${what} appears in the output`);
     }
   });

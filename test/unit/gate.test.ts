@@ -134,3 +134,81 @@ describe('gate: circuit breaker', function () {
     assert.deepEqual(gate.grant(1).map((l) => l.leaseId), ['l1']);
   });
 });
+
+describe('gate: rate limit', function () {
+  function limited(max: number, perSecond: number | null) {
+    return new Gate(initialGateState(max, perSecond), config);
+  }
+  const ids = (leases: { leaseId: string }[]) => leases.map((l) => l.leaseId);
+
+  it('grants a burst of one second of tokens, then one per token; wakes when the next is due', function () {
+    const gate = limited(10, 2);
+    [1, 2, 3, 4, 5].forEach((n) => gate.enqueue(req(n)));
+    assert.deepEqual(ids(gate.grant(0)), ['l1', 'l2'], 'two permits free of ten, but two tokens');
+    assert.deepEqual(gate.grant(100), []);
+    assert.equal(gate.rateWakeAt(100), 500);
+    assert.deepEqual(ids(gate.grant(500)), ['l3']);
+    assert.deepEqual(ids(gate.grant(1000)), ['l4']);
+    assert.equal(gate.takeRateDelayed(), 2, 'l3 and l4 were held back by the rate limit');
+    assert.equal(gate.takeRateDelayed(), 0, 'counted once');
+    assert.deepEqual(ids(gate.grant(5000)), ['l5'], 'after a long wait, whatever accrued (capped) goes at once');
+    assert.equal(gate.rateWakeAt(5000), null, 'nothing waits');
+  });
+
+  it('max_concurrency still applies, and a full gate waits for a release rather than for a token', function () {
+    const gate = limited(1, 100);
+    [1, 2].forEach((n) => gate.enqueue(req(n)));
+    assert.deepEqual(ids(gate.grant(0)), ['l1']);
+    assert.equal(gate.rateWakeAt(0), null, 'held by max_concurrency: the release wakes it');
+    gate.release('l1', 'success', 1);
+    assert.deepEqual(ids(gate.grant(1)), ['l2']);
+  });
+
+  it('admits at once only with a token, and the admitted take theirs', function () {
+    const gate = limited(10, 2);
+    assert.deepEqual(ids(gate.admitNow([req(1), req(2), req(3)], 0)), ['l1', 'l2']);
+    gate.enqueue(req(3));
+    assert.deepEqual(gate.grant(0), [], 'the bucket is empty');
+    assert.deepEqual(ids(gate.grant(500)), ['l3']);
+  });
+
+  it('a half-open probe needs a token too; an open circuit is not woken by tokens', function () {
+    const gate = limited(5, 1);
+    for (let i = 0; i < 3; i++) {
+      gate.enqueue(req(100 + i));
+      const [lease] = gate.grant(i * 1000);
+      gate.release(lease.leaseId, 'failure', i * 1000);
+    }
+    assert.equal(gate.state.circuit, 'open');
+    gate.enqueue(req(1));
+    assert.equal(gate.rateWakeAt(2000), null);
+    gate.tick(3000);
+    gate.grant(3000);
+    assert.deepEqual(ids(gate.state.leases), ['l1'], 'the probe, with the token accrued since');
+    assert.equal(gate.state.leases[0].probe, true);
+  });
+
+  it('a new limit applies at once; removing it frees the queue up to max_concurrency', function () {
+    const gate = limited(3, null);
+    [1, 2, 3, 4].forEach((n) => gate.enqueue(req(n)));
+    gate.setRateLimit(1, 0);
+    assert.deepEqual(ids(gate.grant(0)), ['l1'], 'a first limit starts with a full bucket of one');
+    gate.setRateLimit(null, 10);
+    assert.equal(gate.rateWakeAt(10), null);
+    assert.deepEqual(ids(gate.grant(10)), ['l2', 'l3'], 'then max_concurrency (3) is the only bound');
+  });
+
+  it('carries its bucket across continue-as-new (a JSON round trip), and older states have no limit', function () {
+    const gate = limited(10, 4);
+    [1, 2, 3, 4, 5, 6].forEach((n) => gate.enqueue(req(n)));
+    gate.grant(0);
+    const next = new Gate(JSON.parse(JSON.stringify(gate.state)), config);
+    assert.deepEqual(next.grant(100), [], 'the tokens spent before are still spent');
+    assert.deepEqual(ids(next.grant(250)), ['l5']);
+    const older = initialGateState(10);
+    delete older.rate; // as in runs started before rate limits existed
+    const unlimited = new Gate(older, config);
+    [1, 2, 3].forEach((n) => unlimited.enqueue(req(n)));
+    assert.equal(unlimited.grant(0).length, 3);
+  });
+});

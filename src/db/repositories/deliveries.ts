@@ -41,7 +41,7 @@ function unstartedDeliveries(db: Knex) {
     .whereNull('d.workflow_started_at')
     .whereNotIn('d.status', [...FINAL_STATUSES])
     .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type',
-      db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'));
+      db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'), 'w.rate_limit_per_s');
 }
 
 /**
@@ -91,6 +91,11 @@ export interface DeliveryContext {
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
+  webhook_id: string;
+  /** Its rate limit: the attempt takes a send slot first (see takeSendSlot). */
+  rate_limit_per_s: number | null;
+  /** The webhook's custom headers, sealed (see sealHeaders), or null. */
+  headers_ciphertext: string | null;
   /** The number of the attempt about to be made. */
   attempt_count: number;
 }
@@ -113,8 +118,8 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = d.id AND a.lease_id = ?)
-    RETURNING d.id, d.tenant_id, d.attempt_count, e.type AS event_type, e.body, w.url,
-              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at`, [deliveryId, leaseId]);
+    RETURNING d.id, d.tenant_id, d.attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id, w.rate_limit_per_s,
+              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, [deliveryId, leaseId]);
   return rows[0];
 }
 

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { WebhookRow } from '../types';
 
 export type NewWebhook = Pick<WebhookRow,
-  'id' | 'tenant_id' | 'url' | 'events' | 'name' | 'description' | 'active' | 'secret_ciphertext' | 'max_concurrency'>;
+  'id' | 'tenant_id' | 'url' | 'events' | 'name' | 'description' | 'active' | 'secret_ciphertext' | 'max_concurrency'>
+  & Partial<Pick<WebhookRow, 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names'>>;
 
 export async function insertWebhook(db: Knex, webhook: NewWebhook): Promise<WebhookRow> {
   const [row] = await db('webhooks').insert(webhook).returning('*');
@@ -32,11 +33,13 @@ export async function findSubscribers(db: Knex, tenantId: string, eventType: str
 }
 
 /** The webhook's delivery settings, whether or not it was deleted since. */
-export async function findWebhookForDelivery(db: Knex, webhookId: string): Promise<Pick<WebhookRow, 'id' | 'active' | 'deleted_at' | 'max_concurrency'> | undefined> {
-  return db('webhooks').where({ id: webhookId }).first('id', 'active', 'deleted_at', 'max_concurrency');
+export async function findWebhookForDelivery(db: Knex, webhookId: string)
+  : Promise<Pick<WebhookRow, 'id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s'> | undefined> {
+  return db('webhooks').where({ id: webhookId }).first('id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s');
 }
 
-export type WebhookPatch = Partial<Pick<WebhookRow, 'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency'>>;
+export type WebhookPatch = Partial<Pick<WebhookRow,
+  'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency' | 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names'>>;
 
 /** Columns set beside the patch's own (see reactivationColumns). */
 type ExtraColumns = { deleted_at?: Date } | Record<string, Knex.Raw | null>;
