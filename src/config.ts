@@ -94,6 +94,9 @@ const envSchema = z.object({
   CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
+  CONTINUUM_TEMPORAL_UI_URL: z.string().regex(/^https?:\/\/[^\s"'<>]+$/, 'must be an http(s) URL, e.g. http://localhost:8233').optional(),
+  CONTINUUM_DASHBOARD_FRAME_ANCESTORS: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/;,'"]+$/, 'each entry must be an origin, e.g. https://app.example.com'))).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
 
@@ -131,6 +134,10 @@ export interface Config {
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
   dataDir: string;
+  /** Base of the dashboard's links to workflow pages in the Temporal Web UI. */
+  temporalUiUrl: string;
+  /** Origins allowed to show the dashboard in a frame (portal links embedded in a tenant's product); none by default. */
+  dashboardFrameAncestors: string[];
   logLevel: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
   warnings: string[];
@@ -190,6 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     dataDir: e.CONTINUUM_DATA_DIR,
+    temporalUiUrl: (e.CONTINUUM_TEMPORAL_UI_URL ?? `http://localhost:${e.CONTINUUM_DEV_TEMPORAL_PORT + 1000}`).replace(/\/+$/, ''),
+    dashboardFrameAncestors: e.CONTINUUM_DASHBOARD_FRAME_ANCESTORS ?? [],
     logLevel: e.LOG_LEVEL,
     warnings: deprecationWarnings(e),
   };

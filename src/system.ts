@@ -128,6 +128,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         metrics,
+        dashboard: {
+          temporalUiUrl: config.temporalUiUrl, temporalNamespace: config.temporalNamespace, frameAncestors: config.dashboardFrameAncestors,
+        },
       });
       routes = app.routes;
       const server: Server = await listenApi(app, config.port, host);

@@ -12,6 +12,7 @@ import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from './routes/metrics';
 import { buildOpenApi, listRoutes } from './openapi';
+import { dashboardPages } from './pages';
 import { operationsRouter } from './routes/operations';
 import { webhooksRouter } from './routes/webhooks';
 
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   app.use(metrics.routes());
   app.use(publicRoutes.routes());
   app.use(api.routes());
+  app.use(dashboardPages(deps.dashboard));
   app.use(async (ctx) => {
     throw new RouteNotFoundError(ctx.method, ctx.path);
   });

@@ -6,6 +6,7 @@ import type { UrlPolicy } from '../security/urlPolicy';
 import type { TemporalConnector } from '../temporal/client';
 import type { EndpointControl } from '../temporal/endpointControl';
 import type { DeliveryControl } from '../temporal/deliveryControl';
+import type { DashboardOptions } from './pages';
 
 /** Everything the HTTP API needs, passed in (never imported as globals). */
 export interface ApiDeps {
@@ -22,4 +23,6 @@ export interface ApiDeps {
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;
   metrics: Metrics;
+  /** The pages at `/`. */
+  dashboard: DashboardOptions;
 }

@@ -1,0 +1,24 @@
+import { matchRoute, usePath, Link } from './router';
+import { useDashboard } from './hooks';
+import { WebhookList } from './pages/WebhookList';
+import { WebhookForm } from './pages/WebhookForm';
+import { WebhookPage } from './pages/WebhookPage';
+import { DeliveryPage } from './pages/DeliveryPage';
+import { Empty } from './components/ui';
+
+/** The page for the current path; change pages are not offered to read-only sessions. */
+export function Routes() {
+  const route = matchRoute(usePath());
+  const { session } = useDashboard();
+  const changesRefused = session.read_only && (route.page === 'new' || route.page === 'edit');
+  if (route.page === 'missing' || changesRefused) {
+    return <Empty><p>There is no such page here.</p><Link href="/webhooks">Back to webhooks</Link></Empty>;
+  }
+  switch (route.page) {
+    case 'list': return <WebhookList />;
+    case 'new': return <WebhookForm />;
+    case 'edit': return <WebhookForm webhookId={route.webhookId} />;
+    case 'webhook': return <WebhookPage webhookId={route.webhookId} />;
+    case 'delivery': return <DeliveryPage webhookId={route.webhookId} deliveryId={route.deliveryId} />;
+  }
+}
