@@ -27,4 +27,14 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The typed client runs in browsers too: fetch only, and the server's code as types only.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'the client runs in browsers: no Node built-ins' })),
+        patterns: [{ regex: '^\\.\\./', allowTypeImports: true, message: 'the client imports the server\'s modules as types only' }],
+      }],
+    },
+  },
 );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../events/catalogue';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
+import { parseDuration } from '../config';
 
 const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
 
@@ -47,3 +48,45 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` }).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
+
+/** A duration query/body value: "90s", "15m", "1h", "7d" (the units of the configuration). */
+const durationText = z.string().max(20).transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const MAX_TIMESERIES_WINDOW_MS = 7 * 86_400_000;
+export const MIN_TIMESERIES_BUCKET_MS = 60_000;
+export const MAX_TIMESERIES_BUCKETS = 500;
+
+export const timeseriesQuery = z.object({
+  window: durationText.prefault('24h')
+    .pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m').max(MAX_TIMESERIES_WINDOW_MS, 'must be at most 7d')),
+  bucket: durationText.prefault('1h').pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m')),
+}).superRefine((query, ctx) => {
+  if (query.window % query.bucket !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'must divide the window into whole buckets' });
+  } else if (query.window / query.bucket > MAX_TIMESERIES_BUCKETS) {
+    ctx.addIssue({ code: 'custom', path: ['bucket'], message: `window / bucket must be at most ${MAX_TIMESERIES_BUCKETS} buckets` });
+  }
+});
+export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
+
+export const DEFAULT_PORTAL_TTL_MS = 3_600_000;
+export const MAX_PORTAL_TTL_MS = 86_400_000;
+
+/** ttl: a duration string ("30m", "1h") or a number of seconds. */
+const portalTtl = z.union([durationText, z.number().int().positive().transform((seconds) => seconds * 1000)])
+  .pipe(z.number().min(1000, 'must be at least 1s').max(MAX_PORTAL_TTL_MS, 'must be at most 24h'));
+
+export const createPortalSessionSchema = z.strictObject({
+  webhook_ids: z.array(z.string().max(64)).min(1, 'omit webhook_ids for every webhook of the tenant').max(100)
+    .transform((ids) => [...new Set(ids)]).optional(),
+  read_only: z.boolean().default(false),
+  ttl: portalTtl.default(DEFAULT_PORTAL_TTL_MS),
+});
+export type CreatePortalSessionBody = z.infer<typeof createPortalSessionSchema>;
