@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, createClient } from './api/client';
-import type { Session } from './api/types';
+import { ApiError, createDashboardClient } from './api/client';
+import type { Session } from './api/client';
 import type { PageConfig } from './config';
 import { Dashboard, type DashboardContext } from './hooks';
 import { Routes } from './routes';
@@ -32,7 +32,7 @@ export function App({ config }: { config: PageConfig }) {
       if (response.status === 401) setTimeout(() => signOut(EXPIRED), 0);
       return response;
     };
-    return createClient({ baseUrl: window.location.origin, apiKey: credential.token, fetch: guarded });
+    return createDashboardClient({ baseUrl: window.location.origin, apiKey: credential.token, fetch: guarded });
   }, [credential]);
 
   useEffect(() => {

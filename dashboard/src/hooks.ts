@@ -1,7 +1,7 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Client } from './api/client';
-import type { Session } from './api/types';
+import type { Session } from './api/client';
 import type { PageConfig } from './config';
 
 export interface DashboardContext {

@@ -1,66 +1,39 @@
-// Interim client with the surface of the package's createClient (src/client), until it lands.
-import type { Attempt, Bucket, Circuit, Delivery, Session, Stats, Webhook } from './types';
+// The package's typed client (src/client), plus what the dashboard needs around it.
+import { ApiError, createClient, type ClientOptions, type Webhook as ApiWebhook, type WebhookWithCircuit } from '../../../src/client';
+import { errorFromResponse } from '../../../src/client/errors';
 
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: unknown) {
-    super(message);
-  }
+export { ApiError };
+export type { Attempt, Circuit, Session, TimeseriesBucket as Bucket, WebhookStats as Stats } from '../../../src/client';
+
+/** Fields the API adds once per-endpoint headers, rate limits and auto-disable exist; optional until then. */
+interface LaterFields {
+  headers?: Record<string, string> | null;
+  rate_limit_per_s?: number | null;
+  disabled_reason?: string | null;
+  disabled_at?: string | null;
 }
 
-export interface ClientOptions {
-  baseUrl: string;
-  apiKey: string;
-  fetch?: typeof fetch;
-}
+export type Webhook = ApiWebhook & LaterFields;
+export type WebhookDetail = WebhookWithCircuit & LaterFields;
 
-type Query = Record<string, string | number | undefined>;
-
-export function createClient(options: ClientOptions) {
-  const send = async <T>(method: string, path: string, body?: unknown, query: Query = {}): Promise<T> => {
-    const search = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
-    const response = await (options.fetch ?? fetch)(`${options.baseUrl}/api/v1${path}${search ? `?${search}` : ''}`, {
-      method,
-      headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const json = text ? JSON.parse(text) : null;
-    if (!response.ok) {
-      const e = json?.error ?? {};
-      throw new ApiError(response.status, e.code ?? 'error', e.message ?? response.statusText, e.details ?? null);
-    }
-    return json as T;
+/**
+ * The typed client, and `request` for calls it does not type yet (bulk recovery), sent the same
+ * way: same credential, same fetch, errors as ApiError.
+ */
+export function createDashboardClient(options: ClientOptions & { fetch: NonNullable<ClientOptions['fetch']> }) {
+  const client = createClient(options);
+  const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await options.fetch(`${options.baseUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await response.json()) as T;
   };
-  const w = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
   return {
-    request: send,
-    webhooks: {
-      list: () => send<{ data: Webhook[]; total: number }>('GET', '/webhooks'),
-      get: (id: string) => send<Webhook & { circuit: Circuit }>('GET', w(id)),
-      create: (body: Record<string, unknown>) => send<Webhook>('POST', '/webhooks', body),
-      update: (id: string, body: Record<string, unknown>) => send<Webhook>('PATCH', w(id), body),
-      delete: (id: string) => send<null>('DELETE', w(id)),
-      test: (id: string) => send<{ delivery_id: string; status: string; success: boolean | null; status_code: number | null; duration_ms: number | null; error: string | null }>('POST', `${w(id)}/test`),
-      rotateSecret: (id: string) => send<Webhook & { previous_secret_expires_at: string }>('POST', `${w(id)}/secret/rotate`),
-      resetCircuit: (id: string) => send<{ circuit: Circuit }>('POST', `${w(id)}/circuit/reset`),
-      deliveries: (id: string, q: { status?: string; limit?: number; offset?: number } = {}) =>
-        send<{ data: Delivery[]; total: number; limit: number; offset: number }>('GET', `${w(id)}/deliveries`, undefined, q),
-      delivery: (id: string, deliveryId: string) => send<Delivery & { attempts: Attempt[] }>('GET', `${w(id)}/deliveries/${encodeURIComponent(deliveryId)}`),
-      retry: (id: string, deliveryId: string) => send<{ delivery_id: string }>('POST', `${w(id)}/retry/${encodeURIComponent(deliveryId)}`),
-      stats: (id: string) => send<Stats>('GET', `${w(id)}/stats`),
-      timeseries: (id: string, q: { window?: string; bucket?: string } = {}) =>
-        send<{ window: string; bucket: string; buckets: Bucket[] }>('GET', `${w(id)}/stats/timeseries`, undefined, q),
-    },
-    events: {
-      get: (id: string) => send<{ id: string; event: string; data: unknown; created_at: string }>('GET', `/events/${encodeURIComponent(id)}`),
-    },
-    session: {
-      get: async (): Promise<Session> => {
-        await send('GET', '/webhooks');
-        return { kind: 'api_key', tenant_id: '', read_only: false, webhook_ids: null, expires_at: null };
-      },
-    },
+    ...client,
+    webhooks: { ...client.webhooks, get: (id: string) => client.webhooks.get(id) as Promise<WebhookDetail> },
+    request,
   };
 }
 
-export type Client = ReturnType<typeof createClient>;
+export type Client = ReturnType<typeof createDashboardClient>;

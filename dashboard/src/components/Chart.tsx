@@ -1,4 +1,4 @@
-import type { Bucket } from '../api/types';
+import type { Bucket } from '../api/client';
 import { stackedBars, valueBars } from '../lib/chartGeometry';
 import { duration, hour } from '../lib/format';
 
@@ -7,8 +7,9 @@ const HEIGHT = 160;
 const AXIS = 28;
 
 function describe(bucket: Bucket): string {
-  return `${hour(bucket.start)}: ${bucket.succeeded} succeeded, ${bucket.failed} failed, ${bucket.pending} pending; `
-    + `${bucket.attempts} attempts, average ${duration(bucket.avg_duration_ms)}, p95 ${duration(bucket.p95_duration_ms)}`;
+  const latency = bucket.attempts ? `, average ${duration(bucket.avg_duration_ms)}, p95 ${duration(bucket.p95_duration_ms)}` : '';
+  return `${hour(bucket.start)}: ${bucket.deliveries} deliveries (${bucket.succeeded} succeeded, ${bucket.failed} failed, `
+    + `${bucket.pending} pending, ${bucket.cancelled} cancelled); ${bucket.attempts} attempts${latency}`;
 }
 
 function Axis({ max, unit }: { max: number; unit: string }) {
@@ -36,13 +37,14 @@ export function DeliveriesChart({ buckets }: { buckets: Bucket[] }) {
   const { max, bars } = stackedBars(buckets, WIDTH, HEIGHT);
   return (
     <figure class="chart">
-      <figcaption>Deliveries per hour, last 24 h <span class="legend"><i class="succeeded" /> succeeded <i class="failed" /> failed <i class="pending" /> pending</span></figcaption>
+      <figcaption>Deliveries per hour, last 24 h <span class="legend"><i class="succeeded" /> succeeded <i class="failed" /> failed <i class="pending" /> pending <i class="cancelled" /> cancelled</span></figcaption>
       <svg viewBox={`0 0 ${WIDTH + AXIS} ${HEIGHT + 22}`} role="img" aria-label="Deliveries per hour by outcome" data-chart="deliveries">
         <Axis max={max} unit="deliveries" />
         {bars.map((bar, index) => {
           const b = buckets[index];
           return (
-            <g key={b.start} class="bar" data-start={b.start} data-succeeded={b.succeeded} data-failed={b.failed} data-pending={b.pending}>
+            <g key={b.start} class="bar" data-start={b.start} data-deliveries={b.deliveries} data-succeeded={b.succeeded}
+              data-failed={b.failed} data-pending={b.pending} data-cancelled={b.cancelled}>
               <title>{describe(b)}</title>
               <rect class="slot" x={AXIS + bar.x} y={0} width={bar.width} height={HEIGHT} />
               {bar.segments.map((s) => <rect key={s.outcome} class={s.outcome} x={AXIS + bar.x} y={s.y} width={bar.width} height={s.height} />)}
@@ -57,7 +59,7 @@ export function DeliveriesChart({ buckets }: { buckets: Bucket[] }) {
 
 /** Attempt latency per hour: p95 as a light bar, the average as a dark bar inside it. */
 export function LatencyChart({ buckets }: { buckets: Bucket[] }) {
-  const p95 = valueBars(buckets.map((b) => b.p95_duration_ms ?? b.avg_duration_ms), HEIGHT);
+  const p95 = valueBars(buckets.map((b) => b.p95_duration_ms), HEIGHT);
   const avg = valueBars(buckets.map((b) => b.avg_duration_ms), HEIGHT, p95.max);
   const slot = WIDTH / Math.max(1, buckets.length);
   return (
@@ -66,7 +68,8 @@ export function LatencyChart({ buckets }: { buckets: Bucket[] }) {
       <svg viewBox={`0 0 ${WIDTH + AXIS} ${HEIGHT + 22}`} role="img" aria-label="Attempt latency per hour" data-chart="latency">
         <Axis max={p95.max} unit="ms" />
         {buckets.map((b, index) => (
-          <g key={b.start} class="bar" data-start={b.start} data-attempts={b.attempts} data-avg-ms={b.avg_duration_ms ?? ''} data-p95-ms={b.p95_duration_ms ?? ''}>
+          <g key={b.start} class="bar" data-start={b.start} data-attempts={b.attempts} data-failed-attempts={b.failed_attempts}
+            data-avg-ms={b.avg_duration_ms} data-p95-ms={b.p95_duration_ms}>
             <title>{describe(b)}</title>
             <rect class="p95" x={AXIS + index * slot + slot * 0.15} y={HEIGHT - p95.heights[index]} width={slot * 0.7} height={p95.heights[index]} />
             <rect class="avg" x={AXIS + index * slot + slot * 0.3} y={HEIGHT - avg.heights[index]} width={slot * 0.4} height={avg.heights[index]} />

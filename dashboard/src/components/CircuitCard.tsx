@@ -1,4 +1,4 @@
-import type { Circuit } from '../api/types';
+import type { Circuit } from '../api/client';
 import { useAction, useDashboard } from '../hooks';
 import { dateTime } from '../lib/format';
 import { CircuitBadge, ErrorBox } from './ui';

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ListDeliveriesQuery } from '../../../src/client';
 import { useDashboard, useResource } from '../hooks';
 import { dateTime, STATUS_LABELS } from '../lib/format';
 import { Link } from '../router';
@@ -12,7 +13,7 @@ export function DeliveriesTable({ webhookId, refreshKey, refreshMs }: { webhookI
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const page = useResource(
-    () => client.webhooks.deliveries(webhookId, { status: status || undefined, limit: PAGE_SIZE, offset }),
+    () => client.webhooks.deliveries(webhookId, { status: (status || undefined) as ListDeliveriesQuery['status'], limit: PAGE_SIZE, offset }),
     `${webhookId}/${status}/${offset}`, refreshMs, refreshKey,
   );
   const total = page.data?.total ?? 0;

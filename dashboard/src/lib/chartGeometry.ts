@@ -1,16 +1,16 @@
-/** One bucket of GET /webhooks/{id}/stats/timeseries. */
+/** What the chart reads of a bucket of GET /webhooks/{id}/stats/timeseries. */
 export interface ChartBucket {
-  start: string;
   succeeded: number;
   failed: number;
   pending: number;
-  attempts: number;
-  avg_duration_ms: number | null;
-  p95_duration_ms: number | null;
+  cancelled: number;
 }
 
+/** Outcomes stacked from the bottom up. */
+export const OUTCOMES = ['succeeded', 'failed', 'pending', 'cancelled'] as const;
+
 export interface Segment {
-  outcome: 'succeeded' | 'failed' | 'pending';
+  outcome: (typeof OUTCOMES)[number];
   y: number;
   height: number;
 }
@@ -31,12 +31,12 @@ export function niceCeiling(value: number): number {
 
 /** Stacked bars, succeeded at the bottom, in a plot of the given size (SVG y grows downwards). */
 export function stackedBars(buckets: ChartBucket[], width: number, height: number): { max: number; bars: BarLayout[] } {
-  const max = niceCeiling(Math.max(0, ...buckets.map((b) => b.succeeded + b.failed + b.pending)));
+  const max = niceCeiling(Math.max(0, ...buckets.map((b) => OUTCOMES.reduce((sum, outcome) => sum + b[outcome], 0))));
   const slot = buckets.length ? width / buckets.length : width;
   const bars = buckets.map((bucket, index) => {
     let top = height;
     const segments: Segment[] = [];
-    for (const outcome of ['succeeded', 'failed', 'pending'] as const) {
+    for (const outcome of OUTCOMES) {
       const segmentHeight = (bucket[outcome] / max) * height;
       if (segmentHeight <= 0) continue;
       top -= segmentHeight;
@@ -47,7 +47,7 @@ export function stackedBars(buckets: ChartBucket[], width: number, height: numbe
   return { max, bars };
 }
 
-/** Heights of one value per bucket (null: no attempt that hour) against a shared maximum. */
-export function valueBars(values: Array<number | null>, height: number, max = niceCeiling(Math.max(0, ...values.map((v) => v ?? 0)))) {
-  return { max, heights: values.map((value) => (value === null ? 0 : (value / max) * height)) };
+/** Heights of one value per bucket against a shared maximum. */
+export function valueBars(values: number[], height: number, max = niceCeiling(Math.max(0, ...values))) {
+  return { max, heights: values.map((value) => (value / max) * height) };
 }

@@ -1,8 +1,7 @@
-/** "97.5 %" from a 0..1 rate (or a 0..100 percentage); an em dash when there is nothing to rate. */
-export function percent(rate: number | null | undefined, total?: number): string {
-  if (rate === null || rate === undefined || total === 0) return '—';
-  const value = rate > 1 ? rate : rate * 100;
-  return `${value.toFixed(value === 100 || value === 0 ? 0 : 1)} %`;
+/** "97.5 %" from a percentage (the API's 0..100 rates); an em dash when there is nothing to rate. */
+export function percent(value: number | null | undefined, total?: number): string {
+  if (value === null || value === undefined || total === 0) return '—';
+  return `${value.toFixed(Number.isInteger(value) ? 0 : 1)} %`;
 }
 
 export function duration(ms: number | null | undefined): string {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Attempt } from '../api/types';
+import type { Attempt } from '../api/client';
 import { ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { temporalWorkflowUrl } from '../config';
 import { useAction, useDashboard, useResource } from '../hooks';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api/client';
-import type { Webhook } from '../api/types';
+import { ApiError, type Webhook } from '../api/client';
+import type { CreateWebhookInput, UpdateWebhookInput } from '../../../src/client';
 import { described, EventCheckboxes, Field, HeadersEditor } from '../components/fields';
 import { ErrorBox, Loading, RevealOnce } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
@@ -37,10 +37,11 @@ function FormBody({ original }: { original?: Webhook }) {
     try {
       if (original) {
         const body = patchBody(values, original);
-        if (Object.keys(body).length > 0) await client.webhooks.update(original.id, body);
+        if (Object.keys(body).length > 0) await client.webhooks.update(original.id, body as UpdateWebhookInput);
         navigate(`/webhooks/${original.id}`);
       } else {
-        setCreated(await client.webhooks.create(createBody(values)));
+        // As typed (numbers that are not numbers included): the API validates and names the field.
+        setCreated(await client.webhooks.create(createBody(values) as CreateWebhookInput));
       }
     } catch (error) {
       if (error instanceof ApiError && error.status === 400 && Array.isArray(error.details)) setErrors(errorsByField(error.details, FIELDS));

@@ -1,4 +1,4 @@
-import type { Webhook } from '../api/types';
+import type { Webhook } from '../api/client';
 import { ActiveBadge, CircuitBadge, Empty, ErrorBox, Loading } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
 import { percent } from '../lib/format';
