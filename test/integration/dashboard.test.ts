@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { Receiver } from '../helpers/receiver';
+import { useTestStack } from '../helpers/system';
+import { assertNoHorizontalScroll, browserStorage, screenshot, signInWithKey, useBrowser } from '../helpers/browser';
+import { eventually } from '../helpers/wait';
+import { generateApiKey } from '../../src/security/apiKeys';
+import { ensureApiKey } from '../../src/db/repositories/apiKeys';
+
+describe('dashboard in headless Chromium (API-key session)', function () {
+  // A circuit opened by the failing receiver stays open until "reset" (not half-open after 1 s).
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m', CONTINUUM_TEMPORAL_UI_URL: 'http://127.0.0.1:9/ui' });
+  const browser = useBrowser();
+  const baseUrl = () => ctx.stack.system.apiUrl as string;
+  const secrets: string[] = [];
+
+  it('serves the page at / and page routes only, with content types and a strict Content-Security-Policy', async function () {
+    const page = await fetch(`${baseUrl()}/webhooks/new`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) {
+      assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
+    }
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    const html = await page.text();
+    assert.match(html, /<script type="module" src="\/assets\/app.js"><\/script>/);
+    assert.ok(!/<script>|<script type="module">|\son\w+=|style="/.test(html), 'no inline script, handler or style');
+
+    const script = await fetch(`${baseUrl()}/assets/app.js`);
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal((await fetch(`${baseUrl()}/assets/styles.css`)).headers.get('content-type'), 'text/css; charset=utf-8');
+
+    // Not pages: the API's JSON 404 as before; other methods on a page: 405.
+    for (const path of ['/nope', '/webhooks/wh_x', '/assets/missing.js', '/api/v1/nope']) {
+      const response = await fetch(`${baseUrl()}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.equal((await response.json()).error.code, 'not_found', path);
+    }
+    const post = await fetch(`${baseUrl()}/`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  });
+
+  it('creates a webhook through the form (a refused URL is named beside its field), shows a delivery, retries it manually', async function () {
+    const { page, problems } = await browser.open();
+    await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+    await page.getByText('No webhooks yet.').waitFor();
+    await page.getByRole('link', { name: 'New webhook' }).click();
+
+    await page.getByLabel('Name').fill('Orders');
+    await page.getByLabel('URL', { exact: true }).fill('http://127.0.0.1:22/hook');
+    await page.getByRole('checkbox', { name: 'memory.created' }).check();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const urlError = page.locator('#f-url-error');
+    await urlError.waitFor();
+    assert.match(await urlError.innerText(), /port/i);
+    assert.equal(await page.getByLabel('URL', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('[data-field-error]').count(), 1, 'only the URL is wrong');
+    assert.equal((await ctx.stack.api('GET', '/webhooks')).body.total, 0, 'nothing was created');
+
+    await page.getByLabel('URL', { exact: true }).fill(ctx.receiver.url);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = await page.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    assert.match(secret, /^whs_/);
+    secrets.push(secret);
+    const [webhook] = (await ctx.stack.api('GET', '/webhooks')).body.data;
+    assert.deepEqual([webhook.name, webhook.url, webhook.events], ['Orders', ctx.receiver.url, ['memory.created']]);
+    await page.getByRole('button', { name: 'Done, hide it' }).click();
+    await page.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
+
+    const published = await ctx.stack.api('POST', '/events', { event: 'memory.created', data: { memory_id: 'mem_1' } });
+    assert.equal(published.status, 202);
+    const [deliveryId] = published.body.delivery_ids as string[];
+    const row = page.locator(`tr[data-delivery-id="${deliveryId}"]`);
+    await row.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'webhook.png');
+
+    await row.getByRole('link', { name: deliveryId }).click();
+    await page.getByRole('heading', { name: deliveryId }).waitFor();
+    await page.locator('li[data-attempt="1"][data-trigger="scheduled"][data-status-code="200"]').waitFor();
+    assert.match(await page.locator('pre.payload').innerText(), /"memory_id": "mem_1"/);
+    const workflowLink = await page.getByRole('link', { name: 'Delivery workflow in Temporal' }).getAttribute('href');
+    assert.equal(workflowLink, `http://127.0.0.1:9/ui/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId="delivery:${deliveryId}"`)}`);
+    const endpointLink = await page.getByRole('link', { name: 'Endpoint workflow in Temporal' }).getAttribute('href');
+    assert.ok(endpointLink?.endsWith(encodeURIComponent(`WorkflowId="endpoint:${webhook.id}"`)), endpointLink ?? '');
+
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await page.locator('li[data-attempt="2"][data-trigger="manual"][data-status-code="200"]').waitFor({ timeout: 30_000 });
+    await ctx.receiver.waitForRequests(2);
+    assert.equal(ctx.receiver.requests.filter((r) => r.headers['x-continuum-delivery'] === deliveryId).length, 2);
+    assert.deepEqual(problems, []);
+  });
+
+  it('draws one bar per hour of the last 24 h with the counts the timeseries API gives', async function () {
+    const [webhook] = (await ctx.stack.api('GET', '/webhooks')).body.data;
+    const { page, problems } = await browser.open();
+    await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+    await page.goto(`${baseUrl()}/webhooks/${webhook.id}`);
+    const bars = page.locator('svg[data-chart="deliveries"] g.bar');
+    await eventually('24 bars', async () => (await bars.count()) === 24);
+    const drawn = await bars.evaluateAll((nodes) => nodes.map((g) => ({ ...(g as SVGGElement).dataset })));
+    const api = (await ctx.stack.api('GET', `/webhooks/${webhook.id}/stats/timeseries?window=24h&bucket=1h`)).body;
+    assert.equal(api.buckets.length, 24);
+    const expected = api.buckets.map((b: Record<string, number | string>) => ({
+      start: b.start, deliveries: String(b.deliveries), succeeded: String(b.succeeded), failed: String(b.failed), pending: String(b.pending), cancelled: String(b.cancelled),
+    }));
+    assert.deepEqual(drawn, expected);
+    assert.equal(drawn.reduce((sum, bar) => sum + Number(bar.succeeded), 0), 1, 'the one delivery of the previous test');
+    assert.equal(await page.locator('svg[data-chart="latency"] g.bar').count(), 24);
+    const latest = api.buckets[23];
+    assert.equal(await page.locator('svg[data-chart="latency"] g.bar').last().getAttribute('data-attempts'), String(latest.attempts));
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows a failing endpoint\'s circuit open in the list and closes it with "reset"; readable at 375 px', async function () {
+    const failing = await new Receiver().start();
+    failing.respond = () => ({ status: 500, body: 'down' });
+    try {
+      const created = await ctx.stack.api('POST', '/webhooks', { url: failing.url, events: ['sync.failed'], name: 'Flaky partner' });
+      assert.equal(created.status, 201);
+      const webhookId = created.body.id as string;
+      const { page, problems } = await browser.open({ width: 375, height: 800 });
+      await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+      const badge = page.locator(`tr[data-webhook-id="${webhookId}"] [data-circuit]`);
+      assert.equal(await badge.getAttribute('data-circuit'), 'closed');
+
+      assert.equal((await ctx.stack.api('POST', '/events', { event: 'sync.failed', data: {} })).status, 202);
+      await page.locator(`tr[data-webhook-id="${webhookId}"] [data-circuit="open"]`).waitFor({ timeout: 60_000 });
+      await assertNoHorizontalScroll(page);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await screenshot(page, 'webhooks.png');
+
+      await page.getByRole('link', { name: 'Flaky partner' }).click();
+      await page.locator('#circuit-title ~ p [data-circuit="open"]').waitFor();
+      await page.setViewportSize({ width: 375, height: 800 });
+      await assertNoHorizontalScroll(page);
+      await page.getByRole('button', { name: 'Reset circuit' }).click();
+      await page.locator('#circuit-title ~ p [data-circuit="closed"]').waitFor();
+      assert.equal((await ctx.stack.api('GET', `/webhooks/${webhookId}`)).body.circuit.state, 'closed');
+      assert.deepEqual(problems, []);
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it('keeps nothing secret in the page source or the browser\'s storage but this session\'s own key', async function () {
+    const otherKey = generateApiKey();
+    await ensureApiKey(ctx.stack.system.db, 'tenant_a', otherKey);
+    const [webhook] = (await ctx.stack.api('GET', '/webhooks')).body.data;
+    const rotated = await ctx.stack.api('POST', `/webhooks/${webhook.id}/secret/rotate`);
+    secrets.push(rotated.body.secret);
+    const { page, context } = await browser.open();
+    await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+
+    // Rotating in the page shows the new secret once; leaving the page forgets it.
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const shown = await page.getByRole('textbox', { name: 'New signing secret' }).inputValue();
+    assert.match(shown, /^whs_/);
+    secrets.push(shown);
+    await page.getByRole('link', { name: '← Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+
+    const storage = await browserStorage(page, context);
+    assert.deepEqual(storage.local, {});
+    assert.deepEqual(storage.cookies, []);
+    assert.deepEqual(Object.values(storage.session), [JSON.stringify({ token: ctx.stack.apiKey, kind: 'api_key' })]);
+    const source = await (await fetch(`${baseUrl()}/`)).text();
+    const bundle = await (await fetch(`${baseUrl()}/assets/app.js`)).text();
+    const dom = await page.content();
+    for (const [where, text] of Object.entries({ source, bundle, dom })) {
+      for (const secret of [...secrets, otherKey, ctx.stack.apiKey]) assert.ok(!text.includes(secret), `${where} holds ${secret.slice(0, 6)}…`);
+      assert.ok(!/whs_[A-Za-z0-9+/]{20}/.test(text), `${where} holds a webhook secret`);
+    }
+  });
+});
