@@ -22,4 +22,6 @@ export interface ApiDeps {
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;
   metrics: Metrics;
+  /** Base of portal links; unset: the origin of the request creating the link. */
+  publicUrl?: string;
 }
