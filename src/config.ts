@@ -61,6 +61,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().regex(/^[^\s/]+$/, 'must be an address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').optional(),
+  CONTINUUM_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) URL without query or fragment, e.g. https://webhooks.example.com')
+    .transform((url) => url.replace(/\/+$/, '')).optional(),
   CONTINUUM_DEV_TEMPORAL_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(64535).default(7233),
   DATABASE_URL: z.string().url('must be a postgres:// connection string').optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. localhost:7233').optional(),
@@ -105,6 +107,8 @@ export interface Config {
   port: number;
   /** Address the API binds: loopback for the zero-config dev setup, every interface otherwise. */
   host: string;
+  /** Where people reach the pages (portal links point here); unset: the origin of the request creating the link. */
+  publicUrl?: string;
   /** The Temporal dev server's port when one is started (its Web UI: this + 1000). */
   devTemporalPort: number;
   databaseUrl?: string;
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     port: e.PORT,
     host: e.HOST ?? (devDefaults ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl: e.CONTINUUM_PUBLIC_URL,
     devTemporalPort: e.CONTINUUM_DEV_TEMPORAL_PORT,
     databaseUrl: e.DATABASE_URL,
     temporalAddress: e.TEMPORAL_ADDRESS,

@@ -25,6 +25,18 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly portalSessions = new Counter({
+    name: 'continuum_portal_sessions_total',
+    help: 'Portal sessions created and revoked',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly portalTokensRefused = new Counter({
+    name: 'continuum_portal_tokens_refused_total',
+    help: 'Requests refused for their portal token (invalid, expired, revoked)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });

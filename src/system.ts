@@ -127,6 +127,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, startQueue: d,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
+        publicUrl: config.publicUrl,
         metrics,
         dashboard: {
           temporalUiUrl: config.temporalUiUrl, temporalNamespace: config.temporalNamespace, frameAncestors: config.dashboardFrameAncestors,

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { RouteNotFoundError } from '../errors';
 import type { ApiDeps } from './deps';
-import { requireApiKey } from './middleware/auth';
+import { authenticate } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed } from './middleware/methods';
@@ -14,6 +14,8 @@ import { httpMetrics, metricsRouter } from './routes/metrics';
 import { buildOpenApi, listRoutes } from './openapi';
 import { dashboardPages } from './pages';
 import { operationsRouter } from './routes/operations';
+import { portalRouter } from './routes/portal';
+import { refuseWritesWhenReadOnly } from './principal';
 import { webhooksRouter } from './routes/webhooks';
 
 /** The Koa app, and the routes it serves ("METHOD /path/{param}"). */
@@ -28,8 +30,8 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   publicRoutes.use(healthRouter(deps).routes());
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(requireApiKey(deps.db), jsonBody);
-  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps)]) {
+  api.use(authenticate(deps.db, deps.metrics), refuseWritesWhenReadOnly, jsonBody);
+  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), portalRouter(deps)]) {
     api.use(loadWebhookParam(checkIdParams(router), deps.db).routes());
   }
 

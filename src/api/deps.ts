@@ -25,4 +25,6 @@ export interface ApiDeps {
   metrics: Metrics;
   /** The pages at `/`. */
   dashboard: DashboardOptions;
+  /** Base of portal links; unset: the origin of the request creating the link. */
+  publicUrl?: string;
 }

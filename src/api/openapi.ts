@@ -2,6 +2,8 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { VERSION } from '../version';
 import { ID_PARAMS } from './middleware/params';
+import { errorBody } from './responses';
+import { RESPONSES, type BodySpec } from './responseRoutes';
 
 /** What each route is for. A route without an entry here fails start-up (and the tests). */
 const SUMMARIES: Record<string, string> = {
@@ -22,6 +24,10 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/webhooks/{webhookId}/secret/rotate': 'Rotate the signing secret (old one signs for 24 h)',
   'POST /api/v1/events': 'Publish an event to every subscribed webhook',
   'GET /api/v1/events/{eventId}': 'Get an event with its deliveries',
+  'GET /api/v1/webhooks/{webhookId}/stats/timeseries': 'Deliveries by outcome and attempt latency per time bucket',
+  'GET /api/v1/session': 'Who this key or token is: tenant, webhook scope, read-only, expiry',
+  'POST /api/v1/portal/sessions': 'Create a portal link (API key only; returns the token once)',
+  'DELETE /api/v1/portal/sessions/{portalSessionId}': 'Revoke a portal session (its token answers 401 from then on)',
 };
 
 const PUBLIC = new Set(['GET /metrics', 'GET /api/v1/openapi.json', 'GET /api/v1/webhooks/health']);
@@ -67,7 +73,9 @@ function idSchema(param: string) {
 }
 
 const ERRORS_DESCRIPTION = 'Errors are `{"error":{"code","message","details"}}`: 400 validation_error (details name each field), '
-  + 'invalid_json, invalid_encoding or bad_request; 401 unauthorized; 404 not_found (also malformed or other tenants\' ids); '
+  + 'invalid_json, invalid_encoding or bad_request; 401 unauthorized (also an expired or revoked portal token); '
+  + '403 read_only (a read-only portal token, on any change) or forbidden (what only an API key may do); '
+  + '404 not_found (also malformed or other tenants\' ids, and webhooks outside a portal token\'s scope); '
   + '405 method_not_allowed with `Allow` (any method a path does not serve, OPTIONS included); 409 conflict; '
   + '413 payload_too_large; 415 unsupported_media_type (not JSON, not UTF-8, or a Content-Encoding); '
   + '431 request_header_too_large; 503 service_unavailable. No input yields a 5xx. Bodies: UTF-8 JSON objects nested at most 32 '
@@ -90,10 +98,33 @@ function operation(route: Route) {
     ...(parameters.length ? { parameters } : {}),
     ...(route.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.schemas.body) } } } } : {}),
     responses: {
-      '2XX': { description: 'Success' },
+      ...successResponses(route.key),
       default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
     },
   };
+}
+
+/** A response body schema, generated from its zod schema (src/api/responses.ts). */
+function responseSchema(spec: BodySpec): Record<string, unknown> {
+  const { $schema: _draft, ...schema } = z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  return schema;
+}
+
+function successResponses(key: string) {
+  const byStatus = RESPONSES[key];
+  if (!byStatus) return { '2XX': { description: 'Success' } };
+  return Object.fromEntries(Object.entries(byStatus).map(([status, spec]) => [status, spec
+    ? { description: spec.name, content: { [spec.mediaType ?? 'application/json']: { schema: { $ref: `#/components/schemas/${spec.name}` } } } }
+    : { description: 'No content' }]));
+}
+
+/** Every named response body, once. */
+function responseComponents(): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  for (const byStatus of Object.values(RESPONSES)) {
+    for (const spec of Object.values(byStatus)) if (spec) components[spec.name] ??= responseSchema(spec);
+  }
+  return components;
 }
 
 /** OpenAPI 3.1, generated from the routes and the zod schemas that validate their input. */
@@ -109,20 +140,10 @@ export function buildOpenApi(routes: Route[]): object {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: ck_…' } },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message', 'details'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-            },
-          },
-        },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (ck_…) or a portal token (cpt_…, limited to its webhooks; read-only ones get 403 read_only on any change)' },
       },
+      schemas: { Error: responseSchema({ name: 'Error', schema: errorBody }), ...responseComponents() },
     },
   };
 }

@@ -68,6 +68,9 @@ export const timeseriesQuery = z.object({
     .pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m').max(MAX_TIMESERIES_WINDOW_MS, 'must be at most 7d')),
   bucket: durationText.prefault('1h').pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m')),
 }).superRefine((query, ctx) => {
+  // Only when both are within their own bounds (a refused window is reported once, by itself).
+  const inBounds = query.window <= MAX_TIMESERIES_WINDOW_MS && query.window >= MIN_TIMESERIES_BUCKET_MS && query.bucket >= MIN_TIMESERIES_BUCKET_MS;
+  if (!inBounds) return;
   if (query.window % query.bucket !== 0) {
     ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'must divide the window into whole buckets' });
   } else if (query.window / query.bucket > MAX_TIMESERIES_BUCKETS) {

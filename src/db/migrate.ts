@@ -4,6 +4,7 @@ import * as circuitState from './migrations/002_circuit_state';
 import * as openDeliveriesIndex from './migrations/003_open_deliveries_index';
 import * as attemptLease from './migrations/004_attempt_lease';
 import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
+import * as portalSessions from './migrations/009_portal_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '003_open_deliveries_index': openDeliveriesIndex,
   '004_attempt_lease': attemptLease,
   '005_unstarted_by_webhook': unstartedByWebhook,
+  '009_portal_sessions': portalSessions,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -189,13 +189,15 @@ describe('management API', function () {
       JSON.stringify(await stack.system.db('deliveries').where({ id: deliveryId }).first()) +
       (await stack.system.db('delivery_attempts').where({ delivery_id: deliveryId }).count('* as n').first())?.n;
     const before = await snapshot();
+    const portalSessionId = (await stack.api('POST', '/portal/sessions', {})).body.id;
     const w = `/webhooks/${webhook.id}`;
     const calls: Array<[string, string, unknown?]> = [
       ['GET', w], ['PATCH', w, { name: 'stolen' }], ['DELETE', w], ['GET', `${w}/deliveries`], ['GET', `${w}/deliveries/${deliveryId}`],
-      ['GET', `${w}/stats`], ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`], ['POST', `${w}/test`],
-      ['POST', `${w}/secret/rotate`], ['GET', `/events/${eventId}`],
+      ['GET', `${w}/stats`], ['GET', `${w}/stats/timeseries`], ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`],
+      ['POST', `${w}/test`], ['POST', `${w}/secret/rotate`], ['GET', `/events/${eventId}`], ['DELETE', `/portal/sessions/${portalSessionId}`],
     ];
-    const coveredRoutes = new Set(calls.map(([m, p]) => `${m} ${p.replace(webhook.id, '{webhookId}').replace(deliveryId, '{deliveryId}').replace(eventId, '{eventId}')}`));
+    const coveredRoutes = new Set(calls.map(([m, p]) => `${m} ${p.replace(webhook.id, '{webhookId}').replace(deliveryId, '{deliveryId}')
+      .replace(eventId, '{eventId}').replace(portalSessionId, '{portalSessionId}')}`));
     const idRoutes = stack.system.routes.filter((r) => r.includes('{')).map((r) => r.replace('/api/v1', ''));
     assert.deepEqual([...coveredRoutes].sort(), idRoutes.sort(), 'the table covers every route that takes an id');
     for (const [method, path, body] of calls) {
@@ -204,5 +206,6 @@ describe('management API', function () {
       assert.equal(response.body.error.code, 'not_found');
     }
     assert.equal(await snapshot(), before);
+    assert.equal((await stack.system.db('portal_sessions').where({ id: portalSessionId }).first()).revoked_at, null);
   });
 });
