@@ -59,10 +59,10 @@ export async function signInWithKey(page: Page, baseUrl: string, apiKey: string)
 
 /** Everything the browser keeps for this page's origin. */
 export async function browserStorage(page: Page, context: BrowserContext) {
-  const storage = await page.evaluate(() => ({
-    local: Object.fromEntries(Object.entries(localStorage)),
-    session: Object.fromEntries(Object.entries(sessionStorage)),
-  }));
+  // Evaluated in the page (the tests' own TypeScript has no DOM types).
+  const storage = await page.evaluate('({ local: { ...localStorage }, session: { ...sessionStorage } })') as {
+    local: Record<string, string>; session: Record<string, string>;
+  };
   return { ...storage, cookies: await context.cookies() };
 }
 
@@ -73,6 +73,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** The page fits its viewport's width: nothing needs scrolling sideways. */
 export async function assertNoHorizontalScroll(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  const { scroll, client } = await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })') as {
+    scroll: number; client: number;
+  };
   assert.ok(scroll <= client, `page is ${scroll} px wide in a ${client} px viewport`);
 }

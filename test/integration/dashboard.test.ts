@@ -35,7 +35,7 @@ describe('dashboard in headless Chromium (API-key session)', function () {
     for (const path of ['/nope', '/webhooks/wh_x', '/assets/missing.js', '/api/v1/nope']) {
       const response = await fetch(`${baseUrl()}${path}`);
       assert.equal(response.status, 404, path);
-      assert.equal((await response.json()).error.code, 'not_found', path);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'not_found', path);
     }
     const post = await fetch(`${baseUrl()}/`, { method: 'POST' });
     assert.equal(post.status, 405);
@@ -99,7 +99,7 @@ describe('dashboard in headless Chromium (API-key session)', function () {
     await page.goto(`${baseUrl()}/webhooks/${webhook.id}`);
     const bars = page.locator('svg[data-chart="deliveries"] g.bar');
     await eventually('24 bars', async () => (await bars.count()) === 24);
-    const drawn = await bars.evaluateAll((nodes) => nodes.map((g) => ({ ...(g as SVGGElement).dataset })));
+    const drawn = await bars.evaluateAll((nodes) => nodes.map((g) => ({ ...(g as unknown as { dataset: Record<string, string> }).dataset })));
     const api = (await ctx.stack.api('GET', `/webhooks/${webhook.id}/stats/timeseries?window=24h&bucket=1h`)).body;
     assert.equal(api.buckets.length, 24);
     const expected = api.buckets.map((b: Record<string, number | string>) => ({

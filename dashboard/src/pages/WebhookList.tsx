@@ -41,7 +41,7 @@ export function WebhookList() {
       {list.data && list.data.data.length === 0 && (
         <Empty>
           <p>No webhooks yet.</p>
-          {!session.read_only && <p>Register an endpoint to start receiving events: <Link href="/webhooks/new">new webhook</Link>.</p>}
+          {!session.read_only && <p><Link href="/webhooks/new">Register an endpoint</Link> to start receiving events.</p>}
         </Empty>
       )}
       {list.data && list.data.data.length > 0 && (
