@@ -74,7 +74,6 @@ describe('dashboard in headless Chromium (API-key session)', function () {
     const [deliveryId] = published.body.delivery_ids as string[];
     const row = page.locator(`tr[data-delivery-id="${deliveryId}"]`);
     await row.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
-    await screenshot(page, 'webhook.png');
 
     await row.getByRole('link', { name: deliveryId }).click();
     await page.getByRole('heading', { name: deliveryId }).waitFor();
@@ -94,22 +93,34 @@ describe('dashboard in headless Chromium (API-key session)', function () {
 
   it('draws one bar per hour of the last 24 h with the counts the timeseries API gives', async function () {
     const [webhook] = (await ctx.stack.api('GET', '/webhooks')).body.data;
+    const more = await Promise.all([1, 2, 3].map((n) => ctx.stack.api('POST', '/events', { event: 'memory.created', data: { memory_id: `mem_${n}` } })));
+    const moreIds = more.map((r) => r.body.delivery_ids[0] as string);
+    await eventually('3 more deliveries succeeded', async () => {
+      const rows = await ctx.stack.system.db('deliveries').whereIn('id', moreIds).where({ status: 'succeeded' });
+      return rows.length === 3;
+    });
     const { page, problems } = await browser.open();
     await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
     await page.goto(`${baseUrl()}/webhooks/${webhook.id}`);
     const bars = page.locator('svg[data-chart="deliveries"] g.bar');
-    await eventually('24 bars', async () => (await bars.count()) === 24);
-    const drawn = await bars.evaluateAll((nodes) => nodes.map((g) => ({ ...(g as unknown as { dataset: Record<string, string> }).dataset })));
-    const api = (await ctx.stack.api('GET', `/webhooks/${webhook.id}/stats/timeseries?window=24h&bucket=1h`)).body;
-    assert.equal(api.buckets.length, 24);
-    const expected = api.buckets.map((b: Record<string, number | string>) => ({
-      start: b.start, deliveries: String(b.deliveries), succeeded: String(b.succeeded), failed: String(b.failed), pending: String(b.pending), cancelled: String(b.cancelled),
-    }));
-    assert.deepEqual(drawn, expected);
-    assert.equal(drawn.reduce((sum, bar) => sum + Number(bar.succeeded), 0), 1, 'the one delivery of the previous test');
+    // Read twice if an hour ends between drawing and asking the API (the chart redraws every 10 s).
+    const { drawn, api } = await eventually('the chart to match the API', async () => {
+      const shown = await bars.evaluateAll((nodes) => nodes.map((g) => ({ ...(g as unknown as { dataset: Record<string, string> }).dataset })));
+      const series = (await ctx.stack.api('GET', `/webhooks/${webhook.id}/stats/timeseries?window=24h&bucket=1h`)).body;
+      assert.equal(series.buckets.length, 24);
+      assert.equal(shown.length, 24, 'one bar per hour');
+      const expected = series.buckets.map((b: Record<string, number | string>) => ({
+        start: b.start, deliveries: String(b.deliveries), succeeded: String(b.succeeded), failed: String(b.failed), pending: String(b.pending), cancelled: String(b.cancelled),
+      }));
+      assert.deepEqual(shown, expected);
+      return { drawn: shown, api: series };
+    }, 30_000);
+    assert.equal(drawn.reduce((sum, bar) => sum + Number(bar.succeeded), 0), 4, 'the delivery of the previous test and these 3');
     assert.equal(await page.locator('svg[data-chart="latency"] g.bar').count(), 24);
     const latest = api.buckets[23];
     assert.equal(await page.locator('svg[data-chart="latency"] g.bar').last().getAttribute('data-attempts'), String(latest.attempts));
+    await page.locator('tr[data-delivery-id] [data-status="succeeded"]').nth(3).waitFor();
+    await screenshot(page, 'webhook.png');
     assert.deepEqual(problems, []);
   });
 

@@ -34,7 +34,7 @@ function StatsCard({ webhookId, refreshKey }: { webhookId: string; refreshKey: n
 
 function Charts({ webhookId, refreshKey }: { webhookId: string; refreshKey: number }) {
   const { client } = useDashboard();
-  const series = useResource(() => client.webhooks.timeseries(webhookId, { window: '24h', bucket: '1h' }), webhookId, REFRESH_MS * 6, refreshKey);
+  const series = useResource(() => client.webhooks.timeseries(webhookId, { window: '24h', bucket: '1h' }), webhookId, REFRESH_MS * 2, refreshKey);
   return (
     <section class="card charts" aria-labelledby="charts-title">
       <h2 id="charts-title">Last 24 hours</h2>
