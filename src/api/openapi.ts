@@ -106,7 +106,8 @@ function operation(route: Route) {
 
 /** A response body schema, generated from its zod schema (src/api/responses.ts). */
 function responseSchema(spec: BodySpec): Record<string, unknown> {
-  const { $schema: _draft, ...schema } = z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete schema.$schema; // the document's own dialect applies
   return schema;
 }
 

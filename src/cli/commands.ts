@@ -9,6 +9,7 @@ import { retryDelivery } from '../webhooks/lifecycle';
 import { createLogger } from '../log';
 import { TemporalConnector } from '../temporal/client';
 import { createWorkflowControls } from '../events/controlFactory';
+import { PORTAL_COMMANDS, PORTAL_USAGE } from './portalCommands';
 
 export interface CommandContext {
   db: Knex;
@@ -28,12 +29,14 @@ export const USAGE = `usage: npm run cli -- <command>
   api-keys revoke   --tenant <id> --id <key_id>
   webhooks list     --tenant <id>
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
-  deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)`;
+  deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
+${PORTAL_USAGE}`;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '-');
 const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));
 
 export const COMMANDS: Record<string, Command> = {
+  ...PORTAL_COMMANDS,
   'api-keys create': {
     required: ['tenant'],
     async run({ db, options, out }) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { COMMANDS } from '../../src/cli/commands';
 import { createApiKey } from '../../src/db/repositories/apiKeys';
 import { storeDeliveries, storeEvent } from '../../src/events/store';
 import { tableCounts } from '../helpers/rows';
@@ -178,5 +179,19 @@ describe('portal sessions: scoped, read-only, expiring tokens', function () {
     assert.deepEqual([revoked.status, revoked.body.error.message], [401, 'this portal session has been revoked']);
     assert.equal((await stack.api('DELETE', `/portal/sessions/${revoking.id}`)).status, 404);
     assert.equal((await stack.api('GET', '/session', undefined, { key: 'cpt_unknown' })).status, 401);
+  });
+
+  it('the operator CLI creates a link the API accepts, and revokes it', async function () {
+    const lines: string[] = [];
+    const cli = (command: string, options: Record<string, string>) => COMMANDS[command].run({ db: stack.system.db, config: stack.system.config, options, out: (line) => lines.push(line) });
+    await cli('portal-sessions create', { tenant: 'tenant_a', webhooks: mine, 'read-only': 'true', ttl: '2h' });
+    const token = /#portal=(cpt_[A-Za-z0-9_-]{43})$/.exec(lines.at(-1) ?? '')?.[1];
+    assert.ok(token, lines.join('\n'));
+    const session = await stack.api('GET', '/session', undefined, { key: token });
+    assert.deepEqual([session.body.read_only, session.body.webhook_ids], [true, [mine]]);
+    await assert.rejects(cli('portal-sessions create', { tenant: 'tenant_a', webhooks: theirs }), /not found/);
+    await assert.rejects(cli('portal-sessions create', { tenant: 'tenant_a', ttl: '2d' }), /--ttl must be at most 24h/);
+    await cli('portal-sessions revoke', { tenant: 'tenant_a', id: session.body.portal_session_id });
+    assert.equal((await stack.api('GET', '/session', undefined, { key: token })).status, 401);
   });
 });
