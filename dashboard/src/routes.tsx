@@ -6,11 +6,12 @@ import { WebhookPage } from './pages/WebhookPage';
 import { DeliveryPage } from './pages/DeliveryPage';
 import { Empty } from './components/ui';
 
-/** The page for the current path; change pages are not offered to read-only sessions. */
+/** The page for the current path; pages for changes a session can't make are not offered. */
 export function Routes() {
   const route = matchRoute(usePath());
   const { session } = useDashboard();
-  const changesRefused = session.read_only && (route.page === 'new' || route.page === 'edit');
+  const changesRefused = (session.read_only && (route.page === 'new' || route.page === 'edit'))
+    || (session.webhook_ids !== null && route.page === 'new');
   if (route.page === 'missing' || changesRefused) {
     return <Empty><p>There is no such page here.</p><Link href="/webhooks">Back to webhooks</Link></Empty>;
   }

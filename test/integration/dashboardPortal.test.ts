@@ -60,6 +60,7 @@ describe('dashboard through portal links, in headless Chromium', function () {
     await page.locator(`tr[data-webhook-id="${ids.shown}"]`).waitFor();
     assert.equal(await page.locator('tr[data-webhook-id]').count(), 1);
     assert.equal(await page.locator('[data-session-kind]').getAttribute('data-session-kind'), 'portal');
+    assert.equal(await page.getByRole('link', { name: 'New webhook' }).count(), 0, 'a scoped link cannot add webhooks');
 
     // Outside the scope: the same 404 as an unknown id, drawn as the page's error state.
     for (const id of [ids.hidden, ids.otherTenant]) {

@@ -30,18 +30,20 @@ function WebhookRow({ webhook }: { webhook: Webhook }) {
 export function WebhookList() {
   const { client, session } = useDashboard();
   const list = useResource(() => client.webhooks.list(), 'webhooks', REFRESH_MS);
+  // A link scoped to some webhooks can't add one (it would fall outside its own scope).
+  const canCreate = !session.read_only && session.webhook_ids === null;
   return (
     <section aria-labelledby="webhooks-title">
       <div class="heading">
         <h1 id="webhooks-title">Webhooks</h1>
-        {!session.read_only && <Link href="/webhooks/new" class="button primary">New webhook</Link>}
+        {canCreate && <Link href="/webhooks/new" class="button primary">New webhook</Link>}
       </div>
       {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.data && !list.error && <Loading what="webhooks" />}
       {list.data && list.data.data.length === 0 && (
         <Empty>
           <p>No webhooks yet.</p>
-          {!session.read_only && <p><Link href="/webhooks/new">Register an endpoint</Link> to start receiving events.</p>}
+          {canCreate && <p><Link href="/webhooks/new">Register an endpoint</Link> to start receiving events.</p>}
         </Empty>
       )}
       {list.data && list.data.data.length > 0 && (
