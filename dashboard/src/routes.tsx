@@ -1,4 +1,5 @@
-import { matchRoute, usePath, Link } from './router';
+import { useEffect } from 'preact/hooks';
+import { matchRoute, usePath, Link, type Route } from './router';
 import { useDashboard } from './hooks';
 import { WebhookList } from './pages/WebhookList';
 import { WebhookForm } from './pages/WebhookForm';
@@ -7,8 +8,15 @@ import { DeliveryPage } from './pages/DeliveryPage';
 import { Empty } from './components/ui';
 
 /** The page for the current path; pages for changes a session can't make are not offered. */
+const TITLES: Record<Route['page'], string> = {
+  list: 'Webhooks', new: 'New webhook', webhook: 'Webhook', edit: 'Edit webhook', delivery: 'Delivery', missing: 'Not found',
+};
+
 export function Routes() {
   const route = matchRoute(usePath());
+  useEffect(() => {
+    document.title = `${TITLES[route.page]} · Continuum Webhooks`;
+  }, [route.page]);
   const { session } = useDashboard();
   const changesRefused = (session.read_only && (route.page === 'new' || route.page === 'edit'))
     || (session.webhook_ids !== null && route.page === 'new');

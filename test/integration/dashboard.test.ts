@@ -155,6 +155,52 @@ describe('dashboard in headless Chromium (API-key session)', function () {
     }
   });
 
+  it('edits a webhook from its own values sending only what changed, sends a test event and filters deliveries by status', async function () {
+    const created = await ctx.stack.api('POST', '/webhooks', { url: ctx.receiver.url, events: ['user.created'], name: 'Signups', max_concurrency: 3 });
+    assert.equal(created.status, 201);
+    const webhookId = created.body.id as string;
+    const { page, problems } = await browser.open();
+    await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+    await page.goto(`${baseUrl()}/webhooks/${webhookId}/edit`);
+    await page.getByRole('heading', { name: 'Edit Signups' }).waitFor();
+    assert.equal(await page.getByLabel('Max concurrency (optional)').inputValue(), '3');
+    assert.ok(await page.getByRole('checkbox', { name: 'user.created' }).isChecked());
+
+    await page.getByRole('checkbox', { name: 'user.created' }).uncheck();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-field-error="events"]').waitFor();
+    assert.match(await page.locator('[data-field-error="events"]').innerText(), /at least one event type/);
+
+    const patches: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PATCH') patches.push(request.postDataJSON());
+    });
+    await page.getByRole('checkbox', { name: 'session.ended' }).check();
+    await page.getByLabel('Name').fill('Sign-ups');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Sign-ups', level: 1 }).waitFor();
+    const saved = (await ctx.stack.api('GET', `/webhooks/${webhookId}`)).body;
+    assert.deepEqual([saved.name, saved.events, saved.max_concurrency, saved.url], ['Sign-ups', ['session.ended'], 3, ctx.receiver.url]);
+    assert.deepEqual(patches, [{ name: 'Sign-ups', events: ['session.ended'] }], 'only the changed fields');
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const result = page.locator('[data-test-result]');
+    await result.waitFor();
+    assert.equal(await result.getAttribute('data-test-result'), 'succeeded');
+    assert.match(await result.innerText(), /Delivered: HTTP 200/);
+
+    const table = page.getByRole('region', { name: 'Deliveries' });
+    await page.locator('tr[data-delivery-id] [data-status="succeeded"]').first().waitFor();
+    await page.getByLabel('Status').selectOption('dead_lettered');
+    await page.getByText('No dead-lettered deliveries.').waitFor();
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.locator('tr[data-delivery-id]').first().waitFor();
+    assert.equal(await page.locator('tr[data-delivery-id]').count(), 1);
+    assert.match(await table.getByRole('status').innerText(), /1–1 of 1/);
+    assert.deepEqual(problems, []);
+    assert.equal((await ctx.stack.api('DELETE', `/webhooks/${webhookId}`)).status, 204);
+  });
+
   it('keeps nothing secret in the page source or the browser\'s storage but this session\'s own key', async function () {
     const otherKey = generateApiKey();
     await ensureApiKey(ctx.stack.system.db, 'tenant_a', otherKey);
