@@ -65,8 +65,10 @@ export const MAX_TIMESERIES_BUCKETS = 500;
 
 export const timeseriesQuery = z.object({
   window: durationText.prefault('24h')
-    .pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m').max(MAX_TIMESERIES_WINDOW_MS, 'must be at most 7d')),
-  bucket: durationText.prefault('1h').pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m')),
+    .pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m').max(MAX_TIMESERIES_WINDOW_MS, 'must be at most 7d'))
+    .describe('The span, ending with the bucket holding now: a duration such as 24h (at most 7d)'),
+  bucket: durationText.prefault('1h').pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m'))
+    .describe('One bucket: a duration such as 1h (at least 1m), dividing the window into at most 500 buckets'),
 }).superRefine((query, ctx) => {
   // Only when both are within their own bounds (a refused window is reported once, by itself).
   const inBounds = query.window <= MAX_TIMESERIES_WINDOW_MS && query.window >= MIN_TIMESERIES_BUCKET_MS && query.bucket >= MIN_TIMESERIES_BUCKET_MS;
@@ -88,8 +90,8 @@ const portalTtl = z.union([durationText, z.number().int().positive().transform((
 
 export const createPortalSessionSchema = z.strictObject({
   webhook_ids: z.array(z.string().max(64)).min(1, 'omit webhook_ids for every webhook of the tenant').max(100)
-    .transform((ids) => [...new Set(ids)]).optional(),
-  read_only: z.boolean().default(false),
-  ttl: portalTtl.default(DEFAULT_PORTAL_TTL_MS),
+    .transform((ids) => [...new Set(ids)]).optional().describe('The webhooks the token may see; omitted: every webhook of the tenant'),
+  read_only: z.boolean().default(false).describe('Refuse every change (403 read_only)'),
+  ttl: portalTtl.default(DEFAULT_PORTAL_TTL_MS).describe('A duration ("30m", "1h") or seconds; default 1h, at most 24h'),
 });
 export type CreatePortalSessionBody = z.infer<typeof createPortalSessionSchema>;

@@ -179,6 +179,11 @@ describe('portal sessions: scoped, read-only, expiring tokens', function () {
     assert.deepEqual([revoked.status, revoked.body.error.message], [401, 'this portal session has been revoked']);
     assert.equal((await stack.api('DELETE', `/portal/sessions/${revoking.id}`)).status, 404);
     assert.equal((await stack.api('GET', '/session', undefined, { key: 'cpt_unknown' })).status, 401);
+
+    const metrics = await (await fetch(`${stack.system.apiUrl}/metrics`)).text();
+    for (const line of ['continuum_portal_sessions_total{action="revoked"} 1', 'continuum_portal_tokens_refused_total{reason="revoked"} 1',
+      'continuum_portal_tokens_refused_total{reason="invalid"} 1']) assert.ok(metrics.includes(line), line);
+    assert.match(metrics, /^continuum_portal_tokens_refused_total\{reason="expired"\} [1-9]/m);
   });
 
   it('the operator CLI creates a link the API accepts, and revokes it', async function () {
