@@ -9,7 +9,10 @@ import { SignIn } from './pages/SignIn';
 import { ErrorBox, Loading } from './components/ui';
 import { Link } from './router';
 
-const EXPIRED = 'This session has ended (expired, revoked or not accepted). Sign in again or ask for a new link.';
+const REFUSED: Record<StoredCredential['kind'], string> = {
+  portal: 'This portal link has expired or was revoked: ask for a new one.',
+  api_key: 'The API key was not accepted (unknown or revoked): sign in again.',
+};
 
 /** Signs the tab in (API key or portal link), then shows the pages for what the session may see. */
 export function App({ config }: { config: PageConfig }) {
@@ -29,7 +32,7 @@ export function App({ config }: { config: PageConfig }) {
     // Any answer 401 means the credential is gone (expired, revoked): back to sign-in.
     const guarded: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
-      if (response.status === 401) setTimeout(() => signOut(EXPIRED), 0);
+      if (response.status === 401) setTimeout(() => signOut(REFUSED[credential.kind]), 0);
       return response;
     };
     return createDashboardClient({ baseUrl: window.location.origin, apiKey: credential.token, fetch: guarded });

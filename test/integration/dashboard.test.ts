@@ -44,6 +44,11 @@ describe('dashboard in headless Chromium (API-key session)', function () {
 
   it('creates a webhook through the form (a refused URL is named beside its field), shows a delivery, retries it manually', async function () {
     const { page, problems } = await browser.open();
+    await page.goto(`${baseUrl()}/`);
+    await page.getByLabel('API key').fill('ck_not_a_key_of_this_server_000000');
+    await page.getByLabel('API key').press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The API key was not accepted' }).waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0, 'a refused key is not kept');
     await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
     await page.getByText('No webhooks yet.').waitFor();
     await page.getByRole('link', { name: 'New webhook' }).click();

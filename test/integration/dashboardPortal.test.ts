@@ -113,7 +113,7 @@ describe('dashboard through portal links, in headless Chromium', function () {
     const opened = await openLink(expiring.url);
     await eventually('link expired', async () => (await callFromPage(opened.page, 'GET', '/session')) === 401, 10_000);
     await opened.page.reload();
-    await opened.page.getByRole('alert').filter({ hasText: 'This session has ended' }).waitFor();
+    await opened.page.getByRole('alert').filter({ hasText: 'This portal link has expired or was revoked' }).waitFor();
     await opened.page.getByLabel('API key').waitFor();
     assert.deepEqual((await browserStorage(opened.page, opened.context)).session, {}, 'the dead token is dropped');
 
@@ -122,7 +122,7 @@ describe('dashboard through portal links, in headless Chromium', function () {
     assert.equal((await ctx.stack.api('DELETE', `/portal/sessions/${revoked.id}`)).status, 204);
     assert.equal(await callFromPage(second.page, 'GET', '/webhooks'), 401);
     // The list refreshes itself; its next call meets the 401 and signs the tab out.
-    await second.page.getByRole('alert').filter({ hasText: 'This session has ended' }).waitFor({ timeout: 15_000 });
+    await second.page.getByRole('alert').filter({ hasText: 'This portal link has expired or was revoked' }).waitFor({ timeout: 15_000 });
     assert.deepEqual((await browserStorage(second.page, second.context)).session, {});
   });
 });
