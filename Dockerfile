@@ -9,6 +9,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY test ./test
 COPY bench ./bench
+COPY dashboard ./dashboard
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

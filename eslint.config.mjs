@@ -27,4 +27,26 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The typed client runs in browsers too: fetch only, and the server's code as types only.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'the client runs in browsers: no Node built-ins' })),
+        patterns: [{ regex: '^\\.\\./', allowTypeImports: true, message: 'the client imports the server\'s modules as types only' }],
+      }],
+    },
+  },
+  {
+    // The dashboard is browser code (its tsconfig has Node types only for what the client's
+    // type imports reach): no Node built-ins or globals, and the server only through src/client.
+    files: ['dashboard/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'the dashboard runs in browsers: no Node built-ins' })),
+        patterns: [{ regex: '^(\\.\\./)+(src/(?!client(/|$))|workflows|activities|test|bench)', allowTypeImports: true, message: 'the dashboard reaches the server through src/client only' }],
+      }],
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', 'global'],
+    },
+  },
 );

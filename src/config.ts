@@ -61,6 +61,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().regex(/^[^\s/]+$/, 'must be an address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').optional(),
+  CONTINUUM_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) URL without query or fragment, e.g. https://webhooks.example.com')
+    .transform((url) => url.replace(/\/+$/, '')).optional(),
   CONTINUUM_DEV_TEMPORAL_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(64535).default(7233),
   DATABASE_URL: z.string().url('must be a postgres:// connection string').optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. localhost:7233').optional(),
@@ -99,6 +101,9 @@ const envSchema = z.object({
   CONTINUUM_RETENTION_BATCH: positiveInt.max(10_000, 'must be <= 10000').default(1000),
   CONTINUUM_RECOVERY_ITEMS_PER_RUN: positiveInt.default(250),
   CONTINUUM_DATA_DIR: z.string().min(1).default('.data'),
+  CONTINUUM_TEMPORAL_UI_URL: z.string().regex(/^https?:\/\/[^\s"'<>]+$/, 'must be an http(s) URL, e.g. http://localhost:8233').optional(),
+  CONTINUUM_DASHBOARD_FRAME_ANCESTORS: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/;,'"]+$/, 'each entry must be an origin, e.g. https://app.example.com'))).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
 });
 
@@ -107,6 +112,8 @@ export interface Config {
   port: number;
   /** Address the API binds: loopback for the zero-config dev setup, every interface otherwise. */
   host: string;
+  /** Where people reach the pages (portal links point here); unset: the origin of the request creating the link. */
+  publicUrl?: string;
   /** The Temporal dev server's port when one is started (its Web UI: this + 1000). */
   devTemporalPort: number;
   databaseUrl?: string;
@@ -142,6 +149,10 @@ export interface Config {
   /** Deliveries a recovery workflow run re-attempts before it continues as new. */
   recoveryItemsPerRun: number;
   dataDir: string;
+  /** Base of the dashboard's links to workflow pages in the Temporal Web UI. */
+  temporalUiUrl: string;
+  /** Origins allowed to show the dashboard in a frame (portal links embedded in a tenant's product); none by default. */
+  dashboardFrameAncestors: string[];
   logLevel: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
   warnings: string[];
@@ -176,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     port: e.PORT,
     host: e.HOST ?? (devDefaults ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl: e.CONTINUUM_PUBLIC_URL,
     devTemporalPort: e.CONTINUUM_DEV_TEMPORAL_PORT,
     databaseUrl: e.DATABASE_URL,
     temporalAddress: e.TEMPORAL_ADDRESS,
@@ -204,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: { retentionMs: e.CONTINUUM_RETENTION, intervalMs: e.CONTINUUM_RETENTION_INTERVAL, batchSize: e.CONTINUUM_RETENTION_BATCH },
     recoveryItemsPerRun: e.CONTINUUM_RECOVERY_ITEMS_PER_RUN,
     dataDir: e.CONTINUUM_DATA_DIR,
+    temporalUiUrl: (e.CONTINUUM_TEMPORAL_UI_URL ?? `http://localhost:${e.CONTINUUM_DEV_TEMPORAL_PORT + 1000}`).replace(/\/+$/, ''),
+    dashboardFrameAncestors: e.CONTINUUM_DASHBOARD_FRAME_ANCESTORS ?? [],
     logLevel: e.LOG_LEVEL,
     warnings: deprecationWarnings(e),
   };

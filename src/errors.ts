@@ -58,6 +58,13 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** Allowed in general, not with these credentials: a read-only portal token (`read_only`), or a portal token where only an API key may act (`forbidden`). */
+export class ForbiddenError extends AppError {
+  constructor(code: 'read_only' | 'forbidden', message: string) {
+    super(403, code, message);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(what: string, id: string) {
     super(404, 'not_found', `${what} ${echo(id)} not found`);

@@ -15,7 +15,7 @@ function banner(lines: string[]): void {
 
 function bannerLines(roleName: string, config: Config, system: RunningSystem): string[] {
   const lines = [`Continuum Webhooks is running (${roleName})`];
-  if (system.apiUrl) lines.push(`API:             ${system.apiUrl}/api/v1`);
+  if (system.apiUrl) lines.push(`Dashboard:       ${system.apiUrl}/`, `API:             ${system.apiUrl}/api/v1`);
   lines.push(`Temporal:        ${system.temporalAddress}`);
   if (system.temporalUiUrl) lines.push(`Temporal Web UI: ${system.temporalUiUrl}`);
   // A key the operator supplied is a credential of theirs: never echoed. Only the key

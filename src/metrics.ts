@@ -75,6 +75,18 @@ export class Metrics {
     help: 'Webhooks disabled because their circuit had not closed for CONTINUUM_AUTO_DISABLE_AFTER',
     registers: [this.registry],
   });
+  readonly portalSessions = new Counter({
+    name: 'continuum_portal_sessions_total',
+    help: 'Portal sessions created and revoked',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly portalTokensRefused = new Counter({
+    name: 'continuum_portal_tokens_refused_total',
+    help: 'Requests refused for their portal token (invalid, expired, revoked)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });

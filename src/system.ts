@@ -142,7 +142,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: dispatcher,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
+        publicUrl: config.publicUrl,
         metrics,
+        dashboard: {
+          temporalUiUrl: config.temporalUiUrl, temporalNamespace: config.temporalNamespace, frameAncestors: config.dashboardFrameAncestors,
+        },
       });
       routes = app.routes;
       const server: Server = await listenApi(app, config.port, host);

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { RouteNotFoundError } from '../errors';
 import type { ApiDeps } from './deps';
-import { requireApiKey } from './middleware/auth';
+import { authenticate } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errors';
 import { methodNotAllowed } from './middleware/methods';
@@ -12,8 +12,11 @@ import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from './routes/metrics';
 import { buildOpenApi, listRoutes } from './openapi';
+import { dashboardPages } from './pages';
 import { operationsRouter } from './routes/operations';
 import { recoveriesRouter } from './routes/recoveries';
+import { portalRouter } from './routes/portal';
+import { refuseWritesWhenReadOnly } from './principal';
 import { webhooksRouter } from './routes/webhooks';
 
 /** The Koa app, and the routes it serves ("METHOD /path/{param}"). */
@@ -28,8 +31,8 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   publicRoutes.use(healthRouter(deps).routes());
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(requireApiKey(deps.db), jsonBody);
-  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), recoveriesRouter(deps)]) {
+  api.use(authenticate(deps.db, deps.metrics), refuseWritesWhenReadOnly, jsonBody);
+  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), recoveriesRouter(deps), portalRouter(deps)]) {
     api.use(loadWebhookParam(checkIdParams(router), deps.db).routes());
   }
 
@@ -45,6 +48,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
   app.use(metrics.routes());
   app.use(publicRoutes.routes());
   app.use(api.routes());
+  app.use(dashboardPages(deps.dashboard));
   app.use(async (ctx) => {
     throw new RouteNotFoundError(ctx.method, ctx.path);
   });

@@ -7,6 +7,7 @@ import type { TemporalConnector } from '../temporal/client';
 import type { EndpointControl } from '../temporal/endpointControl';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import type { RecoveryControl } from '../temporal/recoveryControl';
+import type { DashboardOptions } from './pages';
 
 /** Everything the HTTP API needs, passed in (never imported as globals). */
 export interface ApiDeps {
@@ -24,4 +25,8 @@ export interface ApiDeps {
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;
   metrics: Metrics;
+  /** The pages at `/`. */
+  dashboard: DashboardOptions;
+  /** Base of portal links; unset: the origin of the request creating the link. */
+  publicUrl?: string;
 }

@@ -2,7 +2,9 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { VERSION } from '../version';
 import { ID_PARAMS } from './middleware/params';
-import { RESPONSE_COMPONENTS, RESPONSE_OF } from './openapiComponents';
+import { OPERATIONAL_EVENT_COMPONENTS } from './openapiComponents';
+import { errorBody } from './responses';
+import { RESPONSES, type BodySpec } from './responseRoutes';
 
 /** What each route is for. A route without an entry here fails start-up (and the tests). */
 const SUMMARIES: Record<string, string> = {
@@ -26,6 +28,10 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/events/{eventId}/redeliver': 'Deliver an event again, as new deliveries, to all or some of its subscribed active webhooks',
   'POST /api/v1/webhooks/{webhookId}/recover': 'Bulk recovery: re-attempt the webhook\'s finished deliveries in a window (default dead-lettered)',
   'GET /api/v1/recoveries/{recoveryId}': 'A bulk recovery and its counts',
+  'GET /api/v1/webhooks/{webhookId}/stats/timeseries': 'Deliveries by outcome and attempt latency per time bucket',
+  'GET /api/v1/session': 'Who this key or token is: tenant, webhook scope, read-only, expiry',
+  'POST /api/v1/portal/sessions': 'Create a portal link (API key only; returns the token once)',
+  'DELETE /api/v1/portal/sessions/{portalSessionId}': 'Revoke a portal session (its token answers 401 from then on)',
 };
 
 const PUBLIC = new Set(['GET /metrics', 'GET /api/v1/openapi.json', 'GET /api/v1/webhooks/health']);
@@ -71,7 +77,9 @@ function idSchema(param: string) {
 }
 
 const ERRORS_DESCRIPTION = 'Errors are `{"error":{"code","message","details"}}`: 400 validation_error (details name each field), '
-  + 'invalid_json, invalid_encoding or bad_request; 401 unauthorized; 404 not_found (also malformed or other tenants\' ids); '
+  + 'invalid_json, invalid_encoding or bad_request; 401 unauthorized (also an expired or revoked portal token); '
+  + '403 read_only (a read-only portal token, on any change) or forbidden (what only an API key may do); '
+  + '404 not_found (also malformed or other tenants\' ids, and webhooks outside a portal token\'s scope); '
   + '405 method_not_allowed with `Allow` (any method a path does not serve, OPTIONS included); 409 conflict; '
   + '413 payload_too_large; 415 unsupported_media_type (not JSON, not UTF-8, or a Content-Encoding); '
   + '431 request_header_too_large; 503 service_unavailable. No input yields a 5xx. Bodies: UTF-8 JSON objects nested at most 32 '
@@ -94,10 +102,34 @@ function operation(route: Route) {
     ...(parameters.length ? { parameters } : {}),
     ...(route.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.schemas.body) } } } } : {}),
     responses: {
-      '2XX': { description: 'Success', ...(RESPONSE_OF[route.key] ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${RESPONSE_OF[route.key]}` } } } } : {}) },
+      ...successResponses(route.key),
       default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
     },
   };
+}
+
+/** A response body schema, generated from its zod schema (src/api/responses.ts). */
+function responseSchema(spec: BodySpec): Record<string, unknown> {
+  const schema = z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete schema.$schema; // the document's own dialect applies
+  return schema;
+}
+
+function successResponses(key: string) {
+  const byStatus = RESPONSES[key];
+  if (!byStatus) return { '2XX': { description: 'Success' } };
+  return Object.fromEntries(Object.entries(byStatus).map(([status, spec]) => [status, spec
+    ? { description: spec.name, content: { [spec.mediaType ?? 'application/json']: { schema: { $ref: `#/components/schemas/${spec.name}` } } } }
+    : { description: 'No content' }]));
+}
+
+/** Every named response body, once. */
+function responseComponents(): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  for (const byStatus of Object.values(RESPONSES)) {
+    for (const spec of Object.values(byStatus)) if (spec) components[spec.name] ??= responseSchema(spec);
+  }
+  return components;
 }
 
 /** OpenAPI 3.1, generated from the routes and the zod schemas that validate their input. */
@@ -113,21 +145,10 @@ export function buildOpenApi(routes: Route[]): object {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: ck_…' } },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message', 'details'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-            },
-          },
-        },
-        ...RESPONSE_COMPONENTS,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (ck_…) or a portal token (cpt_…, limited to its webhooks; read-only ones get 403 read_only on any change)' },
       },
+      schemas: { Error: responseSchema({ name: 'Error', schema: errorBody }), ...responseComponents(), ...OPERATIONAL_EVENT_COMPONENTS },
     },
   };
 }

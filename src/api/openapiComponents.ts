@@ -1,6 +1,5 @@
-// Response and event shapes the OpenAPI document describes beside the request schemas (which
-// come from zod): the webhook as the API shows it, and the `data` of each operational event.
-import { SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
+// The `data` of each operational event, which the OpenAPI document lists beside the response
+// bodies (those come from the zod schemas in responses.ts).
 
 const str = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
@@ -13,26 +12,8 @@ const object = (properties: Record<string, object>, description: string) => ({
 
 const aboutWebhook = { webhook_id: str, webhook_name: str, webhook_url: str };
 
-export const RESPONSE_COMPONENTS = {
-  Webhook: {
-    type: 'object',
-    properties: {
-      id: str,
-      url: str,
-      events: { type: 'array', items: { type: 'string', enum: [...SUBSCRIBABLE_EVENT_TYPES] } },
-      name: str,
-      description: nullable(str),
-      active: { type: 'boolean' },
-      disabled_reason: nullable(str, 'Why the webhook was disabled automatically, e.g. "circuit_open_since 2026-01-01T00:00:00.000Z"; '
-        + 'null unless it was (a manual PATCH active=false leaves it null). PATCH {"active": true} clears it.'),
-      disabled_at: nullable(time, 'When it was disabled automatically; null otherwise; cleared by PATCH {"active": true}.'),
-      max_concurrency: { type: 'integer' },
-      created_at: time,
-      updated_at: time,
-      secret: { type: 'string', description: 'In full on create and rotate only; masked otherwise' },
-      circuit: { type: 'object', description: 'GET only: {state, consecutive_failures, opened_at, half_open_at, in_flight, queued}' },
-    },
-  },
+/** The `data` of each operational event (delivered like any event; listed for receivers). */
+export const OPERATIONAL_EVENT_COMPONENTS = {
   WebhookCircuitOpenedData: object({
     ...aboutWebhook, state: { type: 'string', enum: ['open', 'half_open'] }, opened_at: time, consecutive_failures: { type: 'integer' },
   }, 'data of webhook.circuit_opened: once per open period (failed half-open probes do not send it again)'),
@@ -46,11 +27,4 @@ export const RESPONSE_COMPONENTS = {
     ...aboutWebhook, delivery_id: str, event_id: str, event_type: str, attempt_count: { type: 'integer' },
     last_status_code: nullable({ type: 'integer' }), last_error: nullable(str), dead_lettered_at: time,
   }, 'data of delivery.dead_lettered (never sent about a delivery of an operational event or of webhook.test)'),
-};
-
-/** The documented 2XX body of a route, by route key. */
-export const RESPONSE_OF: Record<string, keyof typeof RESPONSE_COMPONENTS> = {
-  'POST /api/v1/webhooks': 'Webhook',
-  'GET /api/v1/webhooks/{webhookId}': 'Webhook',
-  'PATCH /api/v1/webhooks/{webhookId}': 'Webhook',
 };

@@ -4,6 +4,7 @@ import { OPERATIONAL_KEY_PREFIX } from '../events/operationalData';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
 import { customHeadersSchema } from './customHeaderSchema';
+import { parseDuration } from '../config';
 
 /** The most a webhook's rate_limit_per_s may be. */
 export const MAX_RATE_LIMIT_PER_S = 1000;
@@ -59,3 +60,50 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` }).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
+
+/** A duration query/body value: "90s", "15m", "1h", "7d" (the units of the configuration). */
+const durationText = z.string().max(20).transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const MAX_TIMESERIES_WINDOW_MS = 7 * 86_400_000;
+export const MIN_TIMESERIES_BUCKET_MS = 60_000;
+export const MAX_TIMESERIES_BUCKETS = 500;
+
+export const timeseriesQuery = z.object({
+  window: durationText.prefault('24h')
+    .pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m').max(MAX_TIMESERIES_WINDOW_MS, 'must be at most 7d'))
+    .describe('The span, ending with the bucket holding now: a duration such as 24h (at most 7d)'),
+  bucket: durationText.prefault('1h').pipe(z.number().min(MIN_TIMESERIES_BUCKET_MS, 'must be at least 1m'))
+    .describe('One bucket: a duration such as 1h (at least 1m), dividing the window into at most 500 buckets'),
+}).superRefine((query, ctx) => {
+  // Only when both are within their own bounds (a refused window is reported once, by itself).
+  const inBounds = query.window <= MAX_TIMESERIES_WINDOW_MS && query.window >= MIN_TIMESERIES_BUCKET_MS && query.bucket >= MIN_TIMESERIES_BUCKET_MS;
+  if (!inBounds) return;
+  if (query.window % query.bucket !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'must divide the window into whole buckets' });
+  } else if (query.window / query.bucket > MAX_TIMESERIES_BUCKETS) {
+    ctx.addIssue({ code: 'custom', path: ['bucket'], message: `window / bucket must be at most ${MAX_TIMESERIES_BUCKETS} buckets` });
+  }
+});
+export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
+
+export const DEFAULT_PORTAL_TTL_MS = 3_600_000;
+export const MAX_PORTAL_TTL_MS = 86_400_000;
+
+/** ttl: a duration string ("30m", "1h") or a number of seconds. */
+const portalTtl = z.union([durationText, z.number().int().positive().transform((seconds) => seconds * 1000)])
+  .pipe(z.number().min(1000, 'must be at least 1s').max(MAX_PORTAL_TTL_MS, 'must be at most 24h'));
+
+export const createPortalSessionSchema = z.strictObject({
+  webhook_ids: z.array(z.string().max(64)).min(1, 'omit webhook_ids for every webhook of the tenant').max(100)
+    .transform((ids) => [...new Set(ids)]).optional().describe('The webhooks the token may see; omitted: every webhook of the tenant'),
+  read_only: z.boolean().default(false).describe('Refuse every change (403 read_only)'),
+  ttl: portalTtl.default(DEFAULT_PORTAL_TTL_MS).describe('A duration ("30m", "1h") or seconds; default 1h, at most 24h'),
+});
+export type CreatePortalSessionBody = z.infer<typeof createPortalSessionSchema>;

@@ -9,6 +9,7 @@ import { MAINTENANCE_COMMANDS } from './maintenance';
 import { RECOVERY_COMMANDS, RECOVERY_USAGE } from './recoveryCommands';
 import { withWorkflowControls } from './workflowControls';
 import type { Command } from './command';
+import { PORTAL_COMMANDS, PORTAL_USAGE } from './portalCommands';
 
 export type { Command, CommandContext } from './command';
 
@@ -21,12 +22,14 @@ export const USAGE = `usage: npm run cli -- <command>
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
   deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
   prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)
-${RECOVERY_USAGE}`;
+${RECOVERY_USAGE}
+${PORTAL_USAGE}`;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '-');
 const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));
 
 export const COMMANDS: Record<string, Command> = {
+  ...PORTAL_COMMANDS,
   'api-keys create': {
     required: ['tenant'],
     async run({ db, options, out }) {

@@ -22,16 +22,16 @@ function base32(bytes: Buffer): string {
  * A prefixed, time-ordered id (48-bit millisecond time + 80 random bits), so ids sort
  * roughly by creation and are unguessable: `wh_…`, `evt_…`, `del_…`, `rec_…`.
  */
-export function newId(prefix: 'wh' | 'evt' | 'del' | 'key' | 'rec', now = Date.now()): string {
+export function newId(prefix: 'wh' | 'evt' | 'del' | 'key' | 'rec' | 'ps', now = Date.now()): string {
   const time = Buffer.alloc(6);
   time.writeUIntBE(now, 0, 6);
   return `${prefix}_${base32(Buffer.concat([time, randomBytes(10)]))}`;
 }
 
-const ID_SHAPE = /^(wh|evt|del|key|rec)_[0-9a-z]{26}$/;
+const ID_SHAPE = /^(wh|evt|del|key|rec|ps)_[0-9a-z]{26}$/;
 
 /** True when `value` has the shape newId gives ids of this prefix. */
-export function isId(prefix: 'wh' | 'evt' | 'del' | 'key' | 'rec', value: string): boolean {
+export function isId(prefix: 'wh' | 'evt' | 'del' | 'key' | 'rec' | 'ps', value: string): boolean {
   const match = ID_SHAPE.exec(value);
   return match !== null && match[1] === prefix;
 }

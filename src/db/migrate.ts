@@ -7,6 +7,7 @@ import * as unstartedByWebhook from './migrations/005_unstarted_by_webhook';
 import * as recoveries from './migrations/006_recoveries';
 import * as autoDisable from './migrations/007_auto_disable';
 import * as headersRateLimit from './migrations/008_headers_rate_limit';
+import * as portalSessions from './migrations/009_portal_sessions';
 import * as retention from './migrations/010_retention';
 
 interface Migration {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '006_recoveries': recoveries,
   '007_auto_disable': autoDisable,
   '008_headers_rate_limit': headersRateLimit,
+  '009_portal_sessions': portalSessions,
   '010_retention': retention,
 };
 

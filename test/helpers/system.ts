@@ -6,6 +6,7 @@ import { generateApiKey } from '../../src/security/apiKeys';
 import { startSystem, type Role, type RunningSystem } from '../../src/system';
 import { createTestDatabase, getInfra } from './infra';
 import { Receiver } from './receiver';
+import { checkResponse } from './responseCheck';
 
 export interface TestSystem {
   system: RunningSystem;
@@ -48,6 +49,8 @@ export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
     } catch {
       // not JSON: keep the text
     }
+    // Every response a test sees is checked against the schemas the OpenAPI document is built from.
+    checkResponse(method, `/api/v1${path}`, response.status, parsed);
     return { status: response.status, headers: response.headers, body: parsed };
   };
 }

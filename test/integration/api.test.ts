@@ -190,6 +190,7 @@ describe('management API', function () {
     const snapshot = async () => JSON.stringify(await stack.system.db('webhooks').where({ id: webhook.id }).first()) +
       JSON.stringify(await stack.system.db('deliveries').where({ id: deliveryId }).first()) +
       (await stack.system.db('delivery_attempts').where({ delivery_id: deliveryId }).count('* as n').first())?.n;
+    const portalSessionId = (await stack.api('POST', '/portal/sessions', {})).body.id;
     const w = `/webhooks/${webhook.id}`;
     const recovery = await stack.api('POST', `${w}/recover`, { since: new Date(Date.now() - 3_600_000).toISOString(), statuses: ['cancelled'] });
     assert.equal(recovery.status, 202, JSON.stringify(recovery.body));
@@ -198,11 +199,13 @@ describe('management API', function () {
     const before = await snapshot();
     const calls: Array<[string, string, unknown?]> = [
       ['GET', w], ['PATCH', w, { name: 'stolen' }], ['DELETE', w], ['GET', `${w}/deliveries`], ['GET', `${w}/deliveries/${deliveryId}`],
-      ['GET', `${w}/stats`], ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`], ['POST', `${w}/test`],
-      ['POST', `${w}/secret/rotate`], ['GET', `/events/${eventId}`], ['POST', `/events/${eventId}/redeliver`],
+      ['GET', `${w}/stats`], ['GET', `${w}/stats/timeseries`], ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`],
+      ['POST', `${w}/test`], ['POST', `${w}/secret/rotate`], ['GET', `/events/${eventId}`], ['POST', `/events/${eventId}/redeliver`],
       ['POST', `${w}/recover`, { since: new Date(Date.now() - 60_000).toISOString() }], ['GET', `/recoveries/${recoveryId}`],
+      ['DELETE', `/portal/sessions/${portalSessionId}`],
     ];
-    const coveredRoutes = new Set(calls.map(([m, p]) => `${m} ${p.replace(webhook.id, '{webhookId}').replace(deliveryId, '{deliveryId}').replace(eventId, '{eventId}').replace(recoveryId, '{recoveryId}')}`));
+    const coveredRoutes = new Set(calls.map(([m, p]) => `${m} ${p.replace(webhook.id, '{webhookId}').replace(deliveryId, '{deliveryId}')
+      .replace(eventId, '{eventId}').replace(recoveryId, '{recoveryId}').replace(portalSessionId, '{portalSessionId}')}`));
     const idRoutes = stack.system.routes.filter((r) => r.includes('{')).map((r) => r.replace('/api/v1', ''));
     assert.deepEqual([...coveredRoutes].sort(), idRoutes.sort(), 'the table covers every route that takes an id');
     for (const [method, path, body] of calls) {
@@ -212,5 +215,6 @@ describe('management API', function () {
     }
     assert.equal(await snapshot(), before);
     assert.deepEqual(await stack.system.db('recoveries').count('* as n').first(), recoveries);
+    assert.equal((await stack.system.db('portal_sessions').where({ id: portalSessionId }).first()).revoked_at, null);
   });
 });

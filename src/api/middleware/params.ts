@@ -5,9 +5,11 @@ import { isId } from '../../db/ids';
 import { findWebhook } from '../../db/repositories/webhooks';
 import type { WebhookRow } from '../../db/types';
 import { NotFoundError } from '../../errors';
+import { inScope, principalOf } from '../principal';
 
 export const ID_PARAMS = {
   webhookId: ['wh', 'webhook'], deliveryId: ['del', 'delivery'], eventId: ['evt', 'event'], recoveryId: ['rec', 'recovery'],
+  portalSessionId: ['ps', 'portal session'],
 } as const;
 
 /**
@@ -26,12 +28,12 @@ export function checkIdParams(router: Router): Router {
 
 /**
  * Loads the caller's webhook named by :webhookId once per request, into ctx.state.webhook
- * (read it with webhookOf); an unknown, deleted or other tenant's id answers 404. Register
+ * (read it with webhookOf); an unknown, deleted, other tenant's or out-of-scope id answers 404. Register
  * after checkIdParams, so a malformed id never reaches the query.
  */
 export function loadWebhookParam(router: Router, db: Knex): Router {
   router.param('webhookId', async (value, ctx, next) => {
-    const webhook = await findWebhook(db, ctx.state.tenantId, value);
+    const webhook = inScope(principalOf(ctx), value) ? await findWebhook(db, ctx.state.tenantId, value) : undefined;
     if (!webhook) throw new NotFoundError('webhook', value);
     ctx.state.webhook = webhook;
     return next();

@@ -5,7 +5,8 @@ import { NotFoundError } from '../../errors';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
 import { validate } from '../middleware/validate';
-import { listDeliveriesQuery, type ListDeliveriesQuery } from '../schemas';
+import { timeseriesRange, webhookTimeseries } from '../../db/repositories/timeseries';
+import { listDeliveriesQuery, timeseriesQuery, type ListDeliveriesQuery, type TimeseriesQuery } from '../schemas';
 import { attemptJson, deliveryJson } from '../serializers';
 
 /** A webhook's delivery history and statistics (the webhook is loaded by loadWebhookParam). */
@@ -30,6 +31,21 @@ export function deliveriesRouter(deps: ApiDeps): Router {
   router.get('/stats', async (ctx) => {
     const webhook = webhookOf(ctx);
     ctx.body = await webhookStats(deps.db, ctx.state.tenantId, webhook.id);
+  });
+
+  router.get('/stats/timeseries', validate({ query: timeseriesQuery }), async (ctx) => {
+    const webhook = webhookOf(ctx);
+    const query = ctx.state.query as TimeseriesQuery;
+    const range = timeseriesRange(new Date(), query.window, query.bucket);
+    const buckets = await webhookTimeseries(deps.db, ctx.state.tenantId, webhook.id, range);
+    ctx.body = {
+      webhook_id: webhook.id,
+      window: String(ctx.query.window ?? '24h'),
+      bucket: String(ctx.query.bucket ?? '1h'),
+      start: range.start.toISOString(),
+      end: range.end.toISOString(),
+      buckets: buckets.map((bucket) => ({ ...bucket, start: bucket.start.toISOString() })),
+    };
   });
 
   return router;

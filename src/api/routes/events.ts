@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps';
 import type { JsonBody } from '../json';
 import { fieldIssues, validate } from '../middleware/validate';
 import { redeliverSchema, type RedeliverBody } from '../recoverySchemas';
+import { apiKeyOnly, inScope, principalOf } from '../principal';
 import { publishEventSchema } from '../schemas';
 import { deliveryJson, eventJson } from '../serializers';
 
@@ -19,7 +20,7 @@ type PublishBody = z.infer<typeof publishEventSchema>;
 export function eventsRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/events' });
 
-  router.post('/', validate({ body: publishEventSchema }), async (ctx) => {
+  router.post('/', apiKeyOnly('publish events'), validate({ body: publishEventSchema }), async (ctx) => {
     const body = ctx.state.body as PublishBody;
     // The schema checks the data and never rewrites it: receivers get the producer's own text
     // (key order, number spelling), which the body parser vetted to mean the same to any parser.
@@ -35,11 +36,14 @@ export function eventsRouter(deps: ApiDeps): Router {
   router.get('/:eventId', async (ctx) => {
     const event = await findEvent(deps.db, ctx.state.tenantId, ctx.params.eventId);
     if (!event) throw new NotFoundError('event', ctx.params.eventId);
-    const deliveries = await listDeliveriesOfEvent(deps.db, ctx.state.tenantId, event.id);
+    const principal = principalOf(ctx);
+    const deliveries = (await listDeliveriesOfEvent(deps.db, ctx.state.tenantId, event.id)).filter((d) => inScope(principal, d.webhook_id));
+    // A token scoped to some webhooks sees only the events that reached them.
+    if (principal.webhookIds !== null && deliveries.length === 0) throw new NotFoundError('event', ctx.params.eventId);
     ctx.body = { ...eventJson(event), deliveries: deliveries.map(deliveryJson) };
   });
 
-  router.post('/:eventId/redeliver', validate({ body: redeliverSchema }), async (ctx) => {
+  router.post('/:eventId/redeliver', apiKeyOnly('redeliver events'), validate({ body: redeliverSchema }), async (ctx) => {
     const { webhook_ids: webhookIds } = ctx.state.body as RedeliverBody;
     const deliveries = await redeliverEvent(deps, ctx.state.tenantId, ctx.params.eventId, webhookIds);
     deps.metrics.redeliveries.inc(deliveries.length);

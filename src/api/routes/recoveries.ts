@@ -5,6 +5,7 @@ import { createRecovery } from '../../recoveries/recoveries';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
 import { validate } from '../middleware/validate';
+import { inScope, principalOf } from '../principal';
 import { recoverSchema, type RecoverBody } from '../recoverySchemas';
 import { recoveryJson } from '../serializers';
 
@@ -21,7 +22,8 @@ export function recoveriesRouter(deps: ApiDeps): Router {
 
   router.get('/recoveries/:recoveryId', async (ctx) => {
     const recovery = await findRecovery(deps.db, ctx.state.tenantId, ctx.params.recoveryId);
-    if (!recovery) throw new NotFoundError('recovery', ctx.params.recoveryId);
+    // A portal token sees only the recoveries of the webhooks in its scope.
+    if (!recovery || !inScope(principalOf(ctx), recovery.webhook_id)) throw new NotFoundError('recovery', ctx.params.recoveryId);
     ctx.body = recoveryJson(recovery);
   });
 

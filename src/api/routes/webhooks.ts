@@ -3,6 +3,7 @@ import { listWebhooks } from '../../db/repositories/webhooks';
 import { changeWebhook, createWebhook, deleteWebhook } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
+import { principalOf, wholeTenantOnly } from '../principal';
 import { validate } from '../middleware/validate';
 import { createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type PatchWebhookBody } from '../schemas';
 import { circuitJson, webhookJson } from '../serializers';
@@ -11,7 +12,7 @@ import { circuitJson, webhookJson } from '../serializers';
 export function webhooksRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks' });
 
-  router.post('/', validate({ body: createWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
+  router.post('/', wholeTenantOnly, validate({ body: createWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
     const { row, secret } = await createWebhook(deps, ctx.state.tenantId, ctx.state.body as CreateWebhookBody);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/webhooks/${row.id}`);
@@ -19,7 +20,9 @@ export function webhooksRouter(deps: ApiDeps): Router {
   });
 
   router.get('/', validate({ query: listWebhooksQuery }), async (ctx) => {
-    const rows = await listWebhooks(deps.db, ctx.state.tenantId, { activeOnly: ctx.state.query.active_only });
+    const rows = await listWebhooks(deps.db, ctx.state.tenantId, {
+      activeOnly: ctx.state.query.active_only, ids: principalOf(ctx).webhookIds,
+    });
     ctx.body = { data: rows.map((row) => webhookJson(row)), total: rows.length };
   });
 

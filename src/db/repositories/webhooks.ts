@@ -15,9 +15,11 @@ export async function findWebhook(db: Knex, tenantId: string, id: string): Promi
   return db('webhooks').where({ tenant_id: tenantId, id }).whereNull('deleted_at').first();
 }
 
-export async function listWebhooks(db: Knex, tenantId: string, options: { activeOnly?: boolean } = {}): Promise<WebhookRow[]> {
+/** Live webhooks of the tenant, newest first; `ids` (when not null) limits them to those. */
+export async function listWebhooks(db: Knex, tenantId: string, options: { activeOnly?: boolean; ids?: string[] | null } = {}): Promise<WebhookRow[]> {
   const query = db('webhooks').where({ tenant_id: tenantId }).whereNull('deleted_at').orderBy('created_at', 'desc');
   if (options.activeOnly) query.andWhere({ active: true });
+  if (options.ids) query.whereIn('id', options.ids);
   return query;
 }
 

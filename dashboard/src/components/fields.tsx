@@ -1,0 +1,64 @@
+import type { ComponentChildren } from 'preact';
+
+/** A labelled field with the API's error for it beside it (aria-describedby ties them together). */
+export function Field(props: { id: string; label: string; error?: string; hint?: string; children: ComponentChildren }) {
+  return (
+    <div class={`field${props.error ? ' invalid' : ''}`}>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && <p class="hint" id={`${props.id}-hint`}>{props.hint}</p>}
+      {props.error && <p class="field-error" id={`${props.id}-error`} data-field-error={props.id.replace(/^f-/, '')} role="alert">{props.error}</p>}
+    </div>
+  );
+}
+
+/** aria attributes for an input whose field may carry an error. */
+export function described(id: string, error?: string, hint?: boolean) {
+  const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return { id, 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
+}
+
+export function EventCheckboxes({ all, selected, onChange, error }: { all: string[]; selected: string[]; onChange: (events: string[]) => void; error?: string }) {
+  const toggle = (type: string, on: boolean) => onChange(on ? [...selected, type] : selected.filter((t) => t !== type));
+  return (
+    <fieldset class={`field events${error ? ' invalid' : ''}`} aria-describedby={error ? 'f-events-error' : undefined}>
+      <legend>Events</legend>
+      <div class="checkboxes">
+        {all.map((type) => (
+          <label key={type} class="check">
+            <input type="checkbox" name="events" value={type} checked={selected.includes(type)} onChange={(e) => toggle(type, e.currentTarget.checked)} />
+            {type}
+          </label>
+        ))}
+      </div>
+      {error && <p class="field-error" id="f-events-error" data-field-error="events" role="alert">{error}</p>}
+    </fieldset>
+  );
+}
+
+export interface HeaderRow {
+  name: string;
+  value: string;
+}
+
+/** Custom headers sent with every delivery: name/value rows, added and removed with buttons. */
+export function HeadersEditor({ rows, onChange, error, current }: { rows: HeaderRow[]; onChange: (rows: HeaderRow[]) => void; error?: string; current?: string[] }) {
+  const set = (index: number, patch: Partial<HeaderRow>) => onChange(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
+  return (
+    <fieldset class={`field headers${error ? ' invalid' : ''}`}>
+      <legend>Custom headers</legend>
+      {current && current.length > 0 && (
+        <p class="hint">Now set: {current.join(', ')} (values hidden). Headers entered here replace them all; none entered keeps them.</p>
+      )}
+      {rows.map((row, index) => (
+        <div class="row header-row" key={index}>
+          <input aria-label={`Header ${index + 1} name`} placeholder="X-Header-Name" value={row.name} onInput={(e) => set(index, { name: e.currentTarget.value })} />
+          <input aria-label={`Header ${index + 1} value`} placeholder="value" value={row.value} onInput={(e) => set(index, { value: e.currentTarget.value })} />
+          <button type="button" aria-label={`Remove header ${index + 1}`} onClick={() => onChange(rows.filter((_, i) => i !== index))}>Remove</button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...rows, { name: '', value: '' }])}>Add header</button>
+      {error && <p class="field-error" data-field-error="headers" role="alert">{error}</p>}
+    </fieldset>
+  );
+}

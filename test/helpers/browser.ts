@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's chromium package (`apt-get install chromium`; .ci/run installs it when missing). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// Headless, and quiet: nothing leaves the machine (no updates, sync, QUIC or background fetches).
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
+  '--disable-component-update', '--disable-sync',
+];
+
+/** Where the README's screenshots are written (docs/screenshots, from dist/test/helpers). */
+export const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+
+export interface BrowserContextHandle {
+  browser: Browser;
+  /** A fresh context (its own storage) and page; console errors and CSP violations are collected. */
+  open(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
+}
+
+/** Mocha hooks: one headless Chromium for the file, closed after it. */
+export function useBrowser(): BrowserContextHandle {
+  const handle = { contexts: [] as BrowserContext[] } as unknown as BrowserContextHandle & { contexts: BrowserContext[] };
+  before(async function () {
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    handle.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+  });
+  afterEach(async function () {
+    for (const context of handle.contexts.splice(0)) await context.close();
+  });
+  after(async function () {
+    await handle.browser?.close();
+  });
+  handle.open = async (viewport = { width: 1280, height: 900 }) => {
+    const context = await handle.browser.newContext({ viewport });
+    handle.contexts.push(context);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (message) => {
+      // 401/403/404 answers the tests provoke on purpose are logged by Chromium as failed loads.
+      if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(`console: ${message.text()}`);
+    });
+    return { context, page, problems };
+  };
+  return handle;
+}
+
+/** Signs the page in with an API key through the form, by keyboard. */
+export async function signInWithKey(page: Page, baseUrl: string, apiKey: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByLabel('API key').press('Enter');
+  await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+}
+
+/** Everything the browser keeps for this page's origin. */
+export async function browserStorage(page: Page, context: BrowserContext) {
+  // Evaluated in the page (the tests' own TypeScript has no DOM types).
+  const storage = await page.evaluate('({ local: { ...localStorage }, session: { ...sessionStorage } })') as {
+    local: Record<string, string>; session: Record<string, string>;
+  };
+  return { ...storage, cookies: await context.cookies() };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+}
+
+/** The page fits its viewport's width: nothing needs scrolling sideways. */
+export async function assertNoHorizontalScroll(page: Page): Promise<void> {
+  const { scroll, client } = await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })') as {
+    scroll: number; client: number;
+  };
+  assert.ok(scroll <= client, `page is ${scroll} px wide in a ${client} px viewport`);
+}
