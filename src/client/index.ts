@@ -1,8 +1,9 @@
 import type * as R from '../api/responses';
+import type * as Rec from '../api/recoveryResponses';
 import { ApiError, errorFromResponse } from './errors';
 import type {
-  CreatePortalSessionInput, CreateWebhookInput, ListDeliveriesQuery, ListWebhooksQuery, PublishEventInput, TimeseriesQuery,
-  UpdateWebhookInput,
+  CreatePortalSessionInput, CreateWebhookInput, ListDeliveriesQuery, ListWebhooksQuery, PublishEventInput, RecoverInput,
+  RedeliverInput, TimeseriesQuery, UpdateWebhookInput,
 } from './types';
 
 export { ApiError } from './errors';
@@ -70,10 +71,15 @@ export function createClient(options: ClientOptions) {
       retry: (id: string, deliveryId: string) => call<R.RetryAccepted>('POST', `${webhook(id)}/retry/${seg(deliveryId)}`),
       stats: (id: string) => call<R.WebhookStats>('GET', `${webhook(id)}/stats`),
       timeseries: (id: string, query: TimeseriesQuery = {}) => call<R.Timeseries>('GET', `${webhook(id)}/stats/timeseries`, undefined, { ...query }),
+      recover: (id: string, body: RecoverInput) => call<Rec.RecoveryAccepted>('POST', `${webhook(id)}/recover`, body),
     },
     events: {
       publish: (body: PublishEventInput) => call<R.PublishedEvent>('POST', '/events', body),
       get: (id: string) => call<R.EventDetail>('GET', `/events/${seg(id)}`),
+      redeliver: (id: string, body: RedeliverInput = {}) => call<Rec.Redelivered>('POST', `/events/${seg(id)}/redeliver`, body),
+    },
+    recoveries: {
+      get: (id: string) => call<Rec.Recovery>('GET', `/recoveries/${seg(id)}`),
     },
     session: {
       /** Who this key or token is: its tenant, webhook scope, read-only flag and expiry. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { createPortalSessionSchema, createWebhookSchema, patchWebhookSchema, publishEventSchema } from '../api/schemas';
+import type { recoverSchema, redeliverSchema } from '../api/recoverySchemas';
 import type { DeliveryStatus } from '../db/types';
 
 // Request bodies, typed from the same zod schemas the API validates them with (type-only
@@ -8,6 +9,8 @@ export type CreateWebhookInput = z.input<ReturnType<typeof createWebhookSchema>>
 export type UpdateWebhookInput = z.input<ReturnType<typeof patchWebhookSchema>>;
 export type PublishEventInput = z.input<typeof publishEventSchema>;
 export type CreatePortalSessionInput = z.input<typeof createPortalSessionSchema>;
+export type RecoverInput = z.input<typeof recoverSchema>;
+export type RedeliverInput = z.input<typeof redeliverSchema>;
 
 export interface ListWebhooksQuery {
   active_only?: boolean;
@@ -31,3 +34,4 @@ export type {
   PublishedEvent, RetryAccepted, RotatedWebhook, Session, TestResult, Timeseries, TimeseriesBucket, Webhook, WebhookList,
   WebhookStats, WebhookWithCircuit,
 } from '../api/responses';
+export type { Recovery, RecoveryAccepted, Redelivered } from '../api/recoveryResponses';

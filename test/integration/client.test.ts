@@ -110,4 +110,24 @@ describe('typed client (createClient) against the running API', function () {
     const revoked = await refusal(portal.webhooks.list());
     assert.deepEqual([revoked.status, revoked.code], [401, 'unauthorized']);
   });
+  it('bulk recovery, its status and redelivery, typed', async function () {
+    const hook = await client.webhooks.create({ url: ctx.receiver.url, events: ['session.ended'], name: 'recover-client', rate_limit_per_s: 50, headers: { 'X-Route': 'eu' } });
+    assert.deepEqual([hook.rate_limit_per_s, hook.headers], [50, { 'X-Route': '********' }]);
+    const published = await client.events.publish({ event: 'session.ended', data: {} });
+    await eventually('delivered', async () => (await client.webhooks.delivery(hook.id, published.delivery_ids[0])).status === 'succeeded');
+    const accepted = await client.webhooks.recover(hook.id, { since: new Date(Date.now() - 3_600_000).toISOString(), statuses: ['succeeded'] });
+    assert.equal(accepted.matched, 1);
+    const done = await eventually('recovered', async () => {
+      const recovery = await client.recoveries.get(accepted.id);
+      return recovery.status === 'completed' && recovery;
+    });
+    assert.deepEqual([done.started, done.succeeded, done.failed], [1, 1, 0]);
+    const attempts = (await client.webhooks.delivery(hook.id, published.delivery_ids[0])).attempts;
+    assert.deepEqual(attempts.map((a) => a.trigger), ['scheduled', 'recovery']);
+    const again = await client.events.redeliver(published.id, { webhook_ids: [hook.id] });
+    assert.equal(again.deliveries.length, 1);
+    assert.notEqual(again.deliveries[0].id, published.delivery_ids[0]);
+    const refused = await refusal(client.events.redeliver(published.id, { webhook_ids: ['wh_nope'] }));
+    assert.equal(refused.status, 400);
+  });
 });

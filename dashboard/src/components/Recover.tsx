@@ -7,10 +7,7 @@ const RECOVERABLE = ['dead_lettered', 'cancelled'];
 /** datetime-local text (local time) → ISO; "" stays empty. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : '');
 
-/**
- * Redelivers, in bulk, what failed in a time range (POST /webhooks/{id}/recover). The call goes
- * through the client's transport, with the same credential as every other call.
- */
+/** Redelivers, in bulk, what failed in a time range (POST /webhooks/{id}/recover). */
 export function Recover({ webhookId, onStarted }: { webhookId: string; onStarted: () => void }) {
   const { client } = useDashboard();
   const [open, setOpen] = useState(false);
@@ -18,10 +15,11 @@ export function Recover({ webhookId, onStarted }: { webhookId: string; onStarted
   const [until, setUntil] = useState('');
   const [statuses, setStatuses] = useState<string[]>([]);
   const recover = useAction(async () => {
-    const body: Record<string, unknown> = { since: toIso(since) };
-    if (until) body.until = toIso(until);
-    if (statuses.length) body.statuses = statuses;
-    const result = await client.request<{ id: string; status: string; matched: number }>('POST', `/webhooks/${webhookId}/recover`, body);
+    const result = await client.webhooks.recover(webhookId, {
+      since: toIso(since),
+      ...(until ? { until: toIso(until) } : {}),
+      ...(statuses.length ? { statuses: statuses as Array<'dead_lettered' | 'cancelled'> } : {}),
+    });
     onStarted();
     return result;
   });
