@@ -1,10 +1,10 @@
-import { countPrunable, retentionCutoff } from '../db/repositories/retention';
+import { countPrunable, retentionCutoff, type PrunedRows } from '../db/repositories/retention';
 import { createLogger } from '../log';
 import { RetentionPass } from '../maintenance/retention';
 import type { Command } from './command';
 
-const counts = (rows: { deliveries: number; attempts: number; events: number }) =>
-  `${rows.deliveries} deliveries, ${rows.attempts} attempts, ${rows.events} events`;
+const counts = (rows: PrunedRows) => `${rows.deliveries} deliveries, ${rows.attempts} attempts, ${rows.events} events, `
+  + `${rows.recoveries} recoveries, ${rows.portal_sessions} portal sessions`;
 
 export const MAINTENANCE_COMMANDS: Record<string, Command> = {
   prune: {

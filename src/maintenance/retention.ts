@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { releaseLease, renewLease, tryTakeLease } from '../db/repositories/leases';
-import { pruneEvents, pruneFinishedDeliveries, retentionCutoff, type PrunedRows } from '../db/repositories/retention';
+import { pruneEnded, pruneEvents, pruneFinishedDeliveries, retentionCutoff, type PrunedRows } from '../db/repositories/retention';
 import { PeriodicPass } from '../events/periodicPass';
 import type { Metrics } from '../metrics';
 
@@ -26,7 +26,8 @@ const LEASE_TTL_MS = 5 * 60_000;
 
 /**
  * Deletes history past the retention period, a batch per statement, finished deliveries first
- * (an event goes only once no delivery refers to it, so an event with an open delivery stays).
+ * (an event goes only once no delivery refers to it, so an event with an open delivery stays),
+ * then finished recoveries and ended portal sessions.
  * Every API process runs it; a lease in Postgres lets one of them at a time do a pass.
  */
 export class RetentionPass {
@@ -56,7 +57,7 @@ export class RetentionPass {
     const { db } = this.deps;
     const cutoff = await retentionCutoff(db, this.options.retentionMs);
     if (!(await tryTakeLease(db, LEASE, this.holder, LEASE_TTL_MS))) return null;
-    const pruned: PrunedRows = { deliveries: 0, attempts: 0, events: 0 };
+    const pruned: PrunedRows = { deliveries: 0, attempts: 0, events: 0, recoveries: 0, portal_sessions: 0 };
     try {
       await this.repeat(async () => {
         const batch = await pruneFinishedDeliveries(db, cutoff, this.options.batchSize);
@@ -72,6 +73,14 @@ export class RetentionPass {
         this.count('events', events);
         return events;
       });
+      for (const table of ['recoveries', 'portal_sessions'] as const) {
+        await this.repeat(async () => {
+          const rows = await pruneEnded(db, table, cutoff, this.options.batchSize);
+          pruned[table] += rows;
+          this.count(table, rows);
+          return rows;
+        });
+      }
     } finally {
       await releaseLease(db, LEASE, this.holder);
     }

@@ -111,6 +111,8 @@ describe('retention', function () {
       deliveries: 6,
       attempts: attemptsBefore.filter((a) => doomedIds.has(a.delivery_id)).length,
       events: 7, // 4 + 2 whose deliveries went, and the one nobody subscribed to
+      recoveries: 0,
+      portal_sessions: 0,
     });
     assert.equal(await count('delivery_attempts'), attemptsBefore.length - result.pruned.attempts);
     const eventsAfter = new Set((await db()('events').select('id')).map((e: { id: string }) => e.id));
@@ -150,11 +152,34 @@ describe('retention', function () {
     await agePastRetention();
     const env = { ...process.env, ...stack.env };
     const dry = (await exec(process.execPath, [CLI, 'prune', '--dry-run'], { env })).stdout.trim();
-    assert.match(dry, /^Would prune history finished before \S+ \(CONTINUUM_RETENTION\): 2 deliveries, 2 attempts, 2 events$/);
+    assert.match(dry, /^Would prune history finished before \S+ \(CONTINUUM_RETENTION\): 2 deliveries, 2 attempts, 2 events, 0 recoveries, 0 portal sessions$/);
     assert.equal(await count('deliveries', (q) => q.where({ status: 'succeeded' })), 2, 'a dry run deletes nothing');
     const done = (await exec(process.execPath, [CLI, 'prune'], { env })).stdout.trim();
-    assert.match(done, /^Pruned history finished before \S+: 2 deliveries, 2 attempts, 2 events$/);
+    assert.match(done, /^Pruned history finished before \S+: 2 deliveries, 2 attempts, 2 events, 0 recoveries, 0 portal sessions$/);
     assert.equal(await count('deliveries', (q) => q.where({ status: 'succeeded' })), 0);
+  });
+
+  it('prunes finished recoveries and ended portal sessions past the retention; a live session stays', async function () {
+    const hook = await webhook(ctx.receiver.url, ['memory.deleted']);
+    const recovery = await stack.api('POST', `/webhooks/${hook}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
+    assert.equal(recovery.status, 202);
+    const expired = (await stack.api('POST', '/portal/sessions', { ttl: '1s' })).body.id;
+    const revoked = (await stack.api('POST', '/portal/sessions', {})).body.id;
+    assert.equal((await stack.api('DELETE', `/portal/sessions/${revoked}`)).status, 204);
+    const live = (await stack.api('POST', '/portal/sessions', { ttl: '1h' })).body.id;
+    await eventually('the recovery ended and the sessions ended, past the 2 s retention', async () => {
+      const { rows } = await db().raw(`SELECT
+        (SELECT count(*) FROM recoveries WHERE completed_at < now() - interval '2100 milliseconds')::int AS recoveries,
+        (SELECT count(*) FROM portal_sessions WHERE expires_at < now() - interval '2100 milliseconds'
+           OR revoked_at < now() - interval '2100 milliseconds')::int AS sessions`);
+      return rows[0].recoveries === 1 && rows[0].sessions === 2;
+    });
+    const result = await pass().runOnce();
+    assert.deepEqual([result?.pruned.recoveries, result?.pruned.portal_sessions], [1, 2]);
+    assert.equal(await count('recoveries'), 0);
+    assert.deepEqual((await db()('portal_sessions').select('id')).map((r: { id: string }) => r.id), [live]);
+    assert.ok(![expired, revoked].includes(live));
+    assert.equal((await stack.api('GET', `/recoveries/${recovery.body.id}`)).status, 404);
   });
 
   it('the running system prunes by itself, every CONTINUUM_RETENTION_INTERVAL', async function () {
