@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -12,8 +13,13 @@ const FLAGS = [
   '--disable-component-update', '--disable-sync',
 ];
 
-/** Where the README's screenshots are written (docs/screenshots, from dist/test/helpers). */
-export const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+/**
+ * Where screenshots are written: the README's (docs/screenshots) with UPDATE_SCREENSHOTS=1, else
+ * a temporary folder, so a test run leaves the working tree as it found it.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? path.resolve(__dirname, '../../../docs/screenshots')
+  : path.join(os.tmpdir(), 'continuum-screenshots');
 
 export interface BrowserContextHandle {
   browser: Browser;

@@ -25,7 +25,10 @@ describe('response schemas: the OpenAPI document and real responses', function (
       }
     }
     const webhook = doc.components.schemas.Webhook;
-    assert.deepEqual(webhook.properties.events.items.enum.length, 11);
+    assert.equal(webhook.properties.events.items.enum.length, 15, 'the 11 types and the 4 operational events');
+    assert.ok(webhook.properties.events.items.enum.includes('webhook.circuit_opened'));
+    for (const field of ['rate_limit_per_s', 'headers', 'disabled_reason', 'disabled_at']) assert.ok(webhook.required.includes(field), field);
+    assert.ok(doc.components.schemas.DeliveryDeadLetteredData, 'the operational events\' data shapes are listed');
     assert.equal(webhook.properties.created_at.format, 'date-time');
     assert.deepEqual(doc.components.schemas.Timeseries.properties.buckets.items.required.slice(0, 3), ['start', 'deliveries', 'succeeded']);
   });
@@ -38,11 +41,14 @@ describe('response schemas: the OpenAPI document and real responses', function (
     const deliveryId = published.body.delivery_ids[0];
     await eventually('delivered', async () => (await api('GET', `${w}/deliveries/${deliveryId}`)).body.status === 'succeeded');
     const portal = await api('POST', '/portal/sessions', { webhook_ids: [created.body.id], read_only: true });
+    const recovery = await api('POST', `${w}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
+    assert.equal(recovery.status, 202);
     const calls: Array<[string, string, unknown?]> = [
       ['GET', '/webhooks/health'], ['GET', '/webhooks'], ['GET', w], ['PATCH', w, { description: 'walked' }], ['GET', `${w}/deliveries`],
       ['GET', `${w}/deliveries/${deliveryId}`], ['GET', `${w}/stats`], ['GET', `${w}/stats/timeseries?window=6h&bucket=15m`],
       ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`], ['POST', `${w}/test`], ['POST', `${w}/secret/rotate`],
-      ['GET', `/events/${published.body.id}`], ['GET', '/session'], ['DELETE', `/portal/sessions/${portal.body.id}`], ['DELETE', w],
+      ['GET', `/events/${published.body.id}`], ['POST', `/events/${published.body.id}/redeliver`, {}], ['GET', `/recoveries/${recovery.body.id}`],
+      ['GET', '/session'], ['DELETE', `/portal/sessions/${portal.body.id}`], ['DELETE', w],
     ];
     for (const [method, path, body] of calls) {
       const response = await api(method, path, body);
