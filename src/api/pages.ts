@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context, Next } from 'koa';
 import { AppError, MethodNotAllowedError } from '../errors';
-import { EVENT_TYPES } from '../events/catalogue';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
 
 /** What the dashboard needs from the server, written into its page (nothing secret). */
 export interface DashboardOptions {
@@ -55,7 +55,7 @@ function contentSecurityPolicy(frameAncestors: string[]): string {
 /** The page with its configuration as a JSON data block (`<` escaped, so it can't end the block). */
 function renderIndex(template: string, options: DashboardOptions): string {
   const config = JSON.stringify({
-    event_types: EVENT_TYPES, temporal_ui_url: options.temporalUiUrl, temporal_namespace: options.temporalNamespace,
+    event_types: SUBSCRIBABLE_EVENT_TYPES, temporal_ui_url: options.temporalUiUrl, temporal_namespace: options.temporalNamespace,
   }).replace(/</g, '\\u003c');
   return template.replace('__DASHBOARD_CONFIG__', () => config);
 }

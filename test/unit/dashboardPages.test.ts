@@ -8,7 +8,7 @@ import pino from 'pino';
 import { errorHandler } from '../../src/api/middleware/errors';
 import { dashboardPages, type DashboardOptions } from '../../src/api/pages';
 import { loadConfig } from '../../src/config';
-import { EVENT_TYPES } from '../../src/events/catalogue';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/events/catalogue';
 
 async function serve(options: DashboardOptions): Promise<{ url: string; server: Server }> {
   const app = new Koa();
@@ -44,7 +44,8 @@ describe('dashboard pages (src/api/pages.ts)', function () {
       assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors https:\/\/app\.example\.com$/);
       assert.equal(page.headers.get('cache-control'), 'no-store');
       const json = /<script id="c" type="application\/json">(.*)<\/script>/.exec(await page.text())?.[1] ?? '';
-      assert.deepEqual(JSON.parse(json), { event_types: [...EVENT_TYPES], temporal_ui_url: 'http://t.example:8233', temporal_namespace: 'ns' });
+      assert.ok(SUBSCRIBABLE_EVENT_TYPES.includes('delivery.dead_lettered'), 'the form offers the operational events too');
+      assert.deepEqual(JSON.parse(json), { event_types: [...SUBSCRIBABLE_EVENT_TYPES], temporal_ui_url: 'http://t.example:8233', temporal_namespace: 'ns' });
 
       const asset = await fetch(`${url}/assets/app.js`);
       assert.equal(asset.headers.get('content-type'), 'text/javascript; charset=utf-8');
