@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { newId } from '../db/ids';
 import {
-  findOverlappingRecovery, insertRecovery, markRecoveryWorkflowStarted, unstartedRecoveries, type RecoveryRow,
+  finishRecoveryRow, findOverlappingRecovery, insertRecovery, markRecoveryWorkflowStarted, unstartedRecoveries, type RecoveryRow,
 } from '../db/repositories/recoveries';
 import type { DeliveryStatus } from '../db/types';
 import { ConflictError, NotFoundError } from '../errors';
@@ -35,7 +35,8 @@ export async function createRecovery(deps: RecoveryDeps, tenantId: string, webho
     const webhook = await tx('webhooks').where({ tenant_id: tenantId, id: webhookId }).whereNull('deleted_at').forUpdate().first('id', 'active');
     if (!webhook) throw new NotFoundError('webhook', webhookId);
     if (!webhook.active) throw new ConflictError('webhook is inactive: activate it before recovering its deliveries');
-    const running = await findOverlappingRecovery(tx, webhookId, request.since, request.until);
+    let running = await findOverlappingRecovery(tx, webhookId, request.since, request.until);
+    while (running && (await abandon(deps, tx, running))) running = await findOverlappingRecovery(tx, webhookId, request.since, request.until);
     if (running) {
       throw new ConflictError('a recovery of an overlapping window is running for this webhook', {
         recovery_id: running.id, since: running.since.toISOString(), until: running.until.toISOString(),
@@ -46,6 +47,20 @@ export async function createRecovery(deps: RecoveryDeps, tenantId: string, webho
   deps.metrics?.recoveriesStarted.inc();
   await startRecoveryWorkflow(deps, recovery);
   return recovery;
+}
+
+/**
+ * Ends the row of a recovery whose workflow an operator terminated (it could not record its
+ * own end), so it no longer holds its window. True when it did; a recovery whose workflow
+ * runs, has not started yet, or can't be asked about (Temporal down) is left running.
+ */
+async function abandon(deps: RecoveryDeps, tx: Knex.Transaction, recovery: RecoveryRow): Promise<boolean> {
+  if (!recovery.workflow_started_at) return false;
+  const running = await deps.recoveries.isRunning(recovery.id).catch(() => true);
+  if (running || !(await finishRecoveryRow(tx, recovery.id, 'cancelled'))) return false;
+  deps.log.warn({ recoveryId: recovery.id }, 'recovery workflow ended without finishing its row (terminated?); marked cancelled');
+  deps.metrics?.recoveriesFinished.inc({ status: 'cancelled' });
+  return true;
 }
 
 /** Starts the recovery's workflow (idempotent by workflow id); a failure is logged and left to the pass. */

@@ -218,4 +218,28 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     assert.equal(again.status, 202, JSON.stringify(again.body));
     await waitUntilDone(again.body.id);
   });
+
+  it("an operator's terminate frees its window too: the next overlapping recover ends the orphaned row", async function () {
+    const { receiver, webhookId } = await webhookWithReceiver('memory.deleted');
+    receiver.respond = () => ({ status: 500 });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await publishDeadLettered('memory.deleted', 2, { memory_id: 'terminated' });
+    const release = receiver.hold();
+    const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
+    await receiver.waitForRequests(2 * 2 + 1);
+    const connection = await Connection.connect({ address: getInfra().temporalAddress });
+    try {
+      await new Client({ connection }).workflow.getHandle(`recover:${started.body.id}`).terminate('operator');
+    } finally {
+      await connection.close();
+    }
+    assert.equal((await stack.api('GET', `/recoveries/${started.body.id}`)).body.status, 'running', 'a terminated workflow records nothing');
+    release();
+    const again = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    const orphan = (await stack.api('GET', `/recoveries/${started.body.id}`)).body;
+    assert.equal(orphan.status, 'cancelled');
+    assert.ok(orphan.completed_at);
+    await waitUntilDone(again.body.id);
+  });
 });
