@@ -1,8 +1,9 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { ConfigError, loadConfig, StartupError, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { startSystem, type Role, type RunningSystem } from './system';
+import { sdkLogger } from './temporal/sdkLogger';
 
 const ROLES: Record<string, Role[]> = { all: ['api', 'worker'], api: ['api'], worker: ['worker'] };
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -66,7 +67,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
   const log = createLogger(config.logLevel);
   let system: RunningSystem | null = null;
   handleStopSignals(log, () => system);
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'INFO' : 'WARN') });
+  Runtime.install({ logger: sdkLogger(log, config.logLevel === 'debug' ? 'INFO' : 'WARN') });
   for (const warning of config.warnings) log.warn(warning);
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
