@@ -131,7 +131,8 @@ describe('operational events', function () {
     const listener = await failingWebhook(['delivery.dead_lettered']);
     const [deliveryId] = await s.publish(1);
     await s.waitForStatus([deliveryId], 'dead_lettered');
-    const [notice] = await eventually('the notice stored', async () => (await storedAbout(source, 'delivery.dead_lettered')).slice(0, 1));
+    // The first row, not the list: an empty list is truthy and would end the wait before the notice is stored.
+    const notice = await eventually('the notice stored', async () => (await storedAbout(source, 'delivery.dead_lettered'))[0]);
     await eventually('the notice dead-lettered at the listener', async () =>
       ctx.stack.system.db('deliveries').where({ event_id: notice.id, webhook_id: listener, status: 'dead_lettered' }).first());
     await settle(500);
