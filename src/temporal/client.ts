@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowNotFoundError, type ConnectionLike } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type ConnectionLike, type WorkflowHandle } from '@temporalio/client';
 
 /** Raised when Temporal can't be reached; publish then leaves deliveries for the dispatcher. */
 export class TemporalUnavailableError extends Error {}
@@ -70,4 +70,14 @@ export class TemporalConnector {
  */
 export function isWorkflowNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (err as { code?: number } | null)?.code === 5;
+}
+
+/** True while the workflow's latest run is running; false when it ended or never started. */
+export async function isWorkflowRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (isWorkflowNotFound(err)) return false;
+    throw err;
+  }
 }

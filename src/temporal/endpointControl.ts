@@ -7,7 +7,7 @@ import {
 } from '../../workflows/messages';
 import type { EndpointLimits, EndpointSettings, EndpointStatus, PermitGrant, PermitRelease, PermitRequest } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
-import { isWorkflowNotFound, type TemporalConnector } from './client';
+import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
 
 const QUERY_DEADLINE_MS = 3000;
 
@@ -53,12 +53,7 @@ export class EndpointControl {
 
   /** True while the webhook's endpoint workflow runs; false when it was never started or ended. */
   async isRunning(webhookId: string): Promise<boolean> {
-    try {
-      return (await (await this.handle(webhookId)).describe()).status.name === 'RUNNING';
-    } catch (err) {
-      if (isWorkflowNotFound(err)) return false;
-      throw err;
-    }
+    return isWorkflowRunning(await this.handle(webhookId));
   }
 
   resetCircuit(webhookId: string): Promise<boolean> {

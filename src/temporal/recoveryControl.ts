@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@te
 import type { recoveryWorkflow } from '../../workflows';
 import { recoveryWorkflowId } from '../../workflows/messages';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
-import { isWorkflowNotFound, type TemporalConnector } from './client';
+import { isWorkflowRunning, type TemporalConnector } from './client';
 
 export interface RecoveryStartOptions {
   taskQueue: string;
@@ -54,12 +54,6 @@ export class RecoveryControl {
 
   /** Whether the recovery's workflow (its latest run) is running; false when it ended or never started. */
   async isRunning(recoveryId: string): Promise<boolean> {
-    try {
-      const handle = (await this.temporal.client()).workflow.getHandle(recoveryWorkflowId(recoveryId));
-      return (await handle.describe()).status.name === 'RUNNING';
-    } catch (err) {
-      if (isWorkflowNotFound(err)) return false;
-      throw err;
-    }
+    return isWorkflowRunning((await this.temporal.client()).workflow.getHandle(recoveryWorkflowId(recoveryId)));
   }
 }
