@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { CircuitState, DeliveryNotice, DeliveryStatus, PermitRequest } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
-import { findWebhookForDelivery } from '../src/db/repositories/webhooks';
+import { acceptsDeliveries, findWebhookForDelivery } from '../src/db/repositories/webhooks';
 import type { OperationalEvents } from '../src/events/operational';
 import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import type { EndpointControl } from '../src/temporal/endpointControl';
@@ -31,7 +31,7 @@ export function createEndpointActivities(deps: EndpointDeps) {
      */
     async requestPermit(input: { webhookId: string; tenantId: string; request: PermitRequest }): Promise<boolean> {
       const webhook = await findWebhookForDelivery(deps.db, input.webhookId);
-      if (!webhook || webhook.deleted_at || !webhook.active) return false;
+      if (!acceptsDeliveries(webhook)) return false;
       const target = { webhookId: input.webhookId, tenantId: input.tenantId, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s };
       await endpoints.requestPermits(target, [input.request]);
       return true;

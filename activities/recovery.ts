@@ -5,7 +5,7 @@ import { findDelivery } from '../src/db/repositories/deliveries';
 import {
   finishRecoveryRow, itemRunId, markItemStarted, nextRecoveryItems, recordItemOutcome,
 } from '../src/db/repositories/recoveries';
-import { findWebhookForDelivery } from '../src/db/repositories/webhooks';
+import { acceptsDeliveries, findWebhookForDelivery } from '../src/db/repositories/webhooks';
 import type { Metrics } from '../src/metrics';
 import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import { reattemptDelivery } from '../src/webhooks/lifecycle';
@@ -30,17 +30,14 @@ async function withHeartbeat<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-/** Deliveries can go to it: it exists, is active and not deleted. */
-const isLive = (webhook?: { active: boolean; deleted_at: Date | null }): boolean => webhook !== undefined && webhook.active && !webhook.deleted_at;
-
 /** The recovery workflow's side effects: its page of deliveries, each re-attempt and its outcome, the end. */
 export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivities {
   const { db, metrics } = deps;
-  const isActive = async (webhookId: string) => isLive(await findWebhookForDelivery(db, webhookId));
+  const isActive = async (webhookId: string) => acceptsDeliveries(await findWebhookForDelivery(db, webhookId));
   return {
     async loadRecoveryPage({ recoveryId, webhookId, after, limit }) {
       const webhook = await findWebhookForDelivery(db, webhookId);
-      const webhookActive = isLive(webhook);
+      const webhookActive = acceptsDeliveries(webhook);
       const deliveryIds = webhookActive ? await nextRecoveryItems(db, recoveryId, after, limit) : [];
       return { deliveryIds, maxConcurrency: webhook?.max_concurrency ?? 1, webhookActive };
     },

@@ -40,6 +40,11 @@ export async function findWebhookForDelivery(db: Knex, webhookId: string)
   return db('webhooks').where({ id: webhookId }).first('id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s');
 }
 
+/** Deliveries can go to it: it exists, is active and not deleted. */
+export function acceptsDeliveries<T extends Pick<WebhookRow, 'active' | 'deleted_at'>>(webhook: T | undefined): webhook is T {
+  return webhook !== undefined && webhook.active && !webhook.deleted_at;
+}
+
 export type WebhookPatch = Partial<Pick<WebhookRow,
   'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency' | 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names'>>;
 
