@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 import { getInfra } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
@@ -198,21 +198,30 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     assert.equal(receiver.requests.length, 6 * 2 + 2);
   });
 
-  it("an operator's cancel of the workflow ends it cancelled, freeing its window", async function () {
-    const { receiver, webhookId } = await webhookWithReceiver('concept.discovered');
+  /**
+   * A running recovery of 2 dead-lettered deliveries whose re-attempts the receiver holds, its
+   * workflow then stopped by an operator (`stop`, on its handle), as from the Web UI.
+   */
+  async function recoveryStoppedByOperator(event: string, data: Record<string, unknown>, stop: (handle: WorkflowHandle) => Promise<unknown>) {
+    const { receiver, webhookId } = await webhookWithReceiver(event);
     receiver.respond = () => ({ status: 500 });
     const since = new Date(Date.now() - 1000).toISOString();
-    await publishDeadLettered('concept.discovered', 2, { concept: 'recovery' });
+    await publishDeadLettered(event, 2, data);
     const release = receiver.hold();
     const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
     await receiver.waitForRequests(2 * 2 + 1);
     const connection = await Connection.connect({ address: getInfra().temporalAddress });
     try {
-      await new Client({ connection }).workflow.getHandle(`recover:${started.body.id}`).cancel();
+      await stop(new Client({ connection }).workflow.getHandle(`recover:${started.body.id}`));
     } finally {
       await connection.close();
     }
-    assert.equal((await waitUntilDone(started.body.id)).status, 'cancelled');
+    return { webhookId, since, release, recoveryId: started.body.id as string };
+  }
+
+  it("an operator's cancel of the workflow ends it cancelled, freeing its window", async function () {
+    const { webhookId, since, release, recoveryId } = await recoveryStoppedByOperator('concept.discovered', { concept: 'recovery' }, (h) => h.cancel());
+    assert.equal((await waitUntilDone(recoveryId)).status, 'cancelled');
     release();
     const again = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
     assert.equal(again.status, 202, JSON.stringify(again.body));
@@ -220,24 +229,12 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
   });
 
   it("an operator's terminate frees its window too: the next overlapping recover ends the orphaned row", async function () {
-    const { receiver, webhookId } = await webhookWithReceiver('memory.deleted');
-    receiver.respond = () => ({ status: 500 });
-    const since = new Date(Date.now() - 1000).toISOString();
-    await publishDeadLettered('memory.deleted', 2, { memory_id: 'terminated' });
-    const release = receiver.hold();
-    const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
-    await receiver.waitForRequests(2 * 2 + 1);
-    const connection = await Connection.connect({ address: getInfra().temporalAddress });
-    try {
-      await new Client({ connection }).workflow.getHandle(`recover:${started.body.id}`).terminate('operator');
-    } finally {
-      await connection.close();
-    }
-    assert.equal((await stack.api('GET', `/recoveries/${started.body.id}`)).body.status, 'running', 'a terminated workflow records nothing');
+    const { webhookId, since, release, recoveryId } = await recoveryStoppedByOperator('memory.deleted', { memory_id: 'terminated' }, (h) => h.terminate('operator'));
+    assert.equal((await stack.api('GET', `/recoveries/${recoveryId}`)).body.status, 'running', 'a terminated workflow records nothing');
     release();
     const again = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
     assert.equal(again.status, 202, JSON.stringify(again.body));
-    const orphan = (await stack.api('GET', `/recoveries/${started.body.id}`)).body;
+    const orphan = (await stack.api('GET', `/recoveries/${recoveryId}`)).body;
     assert.equal(orphan.status, 'cancelled');
     assert.ok(orphan.completed_at);
     await waitUntilDone(again.body.id);
