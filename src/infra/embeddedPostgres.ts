@@ -1,12 +1,16 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '../temporal/devServer';
+import { exitOf, freePort, stopChild } from '../temporal/devServer';
 
 export interface LocalPostgres {
   url: string;
+  port: number;
   /** The postmaster's process id (recorded so a later run can stop it after a crash). */
   pid: number | undefined;
+  /** Resolves, saying how, when the postmaster ends. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -40,13 +44,18 @@ async function postmasterPid(databaseDir: string): Promise<number | undefined> {
 
 /**
  * Zero-config Postgres for `npm start`: data under <dataDir>/postgres, on a free port (a
- * system Postgres may hold 5432). Run as root, Postgres runs as the `postgres` user, which
- * is created when missing and owns the data directory.
+ * system Postgres may hold 5432) unless one is given (a restart keeps its port, so clients
+ * reconnect to the same URL). Run as root, Postgres runs as the `postgres` user, which is
+ * created when missing and owns the data directory.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<LocalPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (line: string) => void = () => {},
+  options: { port?: number } = {},
+): Promise<LocalPostgres> {
   const databaseDir = path.resolve(dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const recent: string[] = [];
   const pg = new EmbeddedPostgres({
@@ -69,6 +78,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     // The package rejects with nothing when Postgres exits early: say what Postgres said.
     throw new Error(`Postgres did not start on ${databaseDir}: ${err ? String(err) : recent.join(' | ') || 'it exited'}`);
   }
+  // The package keeps the postmaster it spawned here; its own stop() waits for an exit that,
+  // once the process is gone, never comes again.
+  const postmaster = (pg as unknown as { process: ChildProcess }).process;
+  const exited = exitOf(postmaster);
   try {
     await pg.createDatabase(DATABASE);
   } catch {
@@ -76,7 +89,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   }
   return {
     url: `postgres://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}/${DATABASE}`,
+    port,
     pid: await postmasterPid(databaseDir),
-    stop: () => pg.stop(),
+    exited,
+    // SIGINT is Postgres's fast shutdown (what the package sends); SIGKILL only if that hangs.
+    stop: () => stopChild(postmaster, 10_000, 'SIGINT'),
   };
 }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config';
+import type { Logger } from 'pino';
+import type { Config, StartupError } from '../config';
 import { generateApiKey } from '../security/apiKeys';
 import { startDevServer } from '../temporal/devServer';
 import { matchNamespaceRetention } from '../temporal/namespaceRetention';
@@ -8,6 +9,7 @@ import { loadOrCreateDevSecretKey } from './devSecretKey';
 import { startEmbeddedPostgres } from './embeddedPostgres';
 import { assertPortFree, assertPostgresDirFree } from './preflight';
 import { RunRecord } from './runRecord';
+import { Supervisor } from './supervisor';
 
 export interface Infrastructure {
   databaseUrl: string;
@@ -38,9 +40,12 @@ async function loadOrCreateDevApiKey(dataDir: string): Promise<string> {
 /**
  * What the configuration leaves unset is started locally: embedded Postgres without
  * DATABASE_URL, a Temporal dev server (Web UI on 8233) without TEMPORAL_ADDRESS, and dev
- * keys kept in the data directory. Production config always sets all three.
+ * keys kept in the data directory. Production config always sets all three. The servers
+ * started here are supervised: one that exits is started again on the same data and port;
+ * one that can't be brought back is reported to `onLost`, which should end the process.
  */
-export async function provideInfrastructure(config: Config, log: (line: string) => void): Promise<Infrastructure> {
+export async function provideInfrastructure(config: Config, logger: Logger, onLost: (err: StartupError) => void): Promise<Infrastructure> {
+  const log = (line: string) => logger.info(line);
   const startsServers = !config.databaseUrl || !config.temporalAddress;
   // Before anything starts: stop what a crashed earlier run left, refuse what isn't ours.
   const record = startsServers ? await RunRecord.claim(config.dataDir, log) : null;
@@ -54,27 +59,38 @@ export async function provideInfrastructure(config: Config, log: (line: string) 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       log(`starting embedded Postgres (data in ${path.resolve(config.dataDir, 'postgres')})`);
-      const pg = await startEmbeddedPostgres(config.dataDir, log);
-      stops.push(pg.stop);
-      await record?.add('postgres', pg.pid);
-      databaseUrl = pg.url;
+      let port: number | undefined;
+      const pg = await Supervisor.start({
+        name: 'embedded Postgres', log: logger, onGiveUp: onLost,
+        start: () => startEmbeddedPostgres(config.dataDir, log, { port }),
+        onRestarted: async (child) => record?.add('postgres', child.pid),
+      });
+      stops.push(() => pg.stop());
+      port = pg.current.port;
+      await record?.add('postgres', pg.current.pid);
+      databaseUrl = pg.current.url;
     }
     let temporalAddress = config.temporalAddress;
     let temporalUiUrl: string | null = null;
     if (!temporalAddress) {
       log('starting the Temporal dev server');
-      const server = await startDevServer({
-        port: config.devTemporalPort,
-        uiPort: config.devTemporalPort + DEV_UI_PORT_OFFSET,
-        namespace: config.temporalNamespace,
-        dbFile: path.resolve(config.dataDir, 'temporal.db'),
-        log,
+      // Its state is in the data directory, so open workflows survive a restart.
+      const server = await Supervisor.start({
+        name: 'the Temporal dev server', log: logger, onGiveUp: onLost,
+        start: () => startDevServer({
+          port: config.devTemporalPort,
+          uiPort: config.devTemporalPort + DEV_UI_PORT_OFFSET,
+          namespace: config.temporalNamespace,
+          dbFile: path.resolve(config.dataDir, 'temporal.db'),
+          log,
+        }),
+        onRestarted: async (child) => record?.add('temporal', child.pid),
       });
-      stops.push(server.stop);
-      await record?.add('temporal', server.pid);
-      temporalAddress = server.address;
-      temporalUiUrl = server.uiUrl;
-      await matchNamespaceRetention(server.address, config.temporalNamespace, config.retention.retentionMs);
+      stops.push(() => server.stop());
+      await record?.add('temporal', server.current.pid);
+      temporalAddress = server.current.address;
+      temporalUiUrl = server.current.uiUrl;
+      await matchNamespaceRetention(temporalAddress, config.temporalNamespace, config.retention.retentionMs);
     }
     const secretKey = config.secretKey ?? (await loadOrCreateDevSecretKey(config.dataDir));
     const devKey = !config.production && !config.databaseUrl && !config.bootstrapApiKey;

@@ -71,11 +71,11 @@ export class RunRecord {
     return record;
   }
 
-  /** Records a child that just started. */
+  /** Records a child that just started (a restarted one replaces its earlier run). */
   async add(name: string, pid: number | undefined): Promise<void> {
     const cmdline = pid === undefined ? null : await commandLine(pid);
     if (pid === undefined || !cmdline) return;
-    this.data.children.push({ name, pid, cmdline });
+    this.data.children = [...this.data.children.filter((child) => child.name !== name), { name, pid, cmdline }];
     await this.save();
   }
 

@@ -9,6 +9,8 @@ export interface DevServer {
   uiUrl: string | null;
   /** The server's process id when we spawned it (benchmarks read its CPU time). */
   pid?: number;
+  /** Resolves, saying how, when the process ends (never, for a server the SDK runs). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
   const address = `127.0.0.1:${port}`;
+  const exited = exitOf(child);
   try {
     // A server that can't bind its port must not pass for ready by answering from another
     // one on that port (an orphan, someone else's): that would adopt a server we did not start.
@@ -87,8 +90,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     address,
     pid: child.pid,
     uiUrl: uiPort === null ? null : `http://localhost:${uiPort}`,
+    exited,
     stop: () => stopChild(child),
   };
+}
+
+/** How a child process ended, once it has: "code 1", "signal SIGKILL". */
+export function exitOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`));
+  });
 }
 
 function bindFailure(child: ChildProcess, port: number): Promise<never> {
@@ -102,8 +113,8 @@ function bindFailure(child: ChildProcess, port: number): Promise<never> {
   });
 }
 
-/** SIGTERM, so the server stops its services in order; SIGKILL only if that hangs. */
-export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+/** SIGTERM (or the given signal), so the server stops its services in order; SIGKILL only if that hangs. */
+export function stopChild(child: ChildProcess, graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -111,7 +122,7 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -131,5 +142,7 @@ async function startDownloadedServer(options: DevServerOptions): Promise<DevServ
     },
   });
   const address = env.address;
-  return { address, uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : null, stop: () => env.teardown() };
+  return {
+    address, uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : null, exited: new Promise(() => {}), stop: () => env.teardown(),
+  };
 }
