@@ -45,15 +45,10 @@ export class TemporalConnector {
     return this.pending;
   }
 
-  /** True when Temporal answers a cheap call now. */
-  async isReachable(): Promise<boolean> {
-    try {
-      const client = await this.client();
-      await client.workflowService.getSystemInfo({});
-      return true;
-    } catch {
-      return false;
-    }
+  /** Resolves when Temporal answers a cheap call within `timeoutMs`; rejects otherwise (no retries past it). */
+  async ping(timeoutMs: number): Promise<void> {
+    const client = await this.client();
+    await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
   }
 
   async close(): Promise<void> {
@@ -62,6 +57,21 @@ export class TemporalConnector {
     this.pending = null;
     this.canStartEagerly = false;
   }
+}
+
+const GRPC_UNAVAILABLE = 14;
+const CONNECTION_TROUBLE = /tcp connect error|transport error|connection refused|broken pipe|connection reset|dns error|UNAVAILABLE/i;
+
+/**
+ * True for errors that mean "Temporal can't be reached" (our own, a gRPC UNAVAILABLE, a
+ * transport failure), as opposed to a refusal Temporal answered with. Looks through causes.
+ */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof TemporalUnavailableError || e.code === GRPC_UNAVAILABLE) return true;
+    if (typeof e.message === 'string' && CONNECTION_TROUBLE.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**

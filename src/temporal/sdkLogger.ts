@@ -14,6 +14,8 @@ function expected(entry: LogEntry): boolean {
 export function sdkLogger(log: Logger, level: LogLevel): DefaultLogger {
   return new DefaultLogger(level, (entry) => {
     if (expected(entry)) return;
-    log[METHOD[entry.level]]({ temporal: entry.meta }, entry.message);
+    // The failure, if any, is the line's err, so the log's absorber can tell an outage from a bug.
+    const { error, ...meta } = entry.meta ?? {};
+    log[METHOD[entry.level]]({ temporal: meta, ...(error === undefined ? {} : { err: error }) }, entry.message);
   });
 }

@@ -29,7 +29,8 @@ export function errorHandler(log: Logger) {
     } catch (err) {
       const known = toAppError(err);
       if (!known) log.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
-      else if (known.status >= 500) log.warn({ err: String((err as Error)?.message ?? err), path: ctx.path }, known.message);
+      // A dependency that is away: the dependency monitor counts these rather than writing each.
+      else if (known.status >= 500) log.warn({ err, path: ctx.path }, known.message);
       ctx.status = known?.status ?? 500;
       if (known instanceof MethodNotAllowedError) ctx.set('Allow', known.allowed.join(', '));
       ctx.body = errorBody(known?.code ?? 'internal_error', known?.message ?? 'internal error', known?.details ?? null);
