@@ -1,6 +1,7 @@
-import { Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { ConfigError, loadConfig, StartupError, type Config } from './config';
+import { DependencyMonitor } from './infra/dependencyMonitor';
 import { createLogger, type Logger } from './log';
 import { startSystem, type Role, type RunningSystem } from './system';
 import { sdkLogger } from './temporal/sdkLogger';
@@ -31,12 +32,12 @@ function bannerLines(roleName: string, config: Config, system: RunningSystem): s
 
 /**
  * SIGINT, SIGTERM and SIGHUP stop everything this process started, in order, from the first
- * moment on. A second signal, or a stop past the deadline, exits at once; the exit hooks of
+ * moment on; so does the returned function, with its exit code. A second signal, or a stop past the deadline, exits at once; the exit hooks of
  * the children (SIGKILL for the Temporal dev server, fast shutdown for Postgres) still run.
  */
-function handleStopSignals(log: Logger, current: () => RunningSystem | null): void {
+function handleStopSignals(log: Logger, current: () => RunningSystem | null): (reason: string, exitCode: number) => void {
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
@@ -50,9 +51,10 @@ function handleStopSignals(log: Logger, current: () => RunningSystem | null): vo
     const system = current();
     // Still starting: exiting runs the children's exit hooks; the run record covers the rest.
     if (!system) process.exit(1);
-    system.stop().then(() => process.exit(0), () => process.exit(1));
+    system.stop().then(() => process.exit(exitCode), () => process.exit(1));
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
+  return shutdown;
 }
 
 /** Entry point: `node dist/src/main.js [all|api|worker]` (default all). */
@@ -64,16 +66,32 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
   if (roleName !== 'all' && (!config.databaseUrl || !config.temporalAddress)) {
     throw new ConfigError(`the ${roleName} role needs DATABASE_URL and TEMPORAL_ADDRESS (only "all" starts local ones)`);
   }
-  const log = createLogger(config.logLevel);
+  // Failures of an absent Postgres or Temporal are summarized by the monitor, not logged one by one.
+  const monitor = new DependencyMonitor(config.dependencyChecks);
+  const log = createLogger(config.logLevel, undefined, monitor);
   let system: RunningSystem | null = null;
-  handleStopSignals(log, () => system);
-  Runtime.install({ logger: sdkLogger(log, config.logLevel === 'debug' ? 'INFO' : 'WARN') });
+  const stopAndExit = handleStopSignals(log, () => system);
+  const sdkLevel = config.logLevel === 'debug' ? 'INFO' : 'WARN';
+  // The SDK's native core logs (its gRPC retry warnings among them) come through the same
+  // logger, so the dependency monitor summarizes them during an outage.
+  Runtime.install({
+    logger: sdkLogger(log, sdkLevel),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: sdkLevel, other: sdkLevel }), forward: {} } },
+  });
   for (const warning of config.warnings) log.warn(warning);
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
       'development mode: http:// and/or private/loopback webhook targets are allowed; never use this in production');
   }
-  system = await startSystem(config, { roles, log });
+  system = await startSystem(config, {
+    roles, log, monitor,
+    // A server we started is gone for good: stop the rest and exit non-zero, naming it.
+    onDependencyLost: (err) => {
+      log.error({ dependency: 'local server' }, err.message);
+      process.stderr.write(`${err.message}\n`);
+      stopAndExit('dependency lost', 1);
+    },
+  });
   banner(bannerLines(roleName, config, system));
 }
 

@@ -1,6 +1,18 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { countOpenCircuits, countByStatus, queueStats } from './db/repositories/health';
+import { withDeadline } from './infra/deadline';
+import type { DependencyMonitor } from './infra/dependencyMonitor';
+
+/** A scrape waits at most this long for each figure read from Postgres. */
+const DATABASE_GAUGE_BUDGET_MS = 300;
+
+/** prom-client calls `collect` with the gauge as `this`; this hands it over as an argument. */
+function gaugeCollector<L extends string>(make: (gauge: Gauge<L>) => () => Promise<void>) {
+  return function (this: Gauge<L>) {
+    return make(this)();
+  };
+}
 
 /** Prometheus metrics of one process; one registry, shared by its API and its worker. */
 export class Metrics {
@@ -92,25 +104,37 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'continuum_process_' });
   }
 
-  /** Gauges read from Postgres at scrape time, so every API process reports the same truth. */
-  watchDatabase(db: Knex): void {
+  /**
+   * Gauges read from Postgres at scrape time, so every API process reports the same truth;
+   * and each dependency's state. While Postgres is away, or slower than a scrape should wait,
+   * the last values read stand, so /metrics still answers during an outage.
+   */
+  watchDependencies(db: Knex, monitor: DependencyMonitor): void {
+    const fromDatabase = <T>(read: () => Promise<T>, apply: (value: T) => void) => async () => {
+      if (monitor.snapshot().database?.up === false) return;
+      const value = await withDeadline(read().catch(() => null), DATABASE_GAUGE_BUDGET_MS, null);
+      if (value !== null) apply(value);
+    };
     new Gauge({
       name: 'continuum_deliveries', help: 'Deliveries by status', labelNames: ['status'], registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const { status, n } of await countByStatus(db)) this.set({ status }, n);
-      },
+      collect: gaugeCollector((gauge) => fromDatabase(() => countByStatus(db), (rows) => {
+        gauge.reset();
+        for (const { status, n } of rows) gauge.set({ status }, n);
+      })),
     });
     new Gauge({
       name: 'continuum_queue_depth', help: 'Deliveries not yet final', registers: [this.registry],
-      async collect() {
-        this.set((await queueStats(db)).queueDepth);
-      },
+      collect: gaugeCollector((gauge) => fromDatabase(() => queueStats(db), (queue) => gauge.set(queue.queueDepth))),
     });
     new Gauge({
       name: 'continuum_open_circuits', help: 'Webhooks whose circuit is open or half-open', registers: [this.registry],
-      async collect() {
-        this.set(await countOpenCircuits(db));
+      collect: gaugeCollector((gauge) => fromDatabase(() => countOpenCircuits(db), (n) => gauge.set(n))),
+    });
+    new Gauge({
+      name: 'continuum_dependency_up', help: 'Whether Postgres (database) and Temporal answer the background checks', labelNames: ['dependency'],
+      registers: [this.registry],
+      collect() {
+        for (const [dependency, state] of Object.entries(monitor.snapshot())) this.set({ dependency }, state.up ? 1 : 0);
       },
     });
   }

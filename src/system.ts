@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { attemptTimeoutMs, type Config } from './config';
+import { attemptTimeoutMs, type Config, type StartupError } from './config';
+import { DependencyMonitor } from './infra/dependencyMonitor';
 import { createWorkflowControls } from './events/controlFactory';
 import { createApp } from './api/app';
 import { listenApi } from './api/server';
@@ -43,6 +44,10 @@ export interface RunningSystem {
 export interface SystemOptions {
   roles: Role[];
   log: Logger;
+  /** Watches Postgres and Temporal (main.ts builds it with the logger, which it quiets); one is made when absent. */
+  monitor?: DependencyMonitor;
+  /** A server this process started could not be brought back; default: logged. */
+  onDependencyLost?: (err: StartupError) => void;
   workflowBundle?: WorkflowBundleOption;
   host?: string;
 }
@@ -73,7 +78,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   const { log } = options;
   const host = options.host ?? config.host;
   if (options.roles.includes('api')) await assertPortFree(config.port, host, 'API', 'stop it, or set PORT to another port');
-  const infra = await provideInfrastructure(config, (line) => log.info(line));
+  const onLost = options.onDependencyLost ?? ((err: StartupError) => log.error(err.message));
+  const infra = await provideInfrastructure(config, log, onLost);
   const stops: Array<() => Promise<unknown>> = [infra.stop];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'stop failed'));
@@ -85,11 +91,19 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     if (infra.bootstrapApiKey) await ensureApiKey(db, config.bootstrapTenant, infra.bootstrapApiKey);
 
     const secretBox = new SecretBox(infra.secretKey);
-    const metrics = new Metrics();
-    metrics.watchDatabase(db);
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
     stops.push(() => temporal.close());
+    // Postgres is checked on a connection of its own, so a busy pool does not pass for an absent database.
+    const probeDb = createDb(infra.databaseUrl, 1);
+    stops.push(() => probeDb.destroy());
+    const monitor = (options.monitor ?? new DependencyMonitor(config.dependencyChecks)).attachLog(log);
+    monitor.watch('database', () => probeDb.raw('select 1'));
+    monitor.watch('temporal', () => temporal.ping(monitor.timeoutMs));
+    monitor.start();
+    stops.push(() => monitor.stop());
+    const metrics = new Metrics();
+    metrics.watchDependencies(db, monitor);
     const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
     const api = options.roles.includes('api');
     // Every role starts what it stores (a worker stores operational events); only an API
@@ -144,6 +158,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         testWaitMs: attemptTimeoutMs(config),
         publicUrl: config.publicUrl,
         metrics,
+        monitor,
         dashboard: {
           temporalUiUrl: config.temporalUiUrl, temporalNamespace: config.temporalNamespace, frameAncestors: config.dashboardFrameAncestors,
         },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { DependencyMonitor } from '../infra/dependencyMonitor';
 import type { Metrics } from '../metrics';
 import type { SecretBox } from '../security/secrets';
 import type { UrlPolicy } from '../security/urlPolicy';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;
   metrics: Metrics;
+  /** Whether Postgres and Temporal are there, checked in the background (health reads it). */
+  monitor: DependencyMonitor;
   /** The pages at `/`. */
   dashboard: DashboardOptions;
   /** Base of portal links; unset: the origin of the request creating the link. */

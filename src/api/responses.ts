@@ -140,6 +140,12 @@ export const event = z.object({
 export const publishedEvent = event.extend({ delivery_ids: z.array(z.string()) });
 export const eventDetail = event.extend({ deliveries: z.array(delivery) });
 
+const dependencyStatus = z.object({
+  status: z.enum(['up', 'down']),
+  since: timestamp.nullable().describe('When it last went up or down (while down: since when it has been down)'),
+  checked_at: timestamp.nullable().describe('When it was last checked'),
+});
+
 export const health = z.object({
   status: z.enum(['healthy', 'degraded']),
   database: z.enum(['up', 'down']),
@@ -147,6 +153,10 @@ export const health = z.object({
   queue_depth: count.nullable(),
   oldest_pending_seconds: z.number().min(0).nullable(),
   open_circuits: count.nullable(),
+  dependencies: z.object({
+    database: dependencyStatus,
+    temporal: dependencyStatus,
+  }).describe('Each dependency as the background checks last found it'),
 });
 
 export const session = z.object({
