@@ -44,6 +44,7 @@ const envSchema = z.object({
   CONTINUUM_AUTO_DISABLE_AFTER: duration.prefault('5d'),
   CONTINUUM_DEPENDENCY_CHECK_INTERVAL: duration.prefault('2s'),
   CONTINUUM_DEPENDENCY_CHECK_TIMEOUT: duration.prefault('2s'),
+  CONTINUUM_RESTART_BACKOFF: duration.prefault('1s'),
   CONTINUUM_WORKFLOW_CACHE_SIZE: positiveInt.default(10_000),
   CONTINUUM_RETENTION: duration.prefault('30d'),
   CONTINUUM_RETENTION_INTERVAL: duration.prefault('1h'),
@@ -93,6 +94,8 @@ export interface Config {
   autoDisableAfterMs: number;
   /** The background checks of Postgres and Temporal (health reads them; the outage log lines come from them). */
   dependencyChecks: { intervalMs: number; timeoutMs: number };
+  /** The first wait before a local server that exited is started again (then doubled, five tries). */
+  restartBackoffMs: number;
   /** Open workflows a worker keeps in memory; one evicted is replayed before it can go on. */
   workflowCacheSize: number;
   /** History retention, how often its pass runs, and rows per delete statement. */
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
     autoDisableAfterMs: e.CONTINUUM_AUTO_DISABLE_AFTER,
     dependencyChecks: { intervalMs: e.CONTINUUM_DEPENDENCY_CHECK_INTERVAL, timeoutMs: e.CONTINUUM_DEPENDENCY_CHECK_TIMEOUT },
+    restartBackoffMs: e.CONTINUUM_RESTART_BACKOFF,
     workflowCacheSize: e.CONTINUUM_WORKFLOW_CACHE_SIZE,
     retention: { retentionMs: e.CONTINUUM_RETENTION, intervalMs: e.CONTINUUM_RETENTION_INTERVAL, batchSize: e.CONTINUUM_RETENTION_BATCH },
     recoveryItemsPerRun: e.CONTINUUM_RECOVERY_ITEMS_PER_RUN,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { attemptTimeoutMs, type Config, type StartupError } from './config';
 import { DependencyMonitor } from './infra/dependencyMonitor';
+import { StopSequence } from './infra/stopSequence';
 import { createWorkflowControls } from './events/controlFactory';
 import { createApp } from './api/app';
 import { listenApi } from './api/server';
@@ -80,28 +81,27 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   if (options.roles.includes('api')) await assertPortFree(config.port, host, 'API', 'stop it, or set PORT to another port');
   const onLost = options.onDependencyLost ?? ((err: StartupError) => log.error(err.message));
   const infra = await provideInfrastructure(config, log, onLost);
-  const stops: Array<() => Promise<unknown>> = [infra.stop];
-  const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'stop failed'));
-  };
+  const stops = new StopSequence(log);
+  stops.add('the local servers', infra.stop, 10_000);
+  const stop = () => stops.run();
   try {
     const db = createDb(infra.databaseUrl, 10, log);
-    stops.push(() => db.destroy());
+    stops.add('the database pool', () => db.destroy());
     await migrateToLatest(db);
     if (infra.bootstrapApiKey) await ensureApiKey(db, config.bootstrapTenant, infra.bootstrapApiKey);
 
     const secretBox = new SecretBox(infra.secretKey);
     const urlPolicy = { allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
     const temporal = new TemporalConnector({ address: infra.temporalAddress, namespace: config.temporalNamespace });
-    stops.push(() => temporal.close());
+    stops.add('the Temporal client', () => temporal.close());
     // Postgres is checked on a connection of its own, so a busy pool does not pass for an absent database.
     const probeDb = createDb(infra.databaseUrl, 1);
-    stops.push(() => probeDb.destroy());
+    stops.add('the database probe', () => probeDb.destroy());
     const monitor = (options.monitor ?? new DependencyMonitor(config.dependencyChecks)).attachLog(log);
     monitor.watch('database', () => probeDb.raw('select 1'));
     monitor.watch('temporal', () => temporal.ping(monitor.timeoutMs));
     monitor.start();
-    stops.push(() => monitor.stop());
+    stops.add('the dependency monitor', () => monitor.stop());
     const metrics = new Metrics();
     metrics.watchDependencies(db, monitor);
     const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
@@ -112,16 +112,16 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
     });
     if (api) dispatcher.start();
-    stops.push(() => dispatcher.stop());
+    stops.add('the dispatcher', () => dispatcher.stop());
     const operational = new OperationalEvents({ db, startQueue: dispatcher, metrics, failureThreshold: config.circuitFailureThreshold });
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
       // behind a backlog of deliveries.
       const workerDb = options.roles.includes('api') ? createDb(infra.databaseUrl, 10, log) : db;
-      if (workerDb !== db) stops.push(() => workerDb.destroy());
+      if (workerDb !== db) stops.add('the worker database pool', () => workerDb.destroy());
       const httpAgent = createHttpAgent(urlPolicy);
-      stops.push(() => httpAgent.close());
+      stops.add('the HTTP agent', () => httpAgent.close());
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -133,7 +133,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           endpoints, deliveries, metrics, operational,
         },
       });
-      stops.push(() => worker.stop());
+      // Its grace time for running attempts is 5 s.
+      stops.add('the worker', () => worker.stop(), 7000);
       temporal.shareWorkerConnection(worker.connection);
     }
 
@@ -142,16 +143,16 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     if (api) {
       const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics }, config.autoDisableAfterMs);
       autoDisable.start();
-      stops.push(() => autoDisable.stop());
+      stops.add('the auto-disable pass', () => autoDisable.stop());
       const watchdog = new EndpointWatchdog({ db, deliveries, endpoints, log }, config.endpointCheckIntervalMs);
       watchdog.start();
-      stops.push(() => watchdog.stop());
+      stops.add('the endpoint watchdog', () => watchdog.stop());
       const retention = new RetentionPass({ db, log, metrics }, config.retention);
       retention.start();
-      stops.push(() => retention.stop());
+      stops.add('the retention pass', () => retention.stop());
       const recoveryStarter = recoveryStarterPass({ db, log, recoveries, metrics }, config.dispatchIntervalMs);
       recoveryStarter.start();
-      stops.push(() => recoveryStarter.stop());
+      stops.add('the recovery starter', () => recoveryStarter.stop());
       const app = createApp({
         db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: dispatcher,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
@@ -165,7 +166,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       });
       routes = app.routes;
       const server: Server = await listenApi(app, config.port, host);
-      stops.push(() => closeServer(server));
+      stops.add('the API server', () => closeServer(server));
       apiUrl = reachableUrl(host, (server.address() as { port: number }).port);
     }
 

@@ -13,11 +13,18 @@ export function createDb(connectionString: string, poolMax = 10, logger?: Logger
   });
 }
 
+const DATABASE_AWAY = new RegExp([
+  'Connection terminated', 'Connection ended unexpectedly', 'connect ECONNREFUSED', 'Client has encountered a connection error',
+  // Postgres itself, while it restarts
+  'the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)',
+  'terminating connection due to administrator command',
+].join('|'));
+
 /** True for errors that mean "the database can't be reached", as opposed to a bad query. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
   if (e?.name === 'KnexTimeoutError') return true;
   const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'];
   if (e?.code && codes.includes(e.code)) return true;
-  return /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e?.message ?? '');
+  return DATABASE_AWAY.test(e?.message ?? '');
 }

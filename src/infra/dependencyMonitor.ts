@@ -117,9 +117,10 @@ export class DependencyMonitor implements LogAbsorber {
    */
   absorb(fields: object, message: unknown): boolean {
     if ('dependency' in fields) return false;
-    const { err, error } = fields as { err?: unknown; error?: unknown };
-    // A line without an error object (the SDK's own retry warnings) is judged by its message.
-    const name = dependencyOf(err ?? error ?? { message });
+    // `knex` carries the pool's own warnings (src/db/knex.ts); a line without any error (the
+    // SDK's own retry warnings) is judged by its message.
+    const { err, error, knex } = fields as { err?: unknown; error?: unknown; knex?: unknown };
+    const name = dependencyOf(err ?? error ?? knex ?? { message });
     return name !== null && this.noteFailure(name);
   }
 

@@ -59,14 +59,15 @@ export async function provideInfrastructure(config: Config, logger: Logger, onLo
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       log(`starting embedded Postgres (data in ${path.resolve(config.dataDir, 'postgres')})`);
-      let port: number | undefined;
+      // The first start picks a free port; restarts keep it, so clients reconnect to the same URL.
+      const kept: { port?: number } = {};
       const pg = await Supervisor.start({
-        name: 'embedded Postgres', log: logger, onGiveUp: onLost,
-        start: () => startEmbeddedPostgres(config.dataDir, log, { port }),
+        name: 'embedded Postgres', log: logger, onGiveUp: onLost, backoffMs: config.restartBackoffMs,
+        start: () => startEmbeddedPostgres(config.dataDir, log, { port: kept.port }),
         onRestarted: async (child) => record?.add('postgres', child.pid),
       });
       stops.push(() => pg.stop());
-      port = pg.current.port;
+      kept.port = pg.current.port;
       await record?.add('postgres', pg.current.pid);
       databaseUrl = pg.current.url;
     }
@@ -76,7 +77,7 @@ export async function provideInfrastructure(config: Config, logger: Logger, onLo
       log('starting the Temporal dev server');
       // Its state is in the data directory, so open workflows survive a restart.
       const server = await Supervisor.start({
-        name: 'the Temporal dev server', log: logger, onGiveUp: onLost,
+        name: 'the Temporal dev server', log: logger, onGiveUp: onLost, backoffMs: config.restartBackoffMs,
         start: () => startDevServer({
           port: config.devTemporalPort,
           uiPort: config.devTemporalPort + DEV_UI_PORT_OFFSET,

@@ -16,8 +16,8 @@ export interface SupervisorOptions<T extends ChildProcessHandle> {
   log: Pick<Logger, 'error' | 'info'>;
   /** Tries to bring it back before giving up (default 5). */
   maxTries?: number;
-  /** The wait before try n (1-based); default 1 s, 2 s, 4 s … capped at 16 s. */
-  backoffMs?: (tryNumber: number) => number;
+  /** The wait before the first try, doubled at each next one up to 16 times it (default 1 s). */
+  backoffMs?: number;
   /** A run that lasted this long was healthy: the tries count again from zero (default 60 s). */
   stableMs?: number;
   /** Each new run, after it started (to record its pid). */
@@ -26,7 +26,7 @@ export interface SupervisorOptions<T extends ChildProcessHandle> {
   onGiveUp: (err: StartupError) => void;
 }
 
-const defaultBackoff = (tryNumber: number) => Math.min(16_000, 1000 * 2 ** (tryNumber - 1));
+const backoff = (firstMs: number, tryNumber: number) => firstMs * Math.min(16, 2 ** (tryNumber - 1));
 
 /**
  * Keeps a server we started running: when it exits without being asked to, it is said at
@@ -73,7 +73,7 @@ export class Supervisor<T extends ChildProcessHandle> {
   }
 
   private async restart(): Promise<void> {
-    const { name, log, maxTries = 5, backoffMs = defaultBackoff } = this.options;
+    const { name, log, maxTries = 5, backoffMs = 1000 } = this.options;
     let lastError = 'it exited';
     while (!this.stopping) {
       this.tries += 1;
@@ -81,7 +81,7 @@ export class Supervisor<T extends ChildProcessHandle> {
         this.options.onGiveUp(new StartupError(`${name} exited and could not be started again in ${maxTries} tries: ${lastError}`));
         return;
       }
-      await this.pause(backoffMs(this.tries));
+      await this.pause(backoff(backoffMs, this.tries));
       if (this.stopping) return;
       try {
         this.child = await this.options.start();

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError, type ConnectionLike, type WorkflowHandle } from '@temporalio/client';
 
 /** Raised when Temporal can't be reached; publish then leaves deliveries for the dispatcher. */
@@ -47,6 +48,8 @@ export class TemporalConnector {
 
   /** Resolves when Temporal answers a cheap call within `timeoutMs`; rejects otherwise (no retries past it). */
   async ping(timeoutMs: number): Promise<void> {
+    // The SDK retries a call while the server is away; a refused connection must fail at once.
+    await assertAcceptsConnections(this.options.address, timeoutMs);
     const client = await this.client();
     await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
   }
@@ -57,6 +60,24 @@ export class TemporalConnector {
     this.pending = null;
     this.canStartEagerly = false;
   }
+}
+
+/** Rejects unless something accepts a TCP connection at host:port within `timeoutMs`. */
+function assertAcceptsConnections(address: string, timeoutMs: number): Promise<void> {
+  const { hostname, port } = new URL(`tcp://${address}`);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), timeout: timeoutMs });
+    const fail = (reason: string) => {
+      socket.destroy();
+      reject(new TemporalUnavailableError(`Temporal at ${address}: ${reason}`));
+    };
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => fail(`no connection within ${timeoutMs} ms`));
+    socket.once('error', (err) => fail(err.message));
+  });
 }
 
 const GRPC_UNAVAILABLE = 14;

@@ -32,6 +32,10 @@ export interface TemporalServer {
   metricsUrl: string;
   namespace: string;
   stop(): Promise<void>;
+  /** Stops the server process only: its ports, config and databases stay for `startProcess`. */
+  stopProcess(): Promise<void>;
+  /** Starts it again as it was (after `stopProcess`), resolving once it serves again. */
+  startProcess(): Promise<void>;
 }
 
 export interface TemporalServerOptions {
@@ -91,12 +95,39 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     postgres, databases, historyShards: options.historyShards ?? 4, ports, dynamicConfigFile,
   }));
 
+  const address = `127.0.0.1:${ports.frontend}`;
+  const removeWorkDir = () => (options.workDir ? Promise.resolve() : rm(workDir, { recursive: true, force: true }));
+  const launch = () => launchServer(server, workDir, address, namespace, log, () => {
+    if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+  let child = await launch().catch(async (err: unknown) => {
+    await removeWorkDir();
+    throw err;
+  });
+  return {
+    address, namespace, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    get pid() {
+      return child.pid as number;
+    },
+    stop: async () => {
+      await stopChild(child, 10_000);
+      await removeWorkDir();
+    },
+    stopProcess: () => stopChild(child, 10_000),
+    startProcess: async () => {
+      child = await launch();
+    },
+  };
+}
+
+/** Runs the server on the config in `workDir` until it serves `namespace`; kills it if it does not. */
+async function launchServer(
+  server: string, workDir: string, address: string, namespace: string, log: (line: string) => void, onExitOfThisProcess: () => void,
+): Promise<ChildProcess> {
   const child = spawn(server, ['--root', workDir, '--config', 'config', '--env', 'temporal', '--allow-no-auth', 'start'],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   // The temp dir goes too: its config holds the Postgres password.
-  killWithThisProcess(child, () => {
-    if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  killWithThisProcess(child, onExitOfThisProcess);
   const recent: string[] = []; // the last log entries (not stack frames), for the error when it doesn't come up
   child.stderr?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().trimEnd().split('\n')) {
@@ -108,21 +139,15 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   });
   const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
   spawnFailed.catch(() => {}); // only observed through the race below
-
-  const address = `127.0.0.1:${ports.frontend}`;
-  const stop = async () => {
-    await stopChild(child, 10_000);
-    if (!options.workDir) await rm(workDir, { recursive: true, force: true });
-  };
   try {
     await Promise.race([spawnFailed, waitForTemporal(address, 60_000, child)]);
     await prepareNamespace(address, namespace, 60_000);
   } catch (err) {
     const reason = child.exitCode !== null ? `it exited with code ${child.exitCode}` : (err as Error).message;
-    await stop();
+    await stopChild(child, 10_000);
     throw new Error(`the Temporal server did not start: ${reason}\n${recent.join('\n')}`);
   }
-  return { address, pid: child.pid as number, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, namespace, stop };
+  return child;
 }
 
 const PROBE = 'temporal-server-readiness-probe';

@@ -21,6 +21,11 @@ export class RoleProcess {
     return this.child?.pid;
   }
 
+  /** Its exit code once it has exited (null while running or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   async start(timeoutMs = 60_000): Promise<this> {
     const child = spawn(process.execPath, [MAIN, this.role], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { DeliveryStream } from '../helpers/deliveryStream';
+import { devEnv, freeDevTemporalPort, isAlive, recordedPids, tempDataDir, waitAllGone } from '../helpers/devStack';
+import { HealthPoller } from '../helpers/healthPoller';
+import { LEVEL, logLines } from '../helpers/logLines';
+import { Receiver } from '../helpers/receiver';
+import { FAST_ENV } from '../helpers/system';
+import { eventually } from '../helpers/wait';
+import { RoleProcess } from '../helpers/workerProcess';
+
+const START_TIMEOUT_MS = 180_000;
+
+/** Holds a port as soon as it is free (a server we killed lets go of it at once). */
+async function squat(port: number): Promise<Server> {
+  return eventually(`port ${port} taken over`, () => new Promise<Server | null>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  }), 10_000);
+}
+
+/**
+ * `npm start` (main.js all: it execs this) with its own dev Temporal server and embedded
+ * Postgres, each killed under a stream of deliveries: the supervisor brings it back on the
+ * same data, and the stream completes with nobody restarting anything.
+ */
+describe('npm start supervises its dev servers', function () {
+  this.timeout(600_000);
+  let dataDir: string;
+  let temporalPort: number;
+  let node: RoleProcess;
+  let apiKey: string;
+  const receivers: Receiver[] = [];
+
+  before(async function () {
+    dataDir = await tempDataDir();
+    temporalPort = await freeDevTemporalPort();
+    // Restarts after 300 ms, 600 ms …: the give-up case below ends within seconds.
+    node = await new RoleProcess('all', { ...devEnv(dataDir, temporalPort), ...FAST_ENV, CONTINUUM_RESTART_BACKOFF: '300ms' }).start(START_TIMEOUT_MS);
+    apiKey = (await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') process.stdout.write(`main.js all printed (last lines):\n${node.output.slice(-6000)}\n`);
+  });
+
+  after(async function () {
+    await node?.kill();
+    for (const receiver of receivers) await receiver.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A receiver of its own and a webhook to it, so each stream counts only its deliveries. */
+  async function newReceiver(event: string): Promise<{ receiver: Receiver; webhookId: string }> {
+    const receiver = await new Receiver().start();
+    receivers.push(receiver);
+    const created = await fetch(`${node.apiUrl}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: receiver.url, events: [event], name: 'supervised' }),
+    });
+    assert.equal(created.status, 201);
+    return { receiver, webhookId: ((await created.json()) as { id: string }).id };
+  }
+
+  /** Kills the recorded child with SIGKILL mid-stream; resolves once a new one is recorded. */
+  async function killChild(name: 'temporal' | 'postgres', stream: DeliveryStream): Promise<number> {
+    await stream.acceptedMore(15);
+    const killed = (await recordedPids(dataDir)).children[name];
+    process.kill(killed, 'SIGKILL');
+    await eventually(`${name} restarted`, async () => {
+      const now = (await recordedPids(dataDir)).children[name];
+      return now !== killed && (await isAlive(now));
+    }, 60_000);
+    return killed;
+  }
+
+  async function streamAcross(name: 'temporal' | 'postgres', dependency: string, event: string) {
+    const { receiver, webhookId } = await newReceiver(event);
+    const stream = new DeliveryStream({ baseUrl: node.apiUrl as string, apiKey, webhookId, event }).start();
+    const health = new HealthPoller(node.apiUrl as string).start();
+    try {
+      await killChild(name, stream);
+      await eventually(`health sees ${dependency} back`, async () => {
+        const last = health.polls.at(-1);
+        return health.down(dependency).length > 0 && last?.status === 200;
+      }, 60_000);
+      await stream.acceptedMore(15);
+    } finally {
+      await stream.stop();
+      await health.stop();
+    }
+    health.assertAnsweredThrough(dependency);
+    return { stream, receiver };
+  }
+
+  function assertSaidAtErrorLevel(server: string): void {
+    const lines = logLines(node.output);
+    const exited = lines.filter((l) => l.level === LEVEL.error && l.dependency === server && /exited/.test(l.msg ?? ''));
+    assert.ok(exited.length >= 1, `an error line says ${server} exited`);
+    assert.ok(lines.some((l) => l.level === LEVEL.info && l.dependency === server && /running again/.test(l.msg ?? '')), `a line says ${server} is back`);
+  }
+
+  it('dev Temporal SIGKILLed: started again on its data, the stream completes', async function () {
+    const { stream, receiver } = await streamAcross('temporal', 'temporal', 'memory.created');
+    await stream.verify(receiver);
+    assertSaidAtErrorLevel('the Temporal dev server');
+  });
+
+  it('embedded Postgres SIGKILLed: publishes answer 503 while it is down, then the stream completes', async function () {
+    const { stream, receiver } = await streamAcross('postgres', 'database', 'memory.updated');
+    assert.ok(stream.count(503) > 0, 'some publishes met the outage and were refused');
+    await stream.verify(receiver, { allow503: true });
+    assertSaidAtErrorLevel('embedded Postgres');
+  });
+
+  it('a dev Temporal that cannot be brought back: exits non-zero naming it, stopping the rest', async function () {
+    const run = await recordedPids(dataDir);
+    process.kill(run.children.temporal, 'SIGKILL');
+    const squatter = await squat(temporalPort);
+    try {
+      const exit = await eventually('main.js exited', async () => node.exitCode !== null && { code: node.exitCode }, 120_000);
+      assert.equal(exit.code, 1);
+      assert.match(node.output, /the Temporal dev server exited and could not be started again in 5 tries/);
+      await waitAllGone([run.owner, run.children.postgres], 30_000);
+      assert.doesNotMatch(node.output, /exiting at once/, 'an orderly stop, not the forced exit');
+    } finally {
+      squatter.close();
+    }
+  });
+});
