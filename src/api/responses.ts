@@ -46,7 +46,12 @@ export const circuit = z.object({
 });
 
 export const webhookWithCircuit = webhook.extend({ circuit });
-export const webhookList = z.object({ data: z.array(webhook), total: count });
+/** One page of a list: `total` counts every item matching the query, not only this page's. */
+const page = <T extends z.ZodType>(item: T) => z.object({
+  data: z.array(item), total: count, limit: z.number().int().min(1), offset: count,
+});
+
+export const webhookList = page(webhook);
 export const rotatedWebhook = webhook.extend({ previous_secret_expires_at: timestamp });
 
 export const deliveryStatus = z.enum(DELIVERY_STATUSES);
@@ -75,7 +80,7 @@ export const attempt = z.object({
   trigger: z.enum(['scheduled', 'manual', 'test', 'recovery']),
 });
 
-export const deliveryList = z.object({ data: z.array(delivery), total: count, limit: count, offset: count });
+export const deliveryList = page(delivery);
 export const deliveryDetail = delivery.extend({ attempts: z.array(attempt) });
 
 export const webhookStats = z.object({

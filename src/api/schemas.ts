@@ -44,19 +44,42 @@ export const publishEventSchema = z.strictObject({
     .optional(),
 });
 
-export const listWebhooksQuery = z.object({
-  active_only: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
-});
-
 /** A whole number written in plain decimal digits: "0x10", "1e2", " 5" and "5.0" are refused. */
 const queryInt = (min: number, max: number) => z.string()
   .regex(/^\d{1,10}$/, 'must be a whole number in decimal digits')
   .transform(Number)
   .pipe(z.number().int().min(min).max(max));
 
+/** The page size every list answers by default. */
+export const DEFAULT_PAGE_LIMIT = 100;
+/** The most webhooks one page of GET /webhooks holds. */
+export const MAX_WEBHOOK_PAGE_LIMIT = 100;
+/** The most deliveries one page of GET /webhooks/{id}/deliveries holds (documented since the first version). */
+export const MAX_DELIVERY_PAGE_LIMIT = 1000;
+export const MAX_PAGE_OFFSET = 1_000_000_000;
+
+/** `limit` (1..maxLimit, default 100) and `offset` (default 0): the paging of every list route. */
+export function pageQuery(maxLimit: number) {
+  const limit = Math.min(DEFAULT_PAGE_LIMIT, maxLimit);
+  return {
+    limit: queryInt(1, maxLimit).default(limit).describe(`Items on this page: a whole number from 1 to ${maxLimit}, default ${limit}`),
+    offset: queryInt(0, MAX_PAGE_OFFSET).default(0)
+      .describe('Items skipped before this page: a whole number, default 0 (past the end: an empty page, with the total)'),
+  };
+}
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+export const listWebhooksQuery = z.object({
+  active_only: z.enum(['true', 'false']).optional().transform((value) => value === 'true'),
+  ...pageQuery(MAX_WEBHOOK_PAGE_LIMIT),
+});
+export type ListWebhooksQuery = z.infer<typeof listWebhooksQuery>;
+
 export const listDeliveriesQuery = z.object({
-  limit: queryInt(1, 1000).default(100),
-  offset: queryInt(0, 1_000_000_000).default(0),
+  ...pageQuery(MAX_DELIVERY_PAGE_LIMIT),
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` }).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;

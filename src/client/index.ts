@@ -58,6 +58,7 @@ export function createClient(options: ClientOptions) {
 
   return {
     webhooks: {
+      /** One page of the webhooks in scope, newest first: `{data, total, limit, offset}` (limit 1–100, default 100). */
       list: (query: ListWebhooksQuery = {}) => call<R.WebhookList>('GET', '/webhooks', undefined, { ...query }),
       get: (id: string) => call<R.WebhookWithCircuit>('GET', webhook(id)),
       create: (body: CreateWebhookInput) => call<R.Webhook>('POST', '/webhooks', body),

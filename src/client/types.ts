@@ -12,14 +12,20 @@ export type CreatePortalSessionInput = z.input<typeof createPortalSessionSchema>
 export type RecoverInput = z.input<typeof recoverSchema>;
 export type RedeliverInput = z.input<typeof redeliverSchema>;
 
-export interface ListWebhooksQuery {
+/** A page of a list: the answer carries `total` (every match), `limit` and `offset`. */
+export interface PageQuery {
+  /** Items on the page: 1–100 for webhooks (default 100), 1–1000 for deliveries (default 100). */
+  limit?: number;
+  /** Items skipped before the page (default 0). */
+  offset?: number;
+}
+
+export interface ListWebhooksQuery extends PageQuery {
   active_only?: boolean;
 }
 
-export interface ListDeliveriesQuery {
+export interface ListDeliveriesQuery extends PageQuery {
   status?: DeliveryStatus;
-  limit?: number;
-  offset?: number;
 }
 
 export interface TimeseriesQuery {

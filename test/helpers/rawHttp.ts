@@ -18,9 +18,10 @@ function parse(text: string): unknown {
 
 /**
  * One request exactly as given (any method, path, header and body bytes): fetch refuses
- * TRACE, normalises paths and can't send bytes that aren't UTF-8.
+ * TRACE, normalises paths and can't send bytes that aren't UTF-8. A header given as an array
+ * is sent once per value.
  */
-export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawResponse> {
+export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string | string[]> = {}, body?: string | Buffer): Promise<RawResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {

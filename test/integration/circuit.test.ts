@@ -58,7 +58,12 @@ describe('circuit breaker (endpoint workflow)', function () {
     assert.equal(receiver.requests.length, 5, '5 consecutive failures open it');
     assert.equal(circuit.consecutive_failures, 5);
     await s.waitForStatus([first], 'waiting_circuit');
-    assert.equal((await s.delivery(first)).attempt_count, 5, 'the waiting 6th attempt is not charged');
+    const held = await s.delivery(first);
+    assert.equal(held.attempt_count, 5, 'the waiting 6th attempt is not charged');
+    // Its 5th failure scheduled a retry moments away; once the circuit holds it, no time is promised.
+    assert.equal(held.next_attempt_at, null, 'no next_attempt_at while the open circuit holds it');
+    const shown = await stack.api('GET', `/webhooks/${webhookId}/deliveries/${first}`);
+    assert.deepEqual([shown.body.status, shown.body.next_attempt_at], ['waiting_circuit', null]);
     return { webhookId, first, circuit };
   }
 

@@ -3,6 +3,7 @@ import { niceCeiling, stackedBars, valueBars } from '../../dashboard/src/lib/cha
 import { errorsByField } from '../../dashboard/src/lib/fieldErrors';
 import { percent } from '../../dashboard/src/lib/format';
 import { takePortalToken } from '../../dashboard/src/lib/fragment';
+import { lastPageOffset, pageView } from '../../dashboard/src/lib/paging';
 import { createBody, initialValues, patchBody } from '../../dashboard/src/lib/webhookBody';
 
 const bucket = (succeeded: number, failed = 0, pending = 0, cancelled = 0) => ({ succeeded, failed, pending, cancelled });
@@ -60,6 +61,16 @@ describe('dashboard (pure parts)', function () {
     assert.deepEqual(patchBody({ ...unchanged, clear_headers: true }, original), { headers: {} });
     assert.deepEqual(patchBody(initialValues({ ...original, rate_limit_per_s: undefined }), { ...original, rate_limit_per_s: undefined }), {},
       'an API without rate limits is never sent one');
+  });
+
+  it('pages 20 at a time: the range shown, its neighbours, and where an emptied page moves', function () {
+    assert.deepEqual(pageView(0, 45), { from: 1, to: 20, previous: null, next: 20 });
+    assert.deepEqual(pageView(20, 45), { from: 21, to: 40, previous: 0, next: 40 });
+    assert.deepEqual(pageView(40, 45), { from: 41, to: 45, previous: 20, next: null });
+    assert.deepEqual(pageView(0, 20), { from: 1, to: 20, previous: null, next: null }, 'exactly one full page');
+    assert.deepEqual(pageView(0, 0), { from: 0, to: 0, previous: null, next: null });
+    assert.deepEqual(pageView(5, 12, 5), { from: 6, to: 10, previous: 0, next: 10 });
+    assert.deepEqual([lastPageOffset(45), lastPageOffset(40), lastPageOffset(20), lastPageOffset(1), lastPageOffset(0)], [40, 20, 0, 0, 0]);
   });
 
   it('shows the API\'s percentages, and none when nothing was delivered', function () {

@@ -21,7 +21,7 @@ describe('response checks against the documented schemas', function () {
     const withoutSecret: Partial<typeof webhook> = { ...webhook };
     delete withoutSecret.secret;
     assert.throws(() => checkResponse('PATCH', '/api/v1/webhooks/wh_1', 200, withoutSecret), /does not match its schema/);
-    assert.throws(() => checkResponse('GET', '/api/v1/webhooks', 200, { data: [{ ...webhook, colour: 'red' }], total: 1 }), /\.data\[0\]\.colour/);
+    assert.throws(() => checkResponse('GET', '/api/v1/webhooks', 200, { data: [{ ...webhook, colour: 'red' }], total: 1, limit: 100, offset: 0 }), /\.data\[0\]\.colour/);
   });
 
   it('refuses an undocumented success status and a malformed error body; 204 has no body', function () {

@@ -2,10 +2,10 @@ import { useState } from 'preact/hooks';
 import type { ListDeliveriesQuery } from '../../../src/client';
 import { useDashboard, useResource } from '../hooks';
 import { dateTime, STATUS_LABELS } from '../lib/format';
+import { PAGE_SIZE } from '../lib/paging';
 import { Link } from '../router';
+import { Pager } from './Pager';
 import { Empty, ErrorBox, Loading, StatusBadge } from './ui';
-
-const PAGE_SIZE = 20;
 
 /** A webhook's deliveries, newest first, filtered by status, a page at a time. */
 export function DeliveriesTable({ webhookId, refreshKey, refreshMs }: { webhookId: string; refreshKey: number; refreshMs: number }) {
@@ -48,11 +48,7 @@ export function DeliveriesTable({ webhookId, refreshKey, refreshMs }: { webhookI
               ))}
             </tbody>
           </table>
-          <nav class="pager" aria-label="Deliveries pages">
-            <button type="button" onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))} disabled={offset === 0}>Previous</button>
-            <span role="status">{offset + 1}–{Math.min(offset + PAGE_SIZE, total)} of {total}</span>
-            <button type="button" onClick={() => setOffset(offset + PAGE_SIZE)} disabled={offset + PAGE_SIZE >= total}>Next</button>
-          </nav>
+          <Pager label="Deliveries pages" offset={offset} total={total} go={setOffset} />
         </>
       )}
     </section>

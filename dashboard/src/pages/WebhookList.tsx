@@ -1,7 +1,10 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Webhook } from '../api/client';
+import { Pager } from '../components/Pager';
 import { ActiveBadge, CircuitBadge, Empty, ErrorBox, Loading } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
 import { percent } from '../lib/format';
+import { lastPageOffset, PAGE_SIZE } from '../lib/paging';
 import { Link } from '../router';
 
 const REFRESH_MS = 5000;
@@ -26,10 +29,16 @@ function WebhookRow({ webhook }: { webhook: Webhook }) {
   );
 }
 
-/** Every webhook the session may see, with its health at a glance. */
+/** The webhooks the session may see, newest first, a page at a time, with their health at a glance. */
 export function WebhookList() {
   const { client, session } = useDashboard();
-  const list = useResource(() => client.webhooks.list(), 'webhooks', REFRESH_MS);
+  const [offset, setOffset] = useState(0);
+  const list = useResource(() => client.webhooks.list({ limit: PAGE_SIZE, offset }), `webhooks/${offset}`, REFRESH_MS);
+  const total = list.data?.total ?? 0;
+  // Webhooks deleted meanwhile may leave this page empty: show the last one that has some.
+  useEffect(() => {
+    if (list.data && list.data.data.length === 0 && offset > 0) setOffset(lastPageOffset(total));
+  }, [list.data]);
   // A link scoped to some webhooks can't add one (it would fall outside its own scope).
   const canCreate = !session.read_only && session.webhook_ids === null;
   return (
@@ -40,7 +49,7 @@ export function WebhookList() {
       </div>
       {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.data && !list.error && <Loading what="webhooks" />}
-      {list.data && list.data.data.length === 0 && (
+      {list.data && list.data.total === 0 && (
         <Empty>
           <p>No webhooks yet.</p>
           {canCreate && <p><Link href="/webhooks/new">Register an endpoint</Link> to start receiving events.</p>}
@@ -56,6 +65,7 @@ export function WebhookList() {
           <tbody>{list.data.data.map((webhook) => <WebhookRow key={webhook.id} webhook={webhook} />)}</tbody>
         </table>
       )}
+      {list.data && list.data.data.length > 0 && <Pager label="Webhooks pages" offset={offset} total={total} go={setOffset} />}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import type { Context, Next } from 'koa';
 import type { Knex } from 'knex';
 import { findTenantByApiKey } from '../../db/repositories/apiKeys';
 import { findPortalSession, type PortalSessionRow } from '../../db/repositories/portalSessions';
-import { UnauthorizedError } from '../../errors';
+import { BadRequestError, UnauthorizedError } from '../../errors';
 import type { Metrics } from '../../metrics';
 import { PORTAL_TOKEN_PREFIX } from '../../security/portalTokens';
 import { apiKeyPrincipal, portalPrincipal, type Principal } from '../principal';
@@ -23,6 +23,11 @@ async function portalTokenPrincipal(db: Knex, metrics: Metrics, token: string): 
  */
 export function authenticate(db: Knex, metrics: Metrics) {
   return async (ctx: Context, next: Next): Promise<void> => {
+    // Node keeps the first of repeated Authorization headers; proxies and other servers may
+    // take the last, so a request carrying two names no one credential: refused before any lookup.
+    if ((ctx.req.headersDistinct.authorization?.length ?? 0) > 1) {
+      throw new BadRequestError('send one Authorization header, not several');
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     if (!match) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
     const credential = match[1];

@@ -1,11 +1,13 @@
 import Router from '@koa/router';
-import { listWebhooks } from '../../db/repositories/webhooks';
+import { listWebhooksPage } from '../../db/repositories/webhooks';
 import { changeWebhook, createWebhook, deleteWebhook } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
 import { principalOf, wholeTenantOnly } from '../principal';
 import { validate } from '../middleware/validate';
-import { createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type PatchWebhookBody } from '../schemas';
+import {
+  createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type ListWebhooksQuery, type PatchWebhookBody,
+} from '../schemas';
 import { circuitJson, webhookJson } from '../serializers';
 
 /** /webhooks: register, list, inspect, change and delete endpoints (:webhookId is loaded by loadWebhookParam). */
@@ -20,10 +22,9 @@ export function webhooksRouter(deps: ApiDeps): Router {
   });
 
   router.get('/', validate({ query: listWebhooksQuery }), async (ctx) => {
-    const rows = await listWebhooks(deps.db, ctx.state.tenantId, {
-      activeOnly: ctx.state.query.active_only, ids: principalOf(ctx).webhookIds,
-    });
-    ctx.body = { data: rows.map((row) => webhookJson(row)), total: rows.length };
+    const query = ctx.state.query as ListWebhooksQuery;
+    const page = await listWebhooksPage(deps.db, ctx.state.tenantId, { activeOnly: query.active_only, ids: principalOf(ctx).webhookIds }, query);
+    ctx.body = { data: page.rows.map((row) => webhookJson(row)), total: page.total, limit: query.limit, offset: query.offset };
   });
 
   router.get('/:webhookId', async (ctx) => {

@@ -171,13 +171,23 @@ export async function recordAttempt(db: Knex, record: AttemptRecord): Promise<vo
     });
 }
 
-/** Sets the status; a cancelled delivery stays cancelled (only a manual retry revives it). */
+/**
+ * Sets the status; a cancelled delivery stays cancelled (only a manual retry revives it).
+ * Only an attempt's outcome schedules the next one (recordAttempt): a delivery held by an open
+ * circuit, or ended here, has no next attempt at a known time, so next_attempt_at is cleared
+ * rather than left at the retry time that already passed.
+ */
 export async function setDeliveryStatus(db: Knex, deliveryId: string, status: DeliveryStatus, error?: string): Promise<void> {
   const final = FINAL_STATUSES.includes(status);
   await db('deliveries')
     .where({ id: deliveryId })
     .whereNot({ status: 'cancelled' })
-    .update({ status, completed_at: final ? db.fn.now() : null, ...(error ? { last_error: error } : {}) });
+    .update({
+      status,
+      completed_at: final ? db.fn.now() : null,
+      ...(status === 'retrying' ? {} : { next_attempt_at: null }),
+      ...(error ? { last_error: error } : {}),
+    });
 }
 
 /** Cancels every delivery of the webhook that is not final yet; returns their ids. */

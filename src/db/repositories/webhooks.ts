@@ -15,12 +15,39 @@ export async function findWebhook(db: Knex, tenantId: string, id: string): Promi
   return db('webhooks').where({ tenant_id: tenantId, id }).whereNull('deleted_at').first();
 }
 
-/** Live webhooks of the tenant, newest first; `ids` (when not null) limits them to those. */
-export async function listWebhooks(db: Knex, tenantId: string, options: { activeOnly?: boolean; ids?: string[] | null } = {}): Promise<WebhookRow[]> {
-  const query = db('webhooks').where({ tenant_id: tenantId }).whereNull('deleted_at').orderBy('created_at', 'desc');
-  if (options.activeOnly) query.andWhere({ active: true });
-  if (options.ids) query.whereIn('id', options.ids);
+export interface WebhookFilter {
+  activeOnly?: boolean;
+  /** When not null: only these (a portal token's scope). */
+  ids?: string[] | null;
+}
+
+function liveWebhooks(db: Knex, tenantId: string, filter: WebhookFilter) {
+  const query = db('webhooks').where({ tenant_id: tenantId }).whereNull('deleted_at');
+  if (filter.activeOnly) query.andWhere({ active: true });
+  if (filter.ids) query.whereIn('id', filter.ids);
   return query;
+}
+
+// Newest first; the id (time-ordered too) settles ties, so pages never overlap or skip a row.
+const NEWEST_FIRST = [{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }];
+
+/** Every live webhook of the tenant matching the filter, newest first (the operator CLI lists them all). */
+export async function listWebhooks(db: Knex, tenantId: string, filter: WebhookFilter = {}): Promise<WebhookRow[]> {
+  return liveWebhooks(db, tenantId, filter).orderBy(NEWEST_FIRST);
+}
+
+export interface WebhookPage {
+  rows: WebhookRow[];
+  total: number;
+}
+
+/** One page of the tenant's live webhooks matching the filter, newest first, with the total for paging. */
+export async function listWebhooksPage(db: Knex, tenantId: string, filter: WebhookFilter, page: { limit: number; offset: number }): Promise<WebhookPage> {
+  const [rows, count] = await Promise.all([
+    liveWebhooks(db, tenantId, filter).orderBy(NEWEST_FIRST).limit(page.limit).offset(page.offset),
+    liveWebhooks(db, tenantId, filter).count<{ n: string }[]>('* as n').first(),
+  ]);
+  return { rows, total: Number(count?.n ?? 0) };
 }
 
 /** Active webhooks of the tenant subscribed to `eventType` (but `exceptWebhookId`: an operational event's own webhook). */
