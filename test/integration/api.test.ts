@@ -163,8 +163,13 @@ describe('management API', function () {
   it('health: healthy, then degraded above 1000 queued deliveries', async function () {
     const healthy = await stack.api('GET', '/webhooks/health', undefined, { key: null });
     assert.equal(healthy.status, 200);
-    assert.deepEqual(Object.keys(healthy.body).sort(), ['database', 'oldest_pending_seconds', 'open_circuits', 'queue_depth', 'status', 'temporal']);
+    assert.deepEqual(Object.keys(healthy.body).sort(), ['database', 'dependencies', 'oldest_pending_seconds', 'open_circuits', 'queue_depth', 'status', 'temporal']);
     assert.deepEqual([healthy.body.status, healthy.body.database, healthy.body.temporal], ['healthy', 'up', 'up']);
+    for (const name of ['database', 'temporal']) {
+      const dependency = healthy.body.dependencies[name];
+      assert.equal(dependency.status, 'up');
+      assert.ok(Date.parse(dependency.since) <= Date.parse(dependency.checked_at), `${name}: checked since it came up`);
+    }
     const webhook = await register({ active: false });
     const eventId = newId('evt');
     const db = stack.system.db;
