@@ -38,8 +38,9 @@ describe('npm start supervises its dev servers', function () {
   before(async function () {
     dataDir = await tempDataDir();
     temporalPort = await freeDevTemporalPort();
-    // Restarts after 300 ms, 600 ms …: the give-up case below ends within seconds.
-    node = await new RoleProcess('all', { ...devEnv(dataDir, temporalPort), ...FAST_ENV, CONTINUUM_RESTART_BACKOFF: '300ms' }).start(START_TIMEOUT_MS);
+    // Restarts after 600 ms, 1.2 s …: long enough for health polls to see the outage, short
+    // enough for the give-up case below to end within seconds.
+    node = await new RoleProcess('all', { ...devEnv(dataDir, temporalPort), ...FAST_ENV, CONTINUUM_RESTART_BACKOFF: '600ms' }).start(START_TIMEOUT_MS);
     apiKey = (await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim();
   });
 
