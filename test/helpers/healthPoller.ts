@@ -9,12 +9,21 @@ export interface HealthPoll {
   body: { dependencies?: Record<string, { status: string; since: string | null }> } | null;
 }
 
+export interface MetricsScrape {
+  status: number | null;
+  error: string | null;
+  /** The dependencies `continuum_dependency_up` reported as 0. */
+  down: string[];
+}
+
 /**
- * Polls GET /webhooks/health as a load balancer would, with a 1 s client timeout, and keeps
- * every answer: a poll that timed out is recorded as an error.
+ * Polls GET /webhooks/health as a load balancer would, and scrapes /metrics as Prometheus
+ * would, each with a 1 s client timeout, keeping every answer: one that timed out is recorded
+ * as an error.
  */
 export class HealthPoller {
   readonly polls: HealthPoll[] = [];
+  readonly scrapes: MetricsScrape[] = [];
   private running = false;
   private loop: Promise<void> | null = null;
 
@@ -47,12 +56,28 @@ export class HealthPoller {
       assert.equal(poll.status, 503);
       assert.ok(!Number.isNaN(Date.parse(poll.body?.dependencies?.[dependency]?.since ?? '')), 'says since when');
     }
+    const unanswered = this.scrapes.filter((s) => s.status !== 200);
+    assert.deepEqual(unanswered, [], `every /metrics scrape answered 200 within ${HEALTH_CLIENT_TIMEOUT_MS} ms`);
+    assert.ok(this.scrapes.some((s) => s.down.includes(dependency)), `some scrape showed continuum_dependency_up{dependency="${dependency}"} 0`);
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.polls.push(await this.pollOnce());
+      const [poll, scrape] = await Promise.all([this.pollOnce(), this.scrapeOnce()]);
+      this.polls.push(poll);
+      this.scrapes.push(scrape);
       await new Promise((resolve) => setTimeout(resolve, this.everyMs));
+    }
+  }
+
+  private async scrapeOnce(): Promise<MetricsScrape> {
+    try {
+      const response = await fetch(`${this.baseUrl}/metrics`, { signal: AbortSignal.timeout(HEALTH_CLIENT_TIMEOUT_MS) });
+      const text = await response.text();
+      const down = [...text.matchAll(/^continuum_dependency_up\{dependency="(\w+)"\} 0$/gm)].map((m) => m[1]);
+      return { status: response.status, error: null, down };
+    } catch (err) {
+      return { status: null, error: (err as Error).message, down: [] };
     }
   }
 

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { DeliveryStream } from '../helpers/deliveryStream';
 import { devEnv, freeDevTemporalPort, isAlive, recordedPids, tempDataDir, waitAllGone } from '../helpers/devStack';
-import { HealthPoller } from '../helpers/healthPoller';
+import { streamAcrossFault } from '../helpers/faultRun';
 import { LEVEL, logLines } from '../helpers/logLines';
 import { Receiver } from '../helpers/receiver';
 import { FAST_ENV } from '../helpers/system';
@@ -54,48 +53,19 @@ describe('npm start supervises its dev servers', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** A receiver of its own and a webhook to it, so each stream counts only its deliveries. */
-  async function newReceiver(event: string): Promise<{ receiver: Receiver; webhookId: string }> {
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
-    const created = await fetch(`${node.apiUrl}/api/v1/webhooks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: receiver.url, events: [event], name: 'supervised' }),
+  /** SIGKILLs the recorded child mid-stream and waits until a new one is recorded, alive. */
+  function killChild(name: 'temporal' | 'postgres', dependency: 'temporal' | 'database', event: string) {
+    return streamAcrossFault({
+      baseUrl: node.apiUrl as string, apiKey, event, dependency, receivers,
+      fault: async () => {
+        const killed = (await recordedPids(dataDir)).children[name];
+        process.kill(killed, 'SIGKILL');
+        await eventually(`${name} restarted`, async () => {
+          const now = (await recordedPids(dataDir)).children[name];
+          return now !== killed && (await isAlive(now));
+        }, 60_000);
+      },
     });
-    assert.equal(created.status, 201);
-    return { receiver, webhookId: ((await created.json()) as { id: string }).id };
-  }
-
-  /** Kills the recorded child with SIGKILL mid-stream; resolves once a new one is recorded. */
-  async function killChild(name: 'temporal' | 'postgres', stream: DeliveryStream): Promise<number> {
-    await stream.acceptedMore(15);
-    const killed = (await recordedPids(dataDir)).children[name];
-    process.kill(killed, 'SIGKILL');
-    await eventually(`${name} restarted`, async () => {
-      const now = (await recordedPids(dataDir)).children[name];
-      return now !== killed && (await isAlive(now));
-    }, 60_000);
-    return killed;
-  }
-
-  async function streamAcross(name: 'temporal' | 'postgres', dependency: string, event: string) {
-    const { receiver, webhookId } = await newReceiver(event);
-    const stream = new DeliveryStream({ baseUrl: node.apiUrl as string, apiKey, webhookId, event }).start();
-    const health = new HealthPoller(node.apiUrl as string).start();
-    try {
-      await killChild(name, stream);
-      await eventually(`health sees ${dependency} back`, async () => {
-        const last = health.polls.at(-1);
-        return health.down(dependency).length > 0 && last?.status === 200;
-      }, 60_000);
-      await stream.acceptedMore(15);
-    } finally {
-      await stream.stop();
-      await health.stop();
-    }
-    health.assertAnsweredThrough(dependency);
-    return { stream, receiver };
   }
 
   function assertSaidAtErrorLevel(server: string): void {
@@ -106,13 +76,13 @@ describe('npm start supervises its dev servers', function () {
   }
 
   it('dev Temporal SIGKILLed: started again on its data, the stream completes', async function () {
-    const { stream, receiver } = await streamAcross('temporal', 'temporal', 'memory.created');
+    const { stream, receiver } = await killChild('temporal', 'temporal', 'memory.created');
     await stream.verify(receiver);
     assertSaidAtErrorLevel('the Temporal dev server');
   });
 
   it('embedded Postgres SIGKILLed: publishes answer 503 while it is down, then the stream completes', async function () {
-    const { stream, receiver } = await streamAcross('postgres', 'database', 'memory.updated');
+    const { stream, receiver } = await killChild('postgres', 'database', 'memory.updated');
     assert.ok(stream.count(503) > 0, 'some publishes met the outage and were refused');
     await stream.verify(receiver, { allow503: true });
     assertSaidAtErrorLevel('embedded Postgres');

@@ -10,14 +10,12 @@ import { generateApiKey } from '../../src/security/apiKeys';
 import { freePort } from '../../src/temporal/devServer';
 import { startTemporalServer, type TemporalServer } from '../../src/temporal/server';
 import { dropServerDatabases } from '../../src/temporal/serverDatabases';
-import { DeliveryStream } from '../helpers/deliveryStream';
+import { streamAcrossFault } from '../helpers/faultRun';
 import { tempDataDir } from '../helpers/devStack';
-import { HealthPoller } from '../helpers/healthPoller';
 import { LEVEL, OutputTap, type LogLine } from '../helpers/logLines';
 import { getInfra } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { apiClient, FAST_ENV } from '../helpers/system';
-import { eventually } from '../helpers/wait';
+import { FAST_ENV } from '../helpers/system';
 import { RoleProcess } from '../helpers/workerProcess';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,31 +79,8 @@ describe('separate API and worker processes across dependency restarts', functio
     await rm(pgDir, { recursive: true, force: true });
   });
 
-  async function newStream(event: string): Promise<{ stream: DeliveryStream; receiver: Receiver }> {
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
-    const created = await apiClient(api.apiUrl as string, apiKey)('POST', '/webhooks', { url: receiver.url, events: [event], name: 'faults' });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const stream = new DeliveryStream({ baseUrl: api.apiUrl as string, apiKey, webhookId: created.body.id, event }).start();
-    return { stream, receiver };
-  }
-
-  /** Runs `fault` mid-stream with health polled throughout; returns the stream, stopped. */
-  async function across(event: string, dependency: string, fault: () => Promise<void>) {
-    const { stream, receiver } = await newStream(event);
-    const health = new HealthPoller(api.apiUrl as string).start();
-    try {
-      await stream.acceptedMore(15);
-      await fault();
-      await eventually('health back to 200', async () => health.polls.at(-1)?.status === 200, 120_000);
-      await stream.acceptedMore(15);
-    } finally {
-      await stream.stop();
-      await health.stop();
-    }
-    health.assertAnsweredThrough(dependency);
-    return { stream, receiver };
-  }
+  const across = (event: string, dependency: 'temporal' | 'database', fault: () => Promise<void>) =>
+    streamAcrossFault({ baseUrl: api.apiUrl as string, apiKey, event, dependency, fault, receivers });
 
   function assertNoProcessRestarted(): void {
     for (const p of [api, worker]) assert.equal(p.exitCode, null, `${p.role} still runs`);
