@@ -29,8 +29,9 @@ export function errorHandler(log: Logger) {
     } catch (err) {
       const known = toAppError(err);
       if (!known) log.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
-      // A dependency that is away: the dependency monitor counts these rather than writing each.
-      else if (known.status >= 500) log.warn({ err, path: ctx.path }, known.message);
+      // A dependency that is away: the dependency monitor counts these rather than writing each
+      // (it tells them by name, code and message; nothing more of the error is logged).
+      else if (known.status >= 500) log.warn({ err: errorSummary(err), path: ctx.path }, known.message);
       ctx.status = known?.status ?? 500;
       if (known instanceof MethodNotAllowedError) ctx.set('Allow', known.allowed.join(', '));
       ctx.body = errorBody(known?.code ?? 'internal_error', known?.message ?? 'internal error', known?.details ?? null);
@@ -41,4 +42,9 @@ export function errorHandler(log: Logger) {
 /** The documented error body; also written by the HTTP server for requests Koa never sees. */
 export function errorBody(code: string, message: string, details: unknown = null) {
   return { error: { code, message: message.slice(0, MESSAGE_LIMIT), details } };
+}
+
+function errorSummary(err: unknown): { name?: string; code?: unknown; message: string } {
+  const { name, code, message } = (err ?? {}) as { name?: string; code?: unknown; message?: unknown };
+  return { name, code, message: String(message ?? err) };
 }
