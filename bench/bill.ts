@@ -37,22 +37,40 @@ export function serverWork(before: Counters, after: Counters) {
   };
 }
 
+export interface WorkflowTotals {
+  /** History events of the delivery runs and of the endpoint runs. */
+  delivery: number;
+  endpoint: number;
+  runs: number;
+  /** Workflow tasks the endpoint runs completed (the rest of the scenario's were the deliveries'). */
+  endpointTasks: number;
+  /** Endpoint workflows still running when counted. */
+  openEndpoints: number;
+}
+
 /**
  * History events of the scenario's workflows: every delivery run and every endpoint run (those
  * continued as new included), from the server's visibility records; a running endpoint's
- * current length is read from its mutable state.
+ * current length is read from its mutable state. The endpoint runs' histories are read whole
+ * to count their workflow tasks (there are few of them: one per webhook and continue-as-new).
  */
-export async function historyEvents(address: string, namespace: string, webhookIds: string[]) {
+export async function historyEvents(address: string, namespace: string, webhookIds: string[]): Promise<WorkflowTotals> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
-  const totals = { delivery: 0, endpoint: 0, runs: 0 };
+  const totals: WorkflowTotals = { delivery: 0, endpoint: 0, runs: 0, endpointTasks: 0, openEndpoints: 0 };
   try {
     for (const webhookId of webhookIds) {
       for await (const run of client.workflow.list({ query: `WebhookId = "${webhookId}"` })) {
-        let length = run.historyLength;
-        if (run.status.name === 'RUNNING') length = (await client.workflow.getHandle(run.workflowId, run.runId).describe()).historyLength;
-        totals[run.workflowId.startsWith('endpoint:') ? 'endpoint' : 'delivery'] += length;
+        const handle = client.workflow.getHandle(run.workflowId, run.runId);
+        const running = run.status.name === 'RUNNING';
+        const length = running ? (await handle.describe()).historyLength : run.historyLength;
+        const endpoint = run.workflowId.startsWith('endpoint:');
+        totals[endpoint ? 'endpoint' : 'delivery'] += length;
         totals.runs++;
+        if (!endpoint) continue;
+        if (running) totals.openEndpoints++;
+        const history = await handle.fetchHistory();
+        totals.endpointTasks += (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
       }
     }
     return totals;
@@ -66,6 +84,8 @@ export interface Bill {
   history_events_delivery: number;
   history_events_endpoint: number;
   workflow_tasks: number;
+  workflow_tasks_delivery: number;
+  workflow_tasks_endpoint: number;
   signals: number;
   updates: number;
   workflow_starts: number;
@@ -79,7 +99,7 @@ const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 
 /** Per successful delivery: what it cost Temporal (events, tasks, signals, writes) and CPU. */
 export function billPerDelivery(
   succeeded: number,
-  events: { delivery: number; endpoint: number },
+  events: WorkflowTotals,
   work: ReturnType<typeof serverWork>,
   cpuSeconds: Record<string, number>,
 ): Bill {
@@ -89,6 +109,8 @@ export function billPerDelivery(
     history_events_delivery: per(events.delivery),
     history_events_endpoint: per(events.endpoint),
     workflow_tasks: per(work.workflow_tasks),
+    workflow_tasks_delivery: per(work.workflow_tasks - events.endpointTasks),
+    workflow_tasks_endpoint: per(events.endpointTasks),
     signals: per(work.signals),
     updates: per(work.updates),
     workflow_starts: per(work.workflow_starts),

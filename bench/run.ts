@@ -9,21 +9,22 @@ const arg = (argv: string[], name: string, fallback: string) => {
 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const USAGE = 'usage: --scenario fanout|hot|failing|steady|all [--scale f] [--rate events/s for steady] [--timeout-s n]'
+const USAGE = 'usage: --scenario fanout|hot|failing|steady|wide|all [--scale f] [--rate events/s for steady] [--timeout-s n] [--linger-s n]'
   + ' [--engine dev|server] [--workers N --apis M (separate processes; 0 0 = one process)] [--floor-count n]';
 
-/** npm run bench -- [--scenario all] [--scale 1] [--rate 50] [--engine dev] [--workers 0 --apis 0] */
+/** npm run bench -- [--scenario all] [--scale 1] [--rate 50] [--engine dev] [--workers 0 --apis 0] [--linger-s 0] */
 export async function run(argv = process.argv.slice(2)): Promise<void> {
   const name = arg(argv, 'scenario', 'all');
   const scale = Number(arg(argv, 'scale', '1'));
   const timeoutMs = Number(arg(argv, 'timeout-s', '900')) * 1000;
+  const lingerMs = Number(arg(argv, 'linger-s', '0')) * 1000;
   const rate = Number(arg(argv, 'rate', '50'));
   const engine = arg(argv, 'engine', 'dev') as Engine;
   const workers = Number(arg(argv, 'workers', '0'));
   const apis = Number(arg(argv, 'apis', '0'));
   const floorCount = Number(arg(argv, 'floor-count', String(Math.max(200, Math.round(1000 * Math.min(1, scale))))));
   const chosen = scenarios(scale, rate).filter((s) => name === 'all' || s.name === name);
-  const counts = [workers, apis, floorCount].every((n) => Number.isInteger(n) && n >= 0);
+  const counts = [workers, apis, floorCount, lingerMs].every((n) => Number.isInteger(n) && n >= 0);
   if (chosen.length === 0 || !(scale > 0) || !(rate > 0) || !['dev', 'server'].includes(engine) || !counts || floorCount < 1) throw new Error(USAGE);
   // Millisecond retries and a short open circuit keep the failing scenario bounded in time.
   const stack = await startBenchStack({ engine, workers, apis }, { CONTINUUM_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1600ms', CONTINUUM_CIRCUIT_OPEN_DURATION: '1s' });
@@ -34,7 +35,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     // our deliveries are (eagerly when the API shares the worker's process).
     floor = await measureFloor({ address: stack.temporalAddress, namespace: stack.namespace, count: floorCount, eager: stack.inProcess });
     log(`floor: ${floor.per_s} workflows/s (${floor.count} with one local activity)`);
-    for (const scenario of chosen) results.push(await runScenario(stack, scenario, timeoutMs, floor.per_s));
+    for (const scenario of chosen) results.push(await runScenario(stack, scenario, timeoutMs, floor.per_s, lingerMs));
   } finally {
     await stack.stop();
   }

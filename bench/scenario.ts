@@ -54,8 +54,11 @@ async function deliveryOutcomes(stack: BenchStack, webhookIds: string[], receive
   };
 }
 
-/** Runs one scenario against the stack; `floorPerS` is the engine's floor measured in this run. */
-export async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: number, floorPerS: number) {
+/**
+ * Runs one scenario against the stack; `floorPerS` is the engine's floor measured in this run.
+ * `lingerMs` after the end, the endpoint workflows still open are counted again (idle cost).
+ */
+export async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: number, floorPerS: number, lingerMs = 0) {
   const receiver = await new Receiver().start();
   const firstSuccess = new Map<string, number>();
   let successes = 0;
@@ -90,6 +93,12 @@ export async function runScenario(stack: BenchStack, scenario: Scenario, timeout
     const baseline = await baselinePerSecond(receiver.url, Math.min(total, 5000), 10 * scenario.endpoints);
     const perSecond = round1(final / seconds);
     const bill = billPerDelivery(outcome.succeeded, events, work, cpuSeconds);
+    let openAfterLinger: number | null = null;
+    if (lingerMs > 0) {
+      log(`  waiting ${lingerMs / 1000} s, then counting the endpoint workflows still open`);
+      await new Promise((r) => setTimeout(r, lingerMs));
+      openAfterLinger = (await historyEvents(stack.temporalAddress, stack.namespace, webhookIds)).openEndpoints;
+    }
     return {
       scenario: scenario.name,
       deliveries: total,
@@ -111,6 +120,9 @@ export async function runScenario(stack: BenchStack, scenario: Scenario, timeout
       baseline_per_s: baseline,
       ratio_to_baseline: Math.round((perSecond / baseline) * 1000) / 1000,
       bill,
+      open_endpoint_workflows: events.openEndpoints,
+      open_endpoint_workflows_after_linger: openAfterLinger,
+      linger_s: lingerMs / 1000,
       cpu_s: Object.fromEntries(Object.entries(cpuSeconds).map(([name, s]) => [name, round1(s)])),
       rss_mb: Math.round(process.memoryUsage().rss / 1_048_576),
     };

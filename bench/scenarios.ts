@@ -19,5 +19,7 @@ export function scenarios(scale: number, steadyRatePerS = 50): Scenario[] {
     { name: 'hot', endpoints: 1, events: n(2000), receiverLatencyMs: 20, failureRate: 0 },
     { name: 'failing', endpoints: 2, events: n(500), receiverLatencyMs: 0, failureRate: 0.2 },
     { name: 'steady', endpoints: 1, events: n(steadyRatePerS * 60), ratePerS: steadyRatePerS, receiverLatencyMs: 0, failureRate: 0 },
+    // Many webhooks each seeing little: what idle endpoints cost (open workflows, cache).
+    { name: 'wide', endpoints: n(1000), events: 5, receiverLatencyMs: 0, failureRate: 0 },
   ];
 }
