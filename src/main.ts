@@ -32,8 +32,9 @@ function bannerLines(roleName: string, config: Config, system: RunningSystem): s
 
 /**
  * SIGINT, SIGTERM and SIGHUP stop everything this process started, in order, from the first
- * moment on; so does the returned function, with its exit code. A second signal, or a stop past the deadline, exits at once; the exit hooks of
- * the children (SIGKILL for the Temporal dev server, fast shutdown for Postgres) still run.
+ * moment on; so does the returned function, with its exit code. A second signal, or a stop
+ * past the deadline, exits at once; the exit hooks of the children (SIGKILL for the Temporal
+ * dev server, fast shutdown for Postgres) still run.
  */
 function handleStopSignals(log: Logger, current: () => RunningSystem | null): (reason: string, exitCode: number) => void {
   let stopping = false;

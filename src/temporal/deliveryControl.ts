@@ -6,6 +6,7 @@ import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchA
 import type { DeliveryToStart } from '../db/types';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
 import type { EndpointControl } from './endpointControl';
+import { withDeadline } from '../infra/deadline';
 
 export interface DeliveryStartOptions {
   taskQueue: string;
@@ -124,15 +125,7 @@ export class DeliveryControl {
   async startTest(delivery: DeliveryToStart, waitMs: number) {
     const client = await this.temporal.client();
     const handle = await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', this.startOptions(delivery, 'test', []));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), waitMs);
-    });
-    try {
-      return await Promise.race([handle.result(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(handle.result(), waitMs, null);
   }
 
   /**
