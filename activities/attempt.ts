@@ -1,28 +1,24 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import { takeSendSlot } from '../src/db/repositories/sendSlots';
 import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
 import { USER_AGENT } from '../src/version';
-import type { EndpointControl } from '../src/temporal/endpointControl';
+import type { PermitReleases } from '../src/permits/releases';
 import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
-import { RATE_WAIT_MAX_MS } from '../workflows/defaults';
 import { postWebhook, type PostResult } from './http';
-import { PermitReleases } from './releases';
 import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps {
   db: Knex;
-  /** Permits go back to endpoint workflows through it. */
-  endpoints: EndpointControl;
+  /** Permits go back to endpoint workflows through it, coalesced. */
+  releases: PermitReleases;
   metrics?: Metrics;
   /** A delivery dead-lettered by its last attempt is reported through it. */
   operational: OperationalEvents;
@@ -73,26 +69,6 @@ async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<Attem
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
 
-  /**
-   * A rate-limited webhook's send slot, taken right before the POST: sends leave at least
-   * 1/rate apart (see takeSendSlot). Past RATE_WAIT_MAX_MS it sends anyway: the endpoint
-   * workflow paced the permit already, and the attempt must fit its time bound.
-   */
-  async function awaitSendSlot(ctx: DeliveryContext): Promise<void> {
-    if (ctx.rate_limit_per_s === null) return;
-    const deadline = now() + RATE_WAIT_MAX_MS;
-    let waited = false;
-    for (let waitMs = await takeSendSlot(deps.db, ctx.webhook_id); waitMs > 0; waitMs = await takeSendSlot(deps.db, ctx.webhook_id)) {
-      if (now() + waitMs > deadline) {
-        deps.metrics?.sendSlotWaits.inc({ result: 'gave_up' });
-        return;
-      }
-      waited = true;
-      await sleep(waitMs);
-    }
-    if (waited) deps.metrics?.sendSlotWaits.inc({ result: 'waited' });
-  }
-
   async function send(ctx: DeliveryContext, deliveryId: string): Promise<PostResult> {
     const blocked = await checkTarget(ctx.url, deps.urlPolicy);
     if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
@@ -109,11 +85,11 @@ export function createAttemptActivity(deps: AttemptDeps) {
     return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
   }
 
-  const releases = new PermitReleases(deps.endpoints);
-  /** Best effort: on failure the workflow gives the permit back itself (never a second POST). */
-  function releasePermit(request: AttemptRequest, outcome: Outcome): Promise<boolean> {
-    if (!request.permit) return Promise.resolve(false);
-    return releases.give(request.permit.webhookId, { leaseId: request.permit.leaseId, outcome });
+  /** Handed to the coalescer, which sends it (a failure or a probe's outcome at once). */
+  function releasePermit(request: AttemptRequest, outcome: Outcome): boolean {
+    if (!request.permit) return false;
+    deps.releases.give(request.permit.webhookId, { leaseId: request.permit.leaseId, outcome }, outcome === 'failure' || request.permit.probe === true);
+    return true;
   }
 
   /**
@@ -130,10 +106,13 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const ctx = await beginAttempt(deps.db, request.deliveryId, leaseId);
     if (!ctx) {
       const made = leaseId ? await findAttemptByLease(deps.db, request.deliveryId, leaseId) : undefined;
-      if (!made) return skipAttempt(deps, request.deliveryId);
+      if (!made) {
+        const permitReleased = releasePermit(request, 'none');
+        return { ...await skipAttempt(deps, request.deliveryId), permitReleased };
+      }
       // This attempt ran before (its workflow task failed after the POST): report, don't resend.
       const status = outcomeStatus(made.status_code, request.scheduledWaitMs);
-      const permitReleased = await releasePermit(request, permitOutcome(status));
+      const permitReleased = releasePermit(request, permitOutcome(status));
       await reportDeadLetter(status, request.deliveryId);
       return {
         attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
@@ -141,7 +120,6 @@ export function createAttemptActivity(deps: AttemptDeps) {
       };
     }
     const attemptNumber = ctx.attempt_count;
-    await awaitSendSlot(ctx);
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());
@@ -162,7 +140,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       newStatus: status,
       nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     });
-    const permitReleased = await releasePermit(request, permitOutcome(status));
+    const permitReleased = releasePermit(request, permitOutcome(status));
     await reportDeadLetter(status, request.deliveryId);
     return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs, permitReleased };
   };

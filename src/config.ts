@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bool, duration, durationList, parseCidrList, positiveInt, secretKey } from './configValues';
-import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS, RATE_WAIT_MAX_MS } from '../workflows/defaults';
+import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../workflows/defaults';
 
 export { parseCidrList, parseDuration } from './configValues';
 
@@ -35,12 +35,10 @@ const envSchema = z.object({
   CONTINUUM_DELIVERY_TIMEOUT: duration.prefault(`${DEFAULT_DELIVERY_TIMEOUT_MS}ms`),
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault(`${DEFAULT_MAX_DELIVERY_AGE_MS}ms`),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
-  CONTINUUM_DISPATCH_RECHECK: duration.prefault('250ms'),
-  CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: positiveInt.default(100),
+  CONTINUUM_ENDPOINT_IDLE_TIMEOUT: duration.prefault('5m'),
   CONTINUUM_ENDPOINT_PERMITS_PER_RUN: positiveInt.optional(),
   /** Deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN (it never counted history events). */
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
-  CONTINUUM_ENDPOINT_CHECK_INTERVAL: duration.prefault('1m'),
   CONTINUUM_AUTO_DISABLE_AFTER: duration.prefault('5d'),
   CONTINUUM_DEPENDENCY_CHECK_INTERVAL: duration.prefault('2s'),
   CONTINUUM_DEPENDENCY_CHECK_TIMEOUT: duration.prefault('2s'),
@@ -82,14 +80,12 @@ export interface Config {
   maxConcurrencyPerEndpoint: number;
   deliveryTimeoutMs: number;
   maxDeliveryAgeMs: number;
+  /** How often the sweep wakes endpoints whose rows wait (and the recovery starter looks for work). */
   dispatchIntervalMs: number;
-  /** How soon an endpoint whose backlog was held back is looked at again. */
-  dispatchRecheckMs: number;
-  /** Delivery workflows of one endpoint open at once; the rest of its backlog waits as rows. */
-  activeDeliveriesPerEndpoint: number;
   /** Permits an endpoint workflow grants before it continues as new. */
   endpointPermitsPerRun: number;
-  endpointCheckIntervalMs: number;
+  /** An endpoint workflow with nothing to do ends after this long. */
+  endpointIdleTimeoutMs: number;
   /** A webhook whose circuit has not closed for this long is disabled. */
   autoDisableAfterMs: number;
   /** The background checks of Postgres and Temporal (health reads them; the outage log lines come from them). */
@@ -114,11 +110,20 @@ export interface Config {
 
 const DEFAULT_ENDPOINT_PERMITS_PER_RUN = 500;
 
+/** Settings that no longer mean anything since the permit queue: accepted with a warning for one release. */
+const RETIRED_SETTINGS: Record<string, string> = {
+  CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: 'the endpoint workflow starts deliveries only as permits allow, so none wait open beyond max_concurrency',
+  CONTINUUM_DISPATCH_RECHECK: 'the endpoint workflow claims its waiting rows as permits come back; nothing polls',
+  CONTINUUM_ENDPOINT_CHECK_INTERVAL: 'waiting deliveries are rows that CONTINUUM_DISPATCH_INTERVAL\'s sweep wakes their endpoint for',
+};
+
 /** Deprecated variables still accepted, each with what to use instead. */
-function deprecationWarnings(e: { CONTINUUM_ENDPOINT_PERMITS_PER_RUN?: number; CONTINUUM_ENDPOINT_HISTORY_LIMIT?: number }): string[] {
-  if (e.CONTINUUM_ENDPOINT_HISTORY_LIMIT === undefined) return [];
+function deprecationWarnings(e: { CONTINUUM_ENDPOINT_PERMITS_PER_RUN?: number; CONTINUUM_ENDPOINT_HISTORY_LIMIT?: number }, present: Record<string, unknown>): string[] {
+  const warnings = Object.entries(RETIRED_SETTINGS).filter(([name]) => name in present)
+    .map(([name, why]) => `${name} no longer has any effect and will be refused in the next release: ${why}`);
+  if (e.CONTINUUM_ENDPOINT_HISTORY_LIMIT === undefined) return warnings;
   const taken = e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN === undefined ? 'used' : 'ignored: CONTINUUM_ENDPOINT_PERMITS_PER_RUN is set';
-  return [`CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated (${taken}); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN, which it always meant: permits, not history events`];
+  return [...warnings, `CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated (${taken}); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN, which it always meant: permits, not history events`];
 }
 
 /** Start-up refused for a reason the operator can fix; shown as its message alone, no stack. */
@@ -160,11 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryTimeoutMs: e.CONTINUUM_DELIVERY_TIMEOUT,
     maxDeliveryAgeMs: e.CONTINUUM_MAX_DELIVERY_AGE,
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
-    dispatchRecheckMs: e.CONTINUUM_DISPATCH_RECHECK,
-    // Never below the concurrency limit, or an endpoint's permits could not all be used.
-    activeDeliveriesPerEndpoint: Math.max(e.CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT, e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT),
     endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
-    endpointCheckIntervalMs: e.CONTINUUM_ENDPOINT_CHECK_INTERVAL,
+    endpointIdleTimeoutMs: e.CONTINUUM_ENDPOINT_IDLE_TIMEOUT,
     autoDisableAfterMs: e.CONTINUUM_AUTO_DISABLE_AFTER,
     dependencyChecks: { intervalMs: e.CONTINUUM_DEPENDENCY_CHECK_INTERVAL, timeoutMs: e.CONTINUUM_DEPENDENCY_CHECK_TIMEOUT },
     restartBackoffMs: e.CONTINUUM_RESTART_BACKOFF,
@@ -175,16 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalUiUrl: (e.CONTINUUM_TEMPORAL_UI_URL ?? `http://localhost:${e.CONTINUUM_DEV_TEMPORAL_PORT + 1000}`).replace(/\/+$/, ''),
     dashboardFrameAncestors: e.CONTINUUM_DASHBOARD_FRAME_ANCESTORS ?? [],
     logLevel: e.LOG_LEVEL,
-    warnings: deprecationWarnings(e),
+    warnings: deprecationWarnings(e, present),
   };
   assertProductionSafe(config);
   return config;
 }
 
-/** Bound on one attempt activity: the HTTP timeout, a margin for the bookkeeping around it,
- *  and the longest wait for a rate-limited webhook's send slot. */
+/** Bound on one attempt activity: the HTTP timeout and a margin for the bookkeeping around it. */
 export function attemptTimeoutMs(config: Config): number {
-  return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS + RATE_WAIT_MAX_MS;
+  return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS;
 }
 
 /** Endpoint workflow settings derived from the configuration. */
@@ -196,6 +197,7 @@ export function endpointSettings(config: Config) {
     // holder that vanished (workflow terminated) loses it.
     leaseTimeoutMs: 3 * attemptTimeoutMs(config) + 30_000,
     continueAsNewAfter: config.endpointPermitsPerRun,
+    idleTimeoutMs: config.endpointIdleTimeoutMs,
   };
 }
 

@@ -35,12 +35,6 @@ export class Metrics {
     help: 'Permits granted only after a webhook\'s rate limit (rate_limit_per_s) held them back',
     registers: [this.registry],
   });
-  readonly sendSlotWaits = new Counter({
-    name: 'continuum_send_slot_waits_total',
-    help: 'Attempts to rate-limited webhooks that waited for a send slot (waited), or sent after waiting the longest allowed (gave_up)',
-    labelNames: ['result'],
-    registers: [this.registry],
-  });
   readonly attemptDuration = new Histogram({
     name: 'continuum_delivery_attempt_duration_seconds',
     help: 'Duration of one HTTP delivery attempt',

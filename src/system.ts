@@ -12,8 +12,9 @@ import { assertPortFree } from './infra/preflight';
 import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
-import { Dispatcher } from './events/dispatcher';
-import { EndpointWatchdog } from './events/endpointWatchdog';
+import { EndpointWaker } from './permits/waker';
+import { PermitReleases } from './permits/releases';
+import { permitSweep } from './permits/sweep';
 import { RetentionPass } from './maintenance/retention';
 import { OperationalEvents } from './events/operational';
 import { AutoDisablePass } from './webhooks/autoDisable';
@@ -36,7 +37,8 @@ export interface RunningSystem {
   bootstrapApiKey: string | null;
   /** True when the key was generated for the dev setup (it may be shown); false when it came from the environment. */
   bootstrapApiKeyGenerated: boolean;
-  dispatcher: Dispatcher | null;
+  /** Wakes endpoint workflows whose queue got rows (publish's start queue). */
+  waker: EndpointWaker;
   /** Routes the API serves ("METHOD /path"), empty without the api role. */
   routes: string[];
   stop(): Promise<void>;
@@ -106,14 +108,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     metrics.watchDependencies(db, monitor);
     const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
     const api = options.roles.includes('api');
-    // Every role starts what it stores (a worker stores operational events); only an API
-    // process also runs the periodic pass that finds rows nobody started.
-    const dispatcher = new Dispatcher(db, deliveries, log, {
-      intervalMs: config.dispatchIntervalMs, recheckMs: config.dispatchRecheckMs, activePerEndpoint: config.activeDeliveriesPerEndpoint,
-    });
-    if (api) dispatcher.start();
-    stops.add('the dispatcher', () => dispatcher.stop());
-    const operational = new OperationalEvents({ db, startQueue: dispatcher, metrics, failureThreshold: config.circuitFailureThreshold });
+    // Every role wakes the endpoints of the rows it stores (a worker stores operational events,
+    // and its deliveries ask for later permits); only an API process sweeps for rows left waiting.
+    const waker = new EndpointWaker(db, endpoints, log);
+    stops.add('the endpoint waker', () => waker.stop());
+    const operational = new OperationalEvents({ db, startQueue: waker, metrics, failureThreshold: config.circuitFailureThreshold });
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
@@ -122,6 +121,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       if (workerDb !== db) stops.add('the worker database pool', () => workerDb.destroy());
       const httpAgent = createHttpAgent(urlPolicy);
       stops.add('the HTTP agent', () => httpAgent.close());
+      const releases = new PermitReleases(endpoints);
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -130,10 +130,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          endpoints, deliveries, metrics, operational,
+          endpoints, deliveries, metrics, operational, waker, releases,
         },
       });
-      // Its grace time for running attempts is 5 s.
+      // Its grace time for running attempts is 5 s; their releases go out after it.
+      stops.add('the permit releases', () => releases.flushAll());
       stops.add('the worker', () => worker.stop(), 7000);
       temporal.shareWorkerConnection(worker.connection);
     }
@@ -141,12 +142,15 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let apiUrl: string | null = null;
     let routes: string[] = [];
     if (api) {
-      const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics }, config.autoDisableAfterMs);
+      const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics, waker }, config.autoDisableAfterMs);
       autoDisable.start();
       stops.add('the auto-disable pass', () => autoDisable.stop());
-      const watchdog = new EndpointWatchdog({ db, deliveries, endpoints, log }, config.endpointCheckIntervalMs);
-      watchdog.start();
-      stops.add('the endpoint watchdog', () => watchdog.stop());
+      const sweep = permitSweep(
+        { db, waker, log, deadLettered: (id) => operational.deadLettered(id) },
+        { intervalMs: config.dispatchIntervalMs, maxDeliveryAgeMs: config.maxDeliveryAgeMs },
+      );
+      sweep.start();
+      stops.add('the permit queue sweep', () => sweep.stop());
       const retention = new RetentionPass({ db, log, metrics }, config.retention);
       retention.start();
       stops.add('the retention pass', () => retention.stop());
@@ -154,7 +158,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       recoveryStarter.start();
       stops.add('the recovery starter', () => recoveryStarter.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: dispatcher,
+        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: waker,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
         testWaitMs: attemptTimeoutMs(config),
         publicUrl: config.publicUrl,
@@ -171,7 +175,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     }
 
     return {
-      config, db, apiUrl, dispatcher: api ? dispatcher : null, routes, stop,
+      config, db, apiUrl, waker, routes, stop,
       temporalAddress: infra.temporalAddress,
       temporalUiUrl: infra.temporalUiUrl,
       bootstrapApiKey: infra.bootstrapApiKey,

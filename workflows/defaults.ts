@@ -7,11 +7,8 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
 /** Beyond the HTTP timeout, time for an attempt activity to sign, record and report. */
 export const ATTEMPT_OVERHEAD_MS = 5_000;
 
-/** The longest an attempt to a rate-limited webhook waits for its send slot (see takeSendSlot). */
-export const RATE_WAIT_MAX_MS = 10_000;
-
 /** Bound on one attempt activity as configured by default. */
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = DEFAULT_DELIVERY_TIMEOUT_MS + ATTEMPT_OVERHEAD_MS + RATE_WAIT_MAX_MS;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = DEFAULT_DELIVERY_TIMEOUT_MS + ATTEMPT_OVERHEAD_MS;
 
 /** How long a delivery may be held by an open circuit in all (CONTINUUM_MAX_DELIVERY_AGE). */
 export const DEFAULT_MAX_DELIVERY_AGE_MS = 72 * 3_600_000;

@@ -1,159 +1,77 @@
-import {
-  CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from './defaults';
-import { permitOutcome, WEBHOOK_RETIRED_ERROR } from './statuses';
-import {
-  acquirePermitSignal, circuitWaitingSignal, endpointWorkflowId, permitGrantedSignal, releasePermitSignal, askAgainSignal, retryNowSignal,
-} from './messages';
-import type {
-  AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput, Outcome, PermitRequest,
-} from './types';
-import { DeliveryPermit } from './permitState';
-import { DeliveryStatusKey } from './searchAttributes';
+import { WEBHOOK_RETIRED_ERROR } from './statuses';
+import { retryNowSignal } from './messages';
+import { permitGrantedSignal } from './permits/messages';
+import type { AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryWorkflowInput, PermitGrant } from './types';
+import { finish, statusAttribute } from './deliverySteps';
 
 function activities(input: DeliveryWorkflowInput) {
-  const options = {
-    // The HTTP attempt is bounded inside the activity; this bound only catches a worker that
-    // died mid-attempt, so the attempt runs again elsewhere (at-least-once).
+  // Local activities: run in the worker that holds the workflow task, with no activity task to
+  // dispatch, recorded as one marker each and run again elsewhere after a crash. The attempt's
+  // bound only catches a worker that died mid-attempt (the HTTP timeout is inside it).
+  const attempt = proxyLocalActivities<DeliveryActivities>({
     startToCloseTimeout: input.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
     retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 },
-  };
-  // (Activity proxies are Proxy objects: pick functions by name, spreading copies nothing.)
-  const { requestPermit, setDeliveryStatus } = proxyActivities<DeliveryActivities>(options);
-  return {
-    requestPermit,
-    setDeliveryStatus,
-    // The attempt runs as a local activity: in the worker that holds the workflow task, with
-    // no activity task to dispatch (one round trip and workflow task fewer per attempt). It
-    // is still recorded in history (a marker) and re-run by another worker after a crash.
-    attemptDelivery: proxyLocalActivities<DeliveryActivities>(options).attemptDelivery,
-  };
-}
-
-/** The endpoint workflow as a delivery talks to it: permit requests and releases. */
-function endpointMessages(input: DeliveryWorkflowInput, requestPermit: DeliveryActivities['requestPermit']) {
-  const endpoint = getExternalWorkflowHandle(endpointWorkflowId(input.webhookId));
-  return {
-    async releasePermit(leaseId: string, outcome: Outcome): Promise<void> {
-      try {
-        await endpoint.signal(releasePermitSignal, { leaseId, outcome });
-      } catch {
-        // The endpoint workflow is gone (webhook deleted); there is nothing to give back.
-      }
-    },
-    /** Sends a permit request; starts the endpoint workflow when it isn't running. False: webhook gone. */
-    async sendRequest(request: PermitRequest): Promise<boolean> {
-      try {
-        await endpoint.signal(acquirePermitSignal, request);
-        return true;
-      } catch {
-        return requestPermit({ webhookId: input.webhookId, tenantId: input.tenantId, request });
-      }
-    },
-  };
+  });
+  const bookkeeping = proxyLocalActivities<DeliveryActivities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
+  });
+  const { askForPermit, withdrawPermitRequest, returnPermits, setDeliveryStatus } = bookkeeping;
+  return { attemptDelivery: attempt.attemptDelivery, askForPermit, withdrawPermitRequest, returnPermits, setDeliveryStatus };
 }
 
 /**
- * The DeliveryStatus search attribute, written only off the common path: a delivery that succeeds
- * at its first try (most of them) has none and ends Completed, which saves an event and a
- * visibility write per delivery. Once set (retrying, waiting, ...), it follows every change.
+ * One delivery of one event to one webhook (docs/permits.md). Started by its endpoint's grant,
+ * holding the first attempt's permit: it attempts in its first workflow task, and on a 2xx
+ * completes in that same task. A later attempt (after the retry wait, cut short by a manual
+ * retry) puts its row back in the endpoint's queue and waits for the grant signal, up to the
+ * maximum delivery age. The attempt gives the permit back with its outcome. Succeeded on the
+ * first 2xx, dead-lettered after the last failure or when it waited past the age limit.
  */
-function statusAttribute(): (value: DeliveryStatus) => void {
-  let shown: DeliveryStatus | null = null;
-  return (value) => {
-    if (value === shown || (value === 'succeeded' && shown === null)) return;
-    shown = value;
-    upsertSearchAttributes([{ key: DeliveryStatusKey, value }]);
-  };
-}
-
-/** Ends the delivery without an attempt. */
-async function finish(
-  input: DeliveryWorkflowInput, setDeliveryStatus: DeliveryActivities['setDeliveryStatus'], why: 'expired' | 'gone',
-): Promise<AttemptResult> {
-  const outcome = why === 'expired'
-    ? { status: 'dead_lettered' as const, error: 'expired: waited longer than the maximum delivery age for the endpoint' }
-    : { status: 'cancelled' as const, error: WEBHOOK_RETIRED_ERROR };
-  await setDeliveryStatus({ deliveryId: input.deliveryId, status: outcome.status, error: outcome.error });
-  return { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null, ...outcome };
-}
-
-/**
- * One delivery of one event to one webhook. Each attempt: take a permit from the endpoint
- * workflow (which may hold it while the circuit is open), POST, give the permit back with the
- * outcome; then wait the schedule (cut short by a manual retry). Succeeded on the first 2xx,
- * dead-lettered after the last failure or when it waited past the maximum delivery age.
- */
-export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<AttemptResult> {
-  const { attemptDelivery, requestPermit, setDeliveryStatus } = activities(input);
-  const { releasePermit, sendRequest } = endpointMessages(input, requestPermit);
+export async function deliveryWorkflowV2(input: DeliveryWorkflowInput): Promise<AttemptResult> {
+  const { attemptDelivery, askForPermit, withdrawPermitRequest, returnPermits, setDeliveryStatus } = activities(input);
   const deadline = (input.createdAtMs ?? Date.now()) + (input.maxDeliveryAgeMs ?? DEFAULT_MAX_DELIVERY_AGE_MS);
-  // Made before the handlers: a grant for the starter's request may already be waiting.
-  const permitState = new DeliveryPermit(workflowInfo().runId, input);
+  const status = statusAttribute();
+  let grant: PermitGrant | null = input.firstGrant ?? null;
+  let asking = false;
+  const received = new Set<string>(grant ? [grant.leaseId] : []);
   let retryNow = false;
 
-  setHandler(permitGrantedSignal, (grant) => {
-    const stale = permitState.received(grant);
-    if (stale !== null) void releasePermit(stale, 'none'); // a grant for an abandoned request
+  setHandler(permitGrantedSignal, (granted) => {
+    if (received.has(granted.leaseId)) return; // a repeated grant batch
+    received.add(granted.leaseId);
+    if (asking && grant === null) grant = granted;
+    else void returnPermits({ webhookId: input.webhookId, leaseIds: [granted.leaseId] }); // not asked for
   });
-  setHandler(circuitWaitingSignal, ({ leaseId }) => permitState.circuitHolds(leaseId));
   setHandler(retryNowSignal, () => {
     retryNow = true;
   });
-  setHandler(askAgainSignal, () => permitState.askAgain());
 
-  const status = statusAttribute();
-
-  /** Waits for a permit: 'expired' past the maximum age, 'gone' when the webhook no longer exists. */
-  async function acquirePermit(): Promise<'granted' | 'expired' | 'gone'> {
-    // The first permit was asked for by the starter (when it did); every later one by this workflow.
-    const { leaseId, send } = permitState.next();
-    const request = { leaseId, deliveryId: input.deliveryId, high: input.highPriority ?? false };
-    if (send && !(await sendRequest(request))) return 'gone';
-    permitState.sent();
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        await releasePermit(leaseId, 'none'); // leave the endpoint's queue
-        permitState.done();
-        return 'expired';
-      }
-      // The age limit holds deliveries the circuit keeps waiting (the endpoint tells them so);
-      // one merely queued for a free permit waits with no timer at all, so a delivery that is
-      // granted at once leaves no timer in its history.
-      const woken = () => permitState.wake() !== null;
-      if (permitState.waitsForCircuit) await condition(woken, remaining);
-      else await condition(woken);
-      const wake = permitState.takeWake();
-      if (wake === 'granted') return 'granted';
-      if (wake === 'circuit') {
-        await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'waiting_circuit' });
-        status('waiting_circuit');
-      } else if (wake === 'askAgain' && !(await sendRequest(request))) {
-        // The endpoint workflow was lost (e.g. terminated by an operator): asking again starts
-        // a new one (a live endpoint ignores the repeat, same lease id), unless the webhook is gone.
-        return 'gone';
-      }
+  /** The permit for the next attempt: held already, or asked for through the queue. */
+  async function acquire(): Promise<PermitGrant | 'expired' | 'gone'> {
+    if (grant) return grant;
+    asking = true;
+    const asked = await askForPermit({ deliveryId: input.deliveryId });
+    if (!asked) return 'gone';
+    if (asked.held) status('waiting_circuit');
+    const remaining = deadline - Date.now();
+    if (!(remaining > 0 && (await condition(() => grant !== null, remaining))) && (await withdrawPermitRequest({ deliveryId: input.deliveryId }))) {
+      return 'expired';
     }
+    await condition(() => grant !== null); // granted, or claimed just as it withdrew: the grant is on its way
+    return grant as PermitGrant | null ?? 'gone';
   }
 
   async function attemptOnce(trigger: AttemptTrigger, scheduledWaitMs: number | null): Promise<AttemptResult> {
-    const permit = await acquirePermit();
-    if (permit !== 'granted') return finish(input, setDeliveryStatus, permit);
-    const leaseId = permitState.requested as string;
-    let outcome: Outcome = 'none';
-    let released = false;
-    try {
-      const permit = { webhookId: input.webhookId, leaseId };
-      const result = await attemptDelivery({ deliveryId: input.deliveryId, trigger, scheduledWaitMs, permit });
-      outcome = permitOutcome(result.status);
-      released = result.permitReleased === true;
-      return result;
-    } finally {
-      permitState.done();
-      if (!released) await CancellationScope.nonCancellable(() => releasePermit(leaseId, outcome));
-    }
+    const permit = await acquire();
+    asking = false;
+    if (typeof permit === 'string') return finish(input, setDeliveryStatus, permit);
+    grant = null;
+    return attemptDelivery({
+      deliveryId: input.deliveryId, trigger, scheduledWaitMs, permit: { webhookId: input.webhookId, leaseId: permit.leaseId, probe: permit.probe },
+    });
   }
 
   try {
@@ -175,9 +93,10 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<At
     }
   } catch (err) {
     if (isCancellation(err)) {
-      // Webhook deleted or deactivated: give back a queued request and say so.
+      // Webhook deleted or deactivated: leave the queue, give back a permit not used, say so.
       await CancellationScope.nonCancellable(async () => {
-        if (permitState.requested) await releasePermit(permitState.requested, 'none');
+        if (asking) await withdrawPermitRequest({ deliveryId: input.deliveryId });
+        if (grant) await returnPermits({ webhookId: input.webhookId, leaseIds: [grant.leaseId] });
         await setDeliveryStatus({ deliveryId: input.deliveryId, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR });
         status('cancelled');
       });

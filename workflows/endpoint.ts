@@ -1,84 +1,86 @@
 import {
-  allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, patched, proxyLocalActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
-import { Gate } from './gate';
+import { Gate } from './permits/gate';
 import {
   acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
-  resetCircuitSignal, shutdownEndpointSignal,
-} from './messages';
-import type { DeliveryActivities, DeliveryNotice, EndpointStatus, EndpointWorkflowInput, PermitRelease, PermitRequest } from './types';
+  resetCircuitSignal, shutdownEndpointSignal, wakeSignal,
+} from './permits/messages';
+import type { DeliveryActivities, EndpointStatus, EndpointWorkflowInput, PermitRelease } from './types';
+import { legacyEndpointLoop } from './legacy/endpoint';
 
-const { recordCircuitState } = proxyActivities<DeliveryActivities>({
+// Local activities: in the worker that runs the endpoint's turn, recorded as one marker each.
+// A grant batch repeated after a failed task grants the same leases (see grantBatch).
+const { grantBatch, recordCircuitState } = proxyLocalActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-// Notices go out as one local activity per loop turn: a batch of client signals costs the
-// endpoint's history one marker, where a signal per delivery from the workflow would cost
-// two events and a workflow task each. A notice may be sent twice (a task's replay after it
-// failed); a delivery then gets a grant it holds already, and should that refuse its
-// completion, its attempt runs again under the same lease and reports the recorded outcome
-// instead of sending again (see attempt.ts).
-const { notifyDeliveries } = proxyLocalActivities<DeliveryActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '30s' },
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
-/**
- * A busy endpoint gets several signals per permit. Its run is replayed from the start after any
- * eviction from the worker's cache (a failed or timed-out task), so runs stay short enough to
- * replay in well under a second even on a loaded worker.
- */
+/** Runs from before the permit queue carry no marker: they replay the previous loop (see legacy/). */
+const PERMIT_QUEUE = 'permit-queue';
+/** Short runs replay quickly after an eviction from the worker's cache. */
 const MAX_RUN_EVENTS = 1000;
+const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * One per webhook (`endpoint:<webhook_id>`): grants at most max_concurrency permits and keeps
- * the circuit breaker. Long-running; continues as new with its whole state before its
- * history grows large.
+ * One per webhook (`endpoint:<webhook_id>`), the gate (docs/permits.md): the only one that
+ * starts deliveries. Each turn claims as many waiting rows as the circuit, the free permits
+ * and the rate limit let out, and starts them holding their permits (one local activity);
+ * permits come back in batches. Continues as new before its history grows large; ends when
+ * idle for the idle timeout (the next wake starts it again, from the mirror in Postgres).
  */
 export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<void> {
+  if (!patched(PERMIT_QUEUE)) return legacyEndpointLoop(input);
   const gate = new Gate(input.state, input.settings);
+  gate.correctMirror(input.mirroredCircuit);
+  const idleTimeoutMs = input.settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const grantedAtStart = input.state.granted;
   let dirty = true;
+  let woken = true; // a new run looks at the queue once
   let stopping = false;
-  let sweepArmed = false;
-  let halfOpenTimerFor: number | null = null;
-  let rateTimerFor: number | null = null;
+  let batches = 0;
+  let busyAt = Date.now();
+  const timers = { halfOpenFor: null as number | null, rateFor: null as number | null, expiryArmed: false, idleArmed: false };
 
   const wake = () => {
     dirty = true;
-  };
-  // One request or release per signal (a delivery's own), or a batch (starter, workers).
-  const enqueue = (requests: PermitRequest[]) => {
-    requests.forEach((request) => gate.enqueue(request));
-    wake();
   };
   const release = (releases: PermitRelease[]) => {
     releases.forEach(({ leaseId, outcome }) => gate.release(leaseId, outcome, Date.now()));
     wake();
   };
-  setHandler(acquirePermitSignal, (request) => enqueue([request]));
-  setHandler(acquirePermitsSignal, enqueue);
-  setHandler(releasePermitSignal, (one) => release([one]));
-  setHandler(releasePermitsSignal, release);
-  setHandler(admitNowUpdate, (requests) => {
-    const admitted = gate.admitNow(requests, Date.now());
-    if (admitted.length > 0) wake(); // lease expiry timer
-    return admitted.map((l) => ({ leaseId: l.leaseId, probe: l.probe }));
+  setHandler(wakeSignal, () => {
+    woken = true;
+    wake();
   });
+  setHandler(releasePermitsSignal, release);
   setHandler(resetCircuitSignal, () => {
     gate.reset();
+    woken = true;
     wake();
   });
   setHandler(configureEndpointSignal, ({ maxConcurrency, rateLimitPerS }) => {
     if (maxConcurrency !== undefined) gate.setMaxConcurrency(maxConcurrency);
     if (rateLimitPerS !== undefined) gate.setRateLimit(rateLimitPerS, Date.now());
+    woken = true;
     wake();
   });
   setHandler(shutdownEndpointSignal, () => {
     stopping = true;
   });
+  // Deliveries of the previous release ask and give back by message.
+  setHandler(acquirePermitSignal, (request) => {
+    gate.enqueue(request);
+    wake();
+  });
+  setHandler(acquirePermitsSignal, (requests) => {
+    requests.forEach((r) => gate.enqueue(r));
+    wake();
+  });
+  setHandler(releasePermitSignal, (one) => release([one]));
+  setHandler(admitNowUpdate, () => []);
   setHandler(endpointStatusQuery, (): EndpointStatus => {
     const s = gate.state;
     return {
@@ -88,62 +90,77 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     };
   });
 
-  // Timers are armed only when needed (not per loop turn), to keep the history small.
+  /** Sleeps until `at`, then wakes the loop; `done` runs first (to disarm). */
+  const timer = (at: number, done: () => void) => {
+    void sleep(Math.max(1, at - Date.now())).then(() => {
+      done();
+      wake();
+    });
+  };
+  // Timers are armed only when needed (not per turn), to keep the history small.
   const armTimers = () => {
     const { circuit, halfOpenAt } = gate.state;
-    if (circuit === 'open' && halfOpenAt !== null && halfOpenAt !== halfOpenTimerFor) {
-      halfOpenTimerFor = halfOpenAt;
-      void sleep(Math.max(0, halfOpenAt - Date.now())).then(wake);
+    if (circuit === 'open' && halfOpenAt !== null && halfOpenAt !== timers.halfOpenFor) {
+      timers.halfOpenFor = halfOpenAt;
+      timer(halfOpenAt, () => (woken = true));
     }
-    // Deliveries held back by the rate limit alone: wake when the next token is there. One
-    // timer pending at a time, unless a token now comes sooner (a raised limit): an early
-    // wake-up only arms the next one.
     const tokenAt = gate.rateWakeAt(Date.now());
-    if (tokenAt !== null && (rateTimerFor === null || tokenAt < rateTimerFor)) {
-      rateTimerFor = tokenAt;
-      void sleep(Math.max(1, tokenAt - Date.now())).then(() => {
-        if (rateTimerFor === tokenAt) rateTimerFor = null;
-        wake();
+    if (tokenAt !== null && (timers.rateFor === null || tokenAt < timers.rateFor)) {
+      timers.rateFor = tokenAt;
+      timer(tokenAt, () => {
+        if (timers.rateFor === tokenAt) timers.rateFor = null;
       });
     }
     const expiry = gate.nextLeaseExpiry();
-    if (expiry !== null && !sweepArmed) {
-      sweepArmed = true;
-      void sleep(Math.max(1, expiry - Date.now())).then(() => {
-        sweepArmed = false;
-        wake();
-      });
+    if (expiry !== null && !timers.expiryArmed) {
+      timers.expiryArmed = true;
+      timer(expiry, () => (timers.expiryArmed = false));
+    }
+    if (gate.idle() && !timers.idleArmed) {
+      timers.idleArmed = true;
+      timer(busyAt + idleTimeoutMs, () => (timers.idleArmed = false));
     }
   };
 
-  /** Tells deliveries their news; permits of deliveries that no longer run are taken back. */
-  const notify = async (notices: DeliveryNotice[], rateDelayed: number) => {
-    if (notices.length === 0) return;
-    const gone = await notifyDeliveries(rateDelayed > 0 ? { notices, rateDelayed } : { notices });
-    gone.forEach((leaseId) => gate.release(leaseId, 'none', Date.now()));
-    if (gone.length > 0) wake();
+  /** One grant batch: the queued requests (previous release) and the rows the room allows. */
+  const grant = async () => {
+    const now = Date.now();
+    const queued = gate.grantQueued(now).map(({ deliveryId, leaseId }) => ({ deliveryId, leaseId }));
+    const room = gate.room(now);
+    const claimRows = room.count > 0 && (woken || gate.state.backlog !== false);
+    if (!claimRows && queued.length === 0) return;
+    woken = false;
+    const batchId = `${workflowInfo().runId}:${++batches}`;
+    const result = await grantBatch({
+      webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe,
+      ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}),
+    });
+    const queuedIds = new Set(queued.map((q) => q.leaseId));
+    result.granted.filter((g) => !queuedIds.has(g.leaseId)).forEach((g) => gate.lend(g.deliveryId, g.leaseId, now, room.probe));
+    result.gone.forEach((leaseId) => gate.release(leaseId, 'none', now));
+    if (claimRows) gate.state.backlog = result.granted.length - queued.length >= room.count;
   };
 
-  while (!stopping) {
+  for (;;) {
     await condition(() => dirty || stopping);
-    if (stopping) break;
-    // Continue as new at the start of a turn, before this task sends anything: were the task
-    // refused (new signals raced it), its replay repeats no notices.
+    if (stopping) return;
     const info = workflowInfo();
+    // Idle for the whole timeout: end. A wake racing this completion makes Temporal refuse it,
+    // and the run goes on with that wake.
+    if (gate.idle() && Date.now() - busyAt >= idleTimeoutMs) return;
+    // Continue as new at the start of a turn, before this task grants anything.
     if (gate.state.granted - grantedAtStart >= input.settings.continueAsNewAfter || info.historyLength >= MAX_RUN_EVENTS || info.continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof endpointWorkflow>({ ...input, state: gate.state });
+      await continueAsNew<typeof endpointWorkflow>({ webhookId: input.webhookId, tenantId: input.tenantId, settings: input.settings, state: gate.state });
     }
     dirty = false;
     gate.tick(Date.now());
-    const transitions = gate.takeTransitions();
-    const grants = gate.grant(Date.now()).map((l): DeliveryNotice => ({ kind: 'granted', deliveryId: l.deliveryId, leaseId: l.leaseId, probe: l.probe }));
-    const waits = gate.takeCircuitNotices().map((r): DeliveryNotice => ({ kind: 'circuit_waiting', deliveryId: r.deliveryId, leaseId: r.leaseId }));
-    armTimers();
-    await notify([...grants, ...waits], gate.takeRateDelayed());
-    if (transitions.length > 0) {
+    await grant();
+    if (!gate.idle()) busyAt = Date.now();
+    if (gate.takeTransitions().length > 0) {
       const s = gate.state;
       await recordCircuitState({ webhookId: input.webhookId, state: s.circuit, openedAtMs: s.openedAt });
     }
+    armTimers();
   }
 }

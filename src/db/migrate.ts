@@ -9,6 +9,7 @@ import * as autoDisable from './migrations/007_auto_disable';
 import * as headersRateLimit from './migrations/008_headers_rate_limit';
 import * as portalSessions from './migrations/009_portal_sessions';
 import * as retention from './migrations/010_retention';
+import * as permitQueue from './migrations/011_permit_queue';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '008_headers_rate_limit': headersRateLimit,
   '009_portal_sessions': portalSessions,
   '010_retention': retention,
+  '011_permit_queue': permitQueue,
 };
 
 const source: Knex.MigrationSource<string> = {

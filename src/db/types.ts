@@ -60,6 +60,8 @@ export interface DeliveryRow {
   workflow_started_at: Date | null;
   created_at: Date;
   completed_at: Date | null;
+  /** Set while the delivery waits in its endpoint's queue for a permit (see permitQueue.ts). */
+  permit_wanted_at?: Date | null;
 }
 
 export interface AttemptRow {
@@ -81,9 +83,4 @@ export interface DeliveryToStart {
   webhook_id: string;
   event_type: string;
   created_at: Date;
-  /** The webhook's limit while it can be delivered to (active, not deleted), else null or
-   *  unset: when set, the starter asks its endpoint workflow for the first permit itself. */
-  max_concurrency?: number | null;
-  /** The webhook's rate limit (read with max_concurrency). */
-  rate_limit_per_s?: number | null;
 }

@@ -14,7 +14,7 @@ export interface WorkflowControls {
 /** The client-side controls of the workflow types as configured: schedule, age limit, attempt bound, quota priority. */
 export function createWorkflowControls(temporal: TemporalConnector, config: Config): WorkflowControls {
   const endpoints = new EndpointControl(temporal, { taskQueue: config.taskQueue, settings: endpointSettings(config) });
-  const deliveries = new DeliveryControl(temporal, endpoints, {
+  const deliveries = new DeliveryControl(temporal, {
     taskQueue: config.taskQueue,
     retryScheduleMs: config.retryScheduleMs,
     maxDeliveryAgeMs: config.maxDeliveryAgeMs,

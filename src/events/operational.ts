@@ -10,7 +10,7 @@ import { storeDeliveries, storeEvent } from './store';
 
 export interface OperationalDeps {
   db: Knex;
-  /** Starts committed deliveries (the process's dispatcher; its periodic pass starts any left behind). */
+  /** Wakes the endpoints of committed deliveries (the process's EndpointWaker; the sweep wakes any left behind). */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
   metrics?: Metrics;
   /** Consecutive failures that open a circuit, reported in `webhook.circuit_opened`. */
@@ -49,7 +49,7 @@ export class OperationalEvents {
       tenantId: notice.tenantId, type: notice.type, dataJson: JSON.stringify(notice.data), idempotencyKey: notice.key, createdAt: this.now(),
     });
     if (!event) return null;
-    return { type: notice.type, deliveries: await storeDeliveries(tx, event, subscribers.map((w) => w.id)) };
+    return { type: notice.type, deliveries: await storeDeliveries(tx, event, subscribers) };
   }
 
   /** After commit: counts the stored notices and starts their deliveries. */

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { ConflictError } from '../errors';
 import { findEventByIdempotencyKey } from '../db/repositories/events';
-import { listDeliveriesOfEvent, markWorkflowsStarted } from '../db/repositories/deliveries';
+import { listDeliveriesOfEvent } from '../db/repositories/deliveries';
 import { findSubscribers } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
 import type { DeliveryControl } from '../temporal/deliveryControl';
@@ -27,15 +27,15 @@ export interface PublishResult {
 export interface PublishDeps {
   db: Knex;
   deliveries: DeliveryControl;
-  /** Starts committed deliveries behind the request (see Dispatcher). */
+  /** Wakes the endpoints of committed deliveries behind the request (see EndpointWaker). */
   startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
 }
 
 /**
- * Stores the event and one delivery per subscribed active webhook in one transaction and
- * hands them to the start queue: the producer never waits on Temporal. If Temporal is down
- * the rows stay unstarted and the dispatcher's pass starts them later: an accepted event is
- * never lost.
+ * Stores the event and one delivery per subscribed active webhook in one transaction, then
+ * wakes their endpoints, whose grants start them: the producer never waits on Temporal. If
+ * Temporal is down the rows wait, and the sweep wakes their endpoints later: an accepted event
+ * is never lost.
  */
 export async function publishEvent(deps: PublishDeps, tenantId: string, input: PublishInput): Promise<PublishResult> {
   const createdAt = new Date();
@@ -44,7 +44,7 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
     const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
     if (!event) return null;
     const subscribers = await findSubscribers(tx, tenantId, input.event);
-    return { event, deliveries: await storeDeliveries(tx, event, subscribers.map((webhook) => webhook.id)) };
+    return { event, deliveries: await storeDeliveries(tx, event, subscribers) };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
@@ -73,10 +73,10 @@ export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhook
   const data = { webhook_id: webhookId, message: 'This is a test event from Continuum Webhooks' };
   const delivery = await deps.db.transaction(async (tx) => {
     const event = await storeEvent(tx, { tenantId, type: TEST_EVENT_TYPE, dataJson: JSON.stringify(data), createdAt });
-    const [row] = await storeDeliveries(tx, event as EventRow, [webhookId]);
+    // Started here (trigger test, no retries); its workflow asks for its permit like a retry.
+    const [row] = await storeDeliveries(tx, event as EventRow, [webhookId], createdAt, true);
     return row;
   });
   const result = await deps.deliveries.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
-  await markWorkflowsStarted(deps.db, [delivery.id]);
   return { deliveryId: delivery.id, eventId: delivery.event_id, result };
 }

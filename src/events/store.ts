@@ -36,14 +36,26 @@ export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | nu
   });
 }
 
+/** A webhook a delivery is stored for; `held`: its circuit is not closed (the row shows waiting_circuit). */
+export type DeliveryTarget = string | { id: string; circuit_state?: string };
+
 /**
  * One delivery of the event per webhook, created with it (or later, by a redelivery: its age
- * counts from then); no workflow is started here.
+ * counts from then), waiting in its endpoint's permit queue; no workflow is started here (the
+ * endpoint's grant starts it). `startedByCaller`: the caller starts the workflow itself (a test
+ * delivery), which then asks for its permit.
  */
-export async function storeDeliveries(db: Knex, event: EventRow, webhookIds: string[], createdAt = event.created_at): Promise<NewDelivery[]> {
-  const deliveries = webhookIds.map((webhookId) => ({
-    id: newId('del'), tenant_id: event.tenant_id, webhook_id: webhookId, event_id: event.id, created_at: createdAt,
-  }));
+export async function storeDeliveries(
+  db: Knex, event: EventRow, targets: DeliveryTarget[], createdAt = event.created_at, startedByCaller = false,
+): Promise<NewDelivery[]> {
+  const deliveries: NewDelivery[] = targets.map((target) => {
+    const held = typeof target !== 'string' && (target.circuit_state ?? 'closed') !== 'closed';
+    return {
+      id: newId('del'), tenant_id: event.tenant_id, webhook_id: typeof target === 'string' ? target : target.id, event_id: event.id, created_at: createdAt,
+      ...(startedByCaller ? { workflow_started_at: createdAt } : { permit_wanted_at: createdAt }),
+      ...(held ? { status: 'waiting_circuit' as const } : {}),
+    };
+  });
   await insertDeliveries(db, deliveries);
   return deliveries;
 }

@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
-import { clearStaleCircuit, findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled, type CircuitMirror } from '../db/repositories/circuits';
+import { findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled, type CircuitMirror } from '../db/repositories/circuits';
 import { cancelOpenDeliveries } from '../db/repositories/deliveries';
 import type { WebhookRow } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
 import { disabledNotice, disabledReason } from '../events/operationalData';
 import { PeriodicPass } from '../events/periodicPass';
+import type { EndpointWaker } from '../permits/waker';
 import type { Metrics } from '../metrics';
 import { stopWorkflows, type LifecycleDeps } from './lifecycle';
 
 export interface AutoDisableDeps extends LifecycleDeps {
   operational: OperationalEvents;
+  /** Wakes an endpoint workflow that no longer runs, so it corrects the circuit's mirror. */
+  waker: Pick<EndpointWaker, 'wake'>;
   metrics?: Metrics;
 }
 
@@ -77,16 +80,16 @@ export class AutoDisablePass {
 
   /**
    * The candidates whose endpoint workflow says the circuit is indeed not closed. Postgres only
-   * mirrors it; should the mirror be stale (the workflow was replaced by a fresh one, closed),
-   * it is corrected instead of disabling a webhook that works. Unknown (Temporal unreachable,
-   * the query timed out): left for the next pass.
+   * mirrors it (written by the endpoint workflow alone); one whose workflow no longer runs (an
+   * operator terminated it) is woken, and the fresh one, closed, corrects the mirror. Unknown
+   * (Temporal unreachable, the query timed out): left for the next pass.
    */
   private async confirmOpen(candidates: CircuitMirror[]): Promise<string[]> {
     const confirmed: string[] = [];
     for (const mirror of candidates) {
       const live = await this.deps.endpoints.status(mirror.id);
       if (live && live.state !== 'closed') confirmed.push(mirror.id);
-      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) await clearStaleCircuit(this.deps.db, mirror);
+      else if (!live && !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id]);
     }
     return confirmed;
   }

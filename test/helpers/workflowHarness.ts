@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createEndpointActivities } from '../../activities/endpoint';
-import type { OperationalEvents } from '../../src/events/operational';
 import { TemporalConnector } from '../../src/temporal/client';
 import { DeliveryControl } from '../../src/temporal/deliveryControl';
 import { EndpointControl, endpointTaskQueue } from '../../src/temporal/endpointControl';
-import type { deliveryWorkflow, endpointWorkflow } from '../../workflows';
-import { initialGateState, type GateState } from '../../workflows/gate';
-import { deliveryWorkflowId, endpointStatusQuery, endpointWorkflowId } from '../../workflows/messages';
+import { PermitReleases } from '../../src/permits/releases';
+import type { deliveryWorkflowV2, endpointWorkflow } from '../../workflows';
+import { initialGateState, type GateState } from '../../workflows/permits/gate';
+import { deliveryWorkflowId, endpointWorkflowId } from '../../workflows/messages';
+import { endpointStatusQuery, permitGrantedSignal } from '../../workflows/permits/messages';
 import type {
-  AttemptRequest, AttemptResult, DeliveryActivities, DeliveryOutcomeStatus, DeliveryStatus, DeliveryWorkflowInput, EndpointSettings, EndpointStatus, PermitRequest,
+  AttemptRequest, AttemptResult, DeliveryActivities, DeliveryOutcomeStatus, DeliveryStatus, DeliveryWorkflowInput, EndpointSettings, EndpointStatus,
+  GrantBatchInput, PermitGrant,
 } from '../../workflows/types';
 import { getInfra } from './infra';
 
@@ -19,7 +19,7 @@ import { getInfra } from './infra';
 export const LONG_MS = 3_600_000;
 
 // Failures never open the circuit by themselves here: tests that want it open start it open.
-const SETTINGS: EndpointSettings = { failureThreshold: 1000, openDurationMs: LONG_MS, leaseTimeoutMs: LONG_MS, continueAsNewAfter: 1000 };
+const SETTINGS: EndpointSettings = { failureThreshold: 1000, openDurationMs: LONG_MS, leaseTimeoutMs: LONG_MS, continueAsNewAfter: 1000, idleTimeoutMs: LONG_MS };
 
 /** What a fake attempt does: by default it succeeds at once. */
 export type AttemptScript = (request: AttemptRequest, attemptNumber: number) => Promise<DeliveryOutcomeStatus>;
@@ -32,28 +32,35 @@ export interface StatusChange {
 
 /**
  * The real delivery and endpoint workflows on the test Temporal server, with fake activities:
- * attempts follow a script instead of POSTing, statuses are recorded in memory instead of in
- * Postgres. Permit requests and notices still go through Temporal (the real client calls), so
- * the two workflows talk to each other as in production. One webhook and task queue each.
+ * attempts follow a script instead of POSTing; the permit queue is a list in memory instead of
+ * rows in Postgres (a grant batch claims from it and starts or signals deliveries through the
+ * real client calls); statuses are recorded in memory. Releases go to the endpoint through the
+ * real coalescer. One webhook and task queue each.
  */
 export class WorkflowHarness {
   readonly webhookId = `wh_${randomBytes(6).toString('hex')}`;
   readonly taskQueue = `workflows-${randomBytes(6).toString('hex')}`;
   readonly attempts: AttemptRequest[] = [];
   readonly statuses: StatusChange[] = [];
-  readonly permitRequests: PermitRequest[] = [];
+  readonly batches: GrantBatchInput[] = [];
+  readonly returned: string[] = [];
+  /** Waiting deliveries (the queue): new ones (not started) and started ones asking again. */
+  readonly queue: Array<{ deliveryId: string; started: boolean }> = [];
   attemptScript: AttemptScript = async () => 'succeeded';
+  /** What askForPermit answers (`held`: the circuit holds it). */
+  askAnswer: { held: boolean } | null = { held: false };
   private workers: Worker[] = [];
   private running: Promise<void>[] = [];
-
   private readonly endpoints: EndpointControl;
   private readonly deliveries: DeliveryControl;
+  private readonly releases: PermitReleases;
 
   private constructor(readonly client: Client, private readonly connection: NativeConnection, private readonly temporal: TemporalConnector) {
     this.endpoints = new EndpointControl(temporal, { taskQueue: this.taskQueue, settings: SETTINGS });
-    this.deliveries = new DeliveryControl(temporal, this.endpoints, {
-      taskQueue: this.taskQueue, retryScheduleMs: [], maxDeliveryAgeMs: 60_000, attemptTimeoutMs: 5_000, isHighPriority: () => false,
+    this.deliveries = new DeliveryControl(temporal, {
+      taskQueue: this.taskQueue, retryScheduleMs: [LONG_MS], maxDeliveryAgeMs: LONG_MS, attemptTimeoutMs: 30_000, isHighPriority: () => false,
     });
+    this.releases = new PermitReleases(this.endpoints, 20);
   }
 
   static async start(): Promise<WorkflowHarness> {
@@ -75,37 +82,65 @@ export class WorkflowHarness {
   }
 
   private fakeActivities(): DeliveryActivities {
-    // Notices go to deliveries through the real activity: it only talks to Temporal.
-    const endpoint = createEndpointActivities({
-      db: null as unknown as Knex, endpoints: this.endpoints, deliveries: this.deliveries, operational: null as unknown as OperationalEvents,
-    });
+    const record = (change: StatusChange) => {
+      this.statuses.push(change);
+    };
     return {
       attemptDelivery: async (request) => {
         this.attempts.push(request);
         const attemptNumber = this.attempts.filter((a) => a.deliveryId === request.deliveryId).length;
-        return attemptResult(request, attemptNumber, await this.attemptScript(request, attemptNumber));
+        const status = await this.attemptScript(request, attemptNumber);
+        if (request.permit) this.releases.give(this.webhookId, { leaseId: request.permit.leaseId, outcome: status === 'succeeded' ? 'success' : 'failure' });
+        return { ...attemptResult(request, attemptNumber, status), permitReleased: request.permit !== undefined };
       },
-      requestPermit: async ({ request }) => {
-        this.permitRequests.push(request);
-        const target = { webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1, rateLimitPerS: null };
-        await this.endpoints.requestPermits(target, [request]);
-        return true;
+      grantBatch: async (input) => {
+        this.batches.push(input);
+        const claimed = this.queue.splice(0, input.room);
+        const grants = claimed.map((c) => ({ ...c, leaseId: `${c.deliveryId}@${input.batchId}` }));
+        this.releases.expect(this.webhookId, grants.map((g) => g.leaseId));
+        await Promise.all(grants.map(async (g) => {
+          const grant: PermitGrant = { leaseId: g.leaseId, probe: input.probe };
+          if (g.started) await this.deliveries.grant(g.deliveryId, grant);
+          else await this.deliveries.startHolding([{ delivery: this.newDelivery(g.deliveryId), grant }]);
+        }));
+        return { granted: grants.map(({ deliveryId, leaseId }) => ({ deliveryId, leaseId })), gone: [] };
       },
-      notifyDeliveries: endpoint.notifyDeliveries,
-      setDeliveryStatus: async (change) => {
-        this.statuses.push(change);
+      askForPermit: async ({ deliveryId }) => {
+        if (this.askAnswer) this.queue.push({ deliveryId, started: true });
+        return this.askAnswer;
       },
+      withdrawPermitRequest: async ({ deliveryId }) => {
+        const index = this.queue.findIndex((q) => q.deliveryId === deliveryId);
+        if (index >= 0) this.queue.splice(index, 1);
+        return index >= 0;
+      },
+      returnPermits: async ({ leaseIds }) => {
+        this.returned.push(...leaseIds);
+      },
+      setDeliveryStatus: async (change) => record(change),
       recordCircuitState: async () => {},
     };
   }
 
+  private newDelivery(id: string) {
+    return { id, tenant_id: 'default', webhook_id: this.webhookId, event_type: 'memory.created', created_at: new Date() };
+  }
+
   /** Starts this webhook's endpoint workflow in the given state (one permit, closed circuit by default). */
-  async startEndpoint(state: Partial<GateState> = {}): Promise<void> {
+  async startEndpoint(state: Partial<GateState> = {}, settings: Partial<EndpointSettings> = {}): Promise<void> {
     await this.client.workflow.start<typeof endpointWorkflow>('endpointWorkflow', {
       workflowId: endpointWorkflowId(this.webhookId),
       taskQueue: endpointTaskQueue(this.taskQueue),
-      args: [{ webhookId: this.webhookId, tenantId: 'default', settings: SETTINGS, state: { ...initialGateState(1), ...state } }],
+      args: [{ webhookId: this.webhookId, tenantId: 'default', settings: { ...SETTINGS, ...settings }, state: { ...initialGateState(1), ...state } }],
     });
+  }
+
+  /** New deliveries wait in the queue; the endpoint is woken (started when not running). */
+  async publish(count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => `del_${randomBytes(6).toString('hex')}`);
+    ids.forEach((deliveryId) => this.queue.push({ deliveryId, started: false }));
+    await this.endpoints.wake({ webhookId: this.webhookId, tenantId: 'default', maxConcurrency: 1, rateLimitPerS: null });
+    return ids;
   }
 
   endpointStatus(): Promise<EndpointStatus> {
@@ -116,10 +151,14 @@ export class WorkflowHarness {
     return this.client.workflow.getHandle(endpointWorkflowId(this.webhookId));
   }
 
-  /** Starts a delivery to this webhook; it asks for its first permit itself. */
+  deliveryHandle(id: string) {
+    return this.client.workflow.getHandle<typeof deliveryWorkflowV2>(deliveryWorkflowId(id));
+  }
+
+  /** Starts a delivery to this webhook directly (no endpoint): holding `firstGrant` when given, else it asks. */
   async startDelivery(input: Partial<DeliveryWorkflowInput> = {}) {
     const id = `del_${randomBytes(6).toString('hex')}`;
-    const handle = await this.client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+    const handle = await this.client.workflow.start<typeof deliveryWorkflowV2>('deliveryWorkflowV2', {
       workflowId: deliveryWorkflowId(id),
       taskQueue: this.taskQueue,
       args: [{
@@ -128,6 +167,11 @@ export class WorkflowHarness {
       }],
     });
     return { id, handle };
+  }
+
+  /** Sends a grant to a delivery, as a grant batch would. */
+  grant(deliveryId: string, leaseId: string): Promise<void> {
+    return this.deliveryHandle(deliveryId).signal(permitGrantedSignal, { leaseId, probe: false });
   }
 
   statusesOf(deliveryId: string): DeliveryStatus[] {

@@ -3,6 +3,7 @@ import { createAttemptActivity } from '../../activities/attempt';
 import { createHttpAgent } from '../../activities/http';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
+import { PermitReleases } from '../../src/permits/releases';
 import { EndpointControl } from '../../src/temporal/endpointControl';
 import { endpointSettings } from '../../src/config';
 import { OperationalEvents } from '../../src/events/operational';
@@ -37,10 +38,10 @@ describe('an attempt runs again under the same permit', function () {
     await database?.drop();
   });
 
-  /** A stored delivery whose workflow counts as started (the dispatcher leaves it alone). */
+  /** A stored delivery whose workflow counts as started, out of the permit queue (no grant takes it). */
   async function storedDelivery(webhookId: string): Promise<string> {
     const { deliveryId: id } = await storeDelivery(stack.system.db, { tenantId: 'tenant_a', webhookId, type: 'user.created', data: { user_id: 'u_1' } });
-    await stack.system.db('deliveries').where({ id }).update({ workflow_started_at: new Date() });
+    await stack.system.db('deliveries').where({ id }).update({ workflow_started_at: new Date(), permit_wanted_at: null });
     return id;
   }
 
@@ -48,7 +49,7 @@ describe('an attempt runs again under the same permit', function () {
     const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
     const deliveryId = await storedDelivery(webhook.id);
     const attemptDelivery = createAttemptActivity({
-      db: stack.system.db, endpoints: new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) }), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
+      db: stack.system.db, releases: new PermitReleases(new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) })), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
       urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent,
       operational: new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 }),
     });

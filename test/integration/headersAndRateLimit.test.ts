@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
-import { endpointStatusQuery, endpointWorkflowId } from '../../workflows/messages';
-import { bucketCapacity } from '../../workflows/tokenBucket';
+import { endpointWorkflowId } from '../../workflows/messages';
+import { endpointStatusQuery } from '../../workflows/permits/messages';
+import { bucketCapacity } from '../../workflows/permits/tokenBucket';
 import { getInfra } from '../helpers/infra';
 import { COMMANDS } from '../../src/cli/commands';
-import { takeSendSlot } from '../../src/db/repositories/sendSlots';
 import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
 import { tableCounts } from '../helpers/rows';
 import { Scenario } from '../helpers/scenario';
@@ -163,18 +163,6 @@ describe('custom headers and per-endpoint rate limits', function () {
       assert.equal((await endpointStatus(webhookId)).rateLimitPerS, 7, 'a PATCH without it leaves the limit alone');
       assert.equal((await api('PATCH', `/webhooks/${webhookId}`, { rate_limit_per_s: null })).body.rate_limit_per_s, null);
       await eventually('no rate limit', async () => (await endpointStatus(webhookId)).rateLimitPerS === null);
-    });
-
-    it('the send-time check spaces sends 1/rate apart across concurrent callers, sharing one clock', async function () {
-      const webhookId = await s.webhook(ctx.receiver, { rate_limit_per_s: 4 });
-      const waits = await Promise.all(Array.from({ length: 10 }, () => takeSendSlot(ctx.stack.system.db, webhookId)));
-      assert.equal(waits.filter((w) => w === 0).length, 1, `one slot, the others told to wait: ${waits}`);
-      assert.ok(waits.every((w) => w <= 250), 'the next one within a quarter second');
-      const next = Math.max(...waits);
-      await new Promise((resolve) => setTimeout(resolve, next));
-      assert.equal(await takeSendSlot(ctx.stack.system.db, webhookId), 0, 'free once the wait is over');
-      await api('PATCH', `/webhooks/${webhookId}`, { rate_limit_per_s: null });
-      assert.deepEqual(await Promise.all([1, 2, 3].map(() => takeSendSlot(ctx.stack.system.db, webhookId))), [0, 0, 0], 'no limit: never waits');
     });
 
     it('at 5/s (set by PATCH on a running endpoint), 100 deliveries all arrive, never more than capacity + rate in any second', async function () {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { createEndpointActivities } from '../../activities/endpoint';
+import { createPermitActivities } from '../../activities/permits';
 import { OperationalEvents } from '../../src/events/operational';
 import type { DeliveryControl } from '../../src/temporal/deliveryControl';
-import type { EndpointControl } from '../../src/temporal/endpointControl';
+import type { EndpointWaker } from '../../src/permits/waker';
+import type { PermitReleases } from '../../src/permits/releases';
 import { storeDelivery } from '../helpers/rows';
 import { useTestStack } from '../helpers/system';
 
@@ -13,14 +14,15 @@ import { useTestStack } from '../helpers/system';
 describe('operational events under activity retries', function () {
   const ctx = useTestStack();
   const started: string[] = [];
-  let activities: ReturnType<typeof createEndpointActivities>;
+  let activities: ReturnType<typeof createPermitActivities>;
 
   before(function () {
     const operational = new OperationalEvents({
       db: ctx.stack.system.db, failureThreshold: 5, startQueue: { enqueue: (rows) => started.push(...rows.map((r) => r.webhook_id)) },
     });
-    activities = createEndpointActivities({
-      db: ctx.stack.system.db, operational, endpoints: null as unknown as EndpointControl, deliveries: null as unknown as DeliveryControl,
+    activities = createPermitActivities({
+      db: ctx.stack.system.db, operational, deliveries: null as unknown as DeliveryControl,
+      waker: null as unknown as EndpointWaker, releases: null as unknown as PermitReleases,
     });
   });
 

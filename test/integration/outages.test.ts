@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TemporalConnector } from '../../src/temporal/client';
 import { startDevServer, freePort, type DevServer } from '../../src/temporal/devServer';
-import { firstLeaseId } from '../../src/temporal/deliveryControl';
+import { firstLeaseId } from '../../src/db/repositories/permitQueue';
 import { deliveryWorkflowId } from '../../workflows/messages';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
@@ -27,7 +27,7 @@ describe('outages lose nothing', function () {
     await database?.drop();
   });
 
-  it('Temporal down at publish: accepted (202), delivered by the dispatcher once Temporal is back', async function () {
+  it('Temporal down at publish: accepted (202), delivered once Temporal is back (the sweep wakes its endpoint)', async function () {
     const port = await freePort();
     const env = {
       TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
@@ -58,18 +58,19 @@ describe('outages lose nothing', function () {
       const r = await api.system.db('deliveries').where({ id: deliveryId }).first();
       return r.status === 'succeeded' ? r : null;
     });
-    assert.ok(row.workflow_started_at, 'the dispatcher recorded the start');
+    assert.ok(row.workflow_started_at, 'the grant recorded the start');
   });
 
-  it('API gone between starting a delivery and asking for its permit: the dispatcher asks again', async function () {
-    // Its own database: the dispatchers of the other tests here must not take the row.
+  it('upgrade: a delivery of the previous release, started but never asked a permit for, gets the first permit it waits for', async function () {
+    // Its own database: the sweeps of the other tests here must not take the row.
     const own = await createTestDatabase();
     const stack = await startTestSystem(own.url, {}, ['api', 'worker']);
     cleanups.push(() => own.drop(), () => stack.stop());
     const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['session.ended'], name: 'half-started' })).body;
     const before = receiver.requests.length;
-    // What publish leaves behind if it dies right after starting the workflow: the rows,
-    // unmarked, and a delivery workflow waiting for a permit nobody asked for.
+    // What the previous release's starter left behind if it died right after starting the
+    // workflow: the row, unmarked (waiting in the queue since the upgrade's migration), and a
+    // delivery workflow of the previous type waiting for a permit nobody asked for.
     const { deliveryId, createdAt } = await storeDelivery(stack.system.db, {
       tenantId: 'tenant_a', webhookId: webhook.id, type: 'session.ended', data: { session_id: 'ses_1' }, createdAt: new Date(Date.now() - 10_000),
     });
@@ -84,8 +85,8 @@ describe('outages lose nothing', function () {
       }],
     });
 
-    // The dispatcher finds the unmarked row, sees the workflow runs already, and asks for the
-    // permit under the same lease id (the workflow's own re-ask is 5 minutes away).
+    // The sweep wakes its endpoint; the grant claims the row, finds its workflow running, and
+    // signals the first permit under the lease id that workflow waits for.
     const [request] = await receiver.waitForRequests(before + 1, 30_000).then((all) => all.slice(before));
     assert.equal(request.headers['x-continuum-delivery'], deliveryId);
     const row = await eventually('delivery succeeded', async () => {

@@ -12,7 +12,7 @@ describe('config', function () {
     assert.equal(config.maxDeliveryAgeMs, 72 * 3_600_000);
     assert.equal(config.port, 3000);
     assert.equal(config.taskQueue, 'webhooks');
-    assert.equal(config.endpointCheckIntervalMs, 60_000);
+    assert.equal(config.endpointIdleTimeoutMs, 300_000, 'an idle endpoint workflow ends after 5 minutes');
     assert.equal(config.workflowCacheSize, 10_000);
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
@@ -30,6 +30,15 @@ describe('config', function () {
     assert.equal(both.endpointPermitsPerRun, 9, 'the new name wins');
     assert.match(both.warnings.join('\n'), /ignored/);
     assert.deepEqual(loadConfig({ CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '9' }).warnings, []);
+  });
+
+  it('accepts the settings the permit queue retired with a warning that says why, and uses none of them', function () {
+    const config = loadConfig({ CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: '100', CONTINUUM_DISPATCH_RECHECK: '250ms', CONTINUUM_ENDPOINT_CHECK_INTERVAL: '1m' });
+    assert.equal(config.warnings.length, 3);
+    for (const name of ['CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT', 'CONTINUUM_DISPATCH_RECHECK', 'CONTINUUM_ENDPOINT_CHECK_INTERVAL']) {
+      assert.match(config.warnings.join('\n'), new RegExp(`${name} no longer has any effect and will be refused in the next release: \\w`));
+    }
+    assert.equal(Object.keys(config).some((key) => /recheck|activeDeliveries|checkInterval/i.test(key)), false);
   });
 
   it('turns the dev relaxations on for the zero-config setup', function () {

@@ -1,40 +1,81 @@
 import assert from 'node:assert/strict';
-import { PermitReleases } from '../../activities/releases';
-import { endpointWorkflowId } from '../../workflows/messages';
+import { PermitReleases } from '../../src/permits/releases';
 import type { PermitRelease } from '../../workflows/types';
 
 /** Endpoint workflows that record the releases signalled to them and answer each when told to. */
-function fakeTemporal() {
-  const sent: Array<{ workflowId: string; releases: PermitRelease[]; answer: (ok: boolean) => void }> = [];
-  const endpoints = {
+function fakeEndpoints() {
+  const sent: Array<{ webhookId: string; releases: PermitRelease[]; answer: (ok: boolean) => void }> = [];
+  const control = {
     releasePermits: (webhookId: string, releases: PermitRelease[]) => new Promise<void>((resolve, reject) => {
-      sent.push({ workflowId: endpointWorkflowId(webhookId), releases, answer: (ok) => (ok ? resolve() : reject(new Error('unreachable'))) });
+      sent.push({ webhookId, releases, answer: (ok) => (ok ? resolve() : reject(new Error('unreachable'))) });
     }),
   };
-  return { sent, temporal: endpoints };
+  return { sent, control };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
+const ids = (batch: { releases: PermitRelease[] }) => batch.releases.map((r) => r.leaseId);
 
-describe('permit releases: coalesced per endpoint', function () {
-  it('sends an idle endpoint\'s release at once, and those that end meanwhile together, in order', async function () {
-    const { sent, temporal } = fakeTemporal();
-    const releases = new PermitReleases(temporal);
-    const first = releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
+describe('permit releases (src/permits/releases.ts): coalesced per endpoint', function () {
+  it('sends a batch\'s releases together once every lease granted here is back', async function () {
+    const { sent, control } = fakeEndpoints();
+    const releases = new PermitReleases(control, 60_000);
+    releases.expect('wh_a', ['l1', 'l2', 'l3']);
+    releases.give('wh_a', { leaseId: 'l2', outcome: 'success' });
+    releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
     await tick();
-    assert.equal(sent.length, 1);
-    const later = [releases.give('wh_a', { leaseId: 'l2', outcome: 'failure' }), releases.give('wh_a', { leaseId: 'l3', outcome: 'success' })];
-    const other = releases.give('wh_b', { leaseId: 'm1', outcome: 'none' });
+    assert.equal(sent.length, 0, 'held while l3 runs');
+    releases.give('wh_a', { leaseId: 'l3', outcome: 'none' });
     await tick();
-    assert.deepEqual(sent.map((s) => [s.workflowId, s.releases.map((r) => r.leaseId)]), [['endpoint:wh_a', ['l1']], ['endpoint:wh_b', ['m1']]],
-      'one signal in flight per endpoint; another endpoint is not held up');
+    assert.deepEqual(sent.map(ids), [['l2', 'l1', 'l3']], 'one signal, in the order the attempts ended');
+  });
+
+  it('a failure goes at once with what is held before it; the next batch waits for the one in flight', async function () {
+    const { sent, control } = fakeEndpoints();
+    const releases = new PermitReleases(control, 60_000);
+    releases.expect('wh_a', ['l1', 'l2', 'l3', 'l4']);
+    releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
+    releases.give('wh_a', { leaseId: 'l2', outcome: 'failure' });
+    await tick();
+    assert.deepEqual(sent.map(ids), [['l1', 'l2']]);
+    releases.give('wh_a', { leaseId: 'l3', outcome: 'failure' });
+    releases.give('wh_b', { leaseId: 'm1', outcome: 'success' });
+    await tick();
+    assert.deepEqual(sent.map(ids), [['l1', 'l2'], ['m1']], 'one signal in flight per endpoint; another endpoint is not held up');
     sent[0].answer(true);
-    assert.equal(await first, true);
     await tick();
-    assert.deepEqual(sent[2].releases, [{ leaseId: 'l2', outcome: 'failure' }, { leaseId: 'l3', outcome: 'success' }]);
-    sent[2].answer(false);
-    assert.deepEqual(await Promise.all(later), [false, false], 'a failed signal tells every caller, whose workflow then releases itself');
+    await tick();
+    assert.deepEqual(ids(sent[2]), ['l3']);
+  });
+
+  it('a release nobody else is expected with goes at once; one held goes after the window', async function () {
+    const { sent, control } = fakeEndpoints();
+    const releases = new PermitReleases(control, 20);
+    releases.give('wh_a', { leaseId: 'x', outcome: 'success' });
+    await tick();
+    assert.deepEqual(sent.map(ids), [['x']]);
+    sent[0].answer(true);
+    releases.expect('wh_a', ['l1', 'lost']);
+    releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
+    await tick();
+    assert.equal(sent.length, 1, 'held: "lost" may still come back');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(sent.map(ids), [['x'], ['l1']], 'sent when the window ended');
+  });
+
+  it('a probe\'s outcome goes at once (urgent), and flushAll sends what is held', async function () {
+    const { sent, control } = fakeEndpoints();
+    const releases = new PermitReleases(control, 60_000);
+    releases.expect('wh_a', ['l1', 'l2', 'l3']);
+    releases.give('wh_a', { leaseId: 'l1', outcome: 'success' }, true);
+    await tick();
+    assert.deepEqual(sent.map(ids), [['l1']]);
+    sent[0].answer(true);
+    releases.give('wh_a', { leaseId: 'l2', outcome: 'success' });
+    const flushed = releases.flushAll();
+    await tick();
     sent[1].answer(true);
-    assert.equal(await other, true);
+    await flushed;
+    assert.deepEqual(sent.map(ids), [['l1'], ['l2']]);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DeliveryPermit } from '../../workflows/permitState';
+import { DeliveryPermit } from '../../workflows/legacy/permitState';
 
 const grantFor = (leaseId: string) => ({ leaseId, probe: false });
 

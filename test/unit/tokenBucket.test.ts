@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { availableTokens, bucketCapacity, changeRate, newTokenBucket, nextTokenAt, takeToken, type TokenBucketState } from '../../workflows/tokenBucket';
+import { availableTokens, bucketCapacity, changeRate, newTokenBucket, nextTokenAt, takeToken, type TokenBucketState } from '../../workflows/permits/tokenBucket';
 
 /** Takes every token available at `now`; how many. */
 function drain(bucket: TokenBucketState, now: number): number {

@@ -49,15 +49,6 @@ export async function lockWebhooksOpenTooLong(tx: Knex.Transaction, openForMs: n
   return openTooLong(tx, openForMs).whereIn('id', ids).orderBy('circuit_open_since').forUpdate().skipLocked();
 }
 
-/**
- * The mirror said open, the endpoint workflow says closed (it was replaced by a fresh one, say):
- * the mirror is corrected, unless a circuit change was recorded since it was read.
- */
-export async function clearStaleCircuit(db: Knex, read: CircuitMirror): Promise<void> {
-  await db('webhooks').where({ id: read.id, circuit_open_since: read.circuit_open_since, circuit_opened_at: read.circuit_opened_at })
-    .update({ circuit_state: 'closed', circuit_opened_at: null, circuit_open_since: null });
-}
-
 /** Deactivates the webhook, saying why and when. */
 export async function markDisabled(tx: Knex.Transaction, webhookId: string, reason: string): Promise<WebhookRow> {
   const [row] = await tx('webhooks').where({ id: webhookId })

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus, type DeliveryToStart } from '../types';
+import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus } from '../types';
 
-export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>;
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>
+  & Partial<Pick<DeliveryRow, 'status' | 'permit_wanted_at' | 'workflow_started_at'>>;
 
 export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<void> {
   if (deliveries.length > 0) await db('deliveries').insert(deliveries);
@@ -16,72 +17,6 @@ export async function markWorkflowsStarted(db: Knex, ids: string[]): Promise<voi
   await db('deliveries').whereIn('id', ids).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
 }
 
-const OPEN_STATUSES = ['pending', 'in_flight', 'retrying', 'waiting_circuit'];
-
-/** Started deliveries that are not final yet (the condition of index deliveries_open_idx). */
-const openDeliveries = (db: Knex) => db('deliveries').whereIn('status', OPEN_STATUSES).whereNotNull('workflow_started_at');
-
-/** Webhooks with open deliveries (they need their endpoint workflow). */
-export async function webhooksWithOpenDeliveries(db: Knex): Promise<string[]> {
-  const rows = await openDeliveries(db).distinct('webhook_id');
-  return rows.map((r: { webhook_id: string }) => r.webhook_id);
-}
-
-/** The open deliveries of one webhook. */
-export async function openDeliveryIds(db: Knex, webhookId: string): Promise<string[]> {
-  const rows = await openDeliveries(db).where({ webhook_id: webhookId }).select('id');
-  return rows.map((r: { id: string }) => r.id);
-}
-
-/** Deliveries whose workflow was never started, with what starting them needs. */
-function unstartedDeliveries(db: Knex) {
-  return db('deliveries as d')
-    .join('events as e', 'e.id', 'd.event_id')
-    .join('webhooks as w', 'w.id', 'd.webhook_id')
-    .whereNull('d.workflow_started_at')
-    .whereNotIn('d.status', [...FINAL_STATUSES])
-    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'e.type as event_type',
-      db.raw('case when w.active and w.deleted_at is null then w.max_concurrency end as max_concurrency'), 'w.rate_limit_per_s');
-}
-
-/**
- * This webhook's started deliveries that need a permit now or soon: queued, in flight or held
- * by the circuit. One waiting for its retry timer is left out: it costs nothing while it
- * waits, and counting it would let a flaky endpoint's retries hold back its new events.
- */
-export async function countActiveDeliveries(db: Knex, webhookId: string): Promise<number> {
-  const row = await openDeliveries(db).where({ webhook_id: webhookId }).whereNot({ status: 'retrying' })
-    .count<{ count: string }>('* as count').first();
-  return Number(row?.count ?? 0);
-}
-
-/**
- * Locks up to `limit` of this webhook's deliveries whose workflow was never started: the
- * high-priority event types first (quota events are served before others in a backlog too),
- * then oldest first. Call inside a transaction; SKIP LOCKED lets the dispatchers of several
- * processes share an endpoint's backlog.
- */
-export async function lockUnstartedDeliveries(
-  tx: Knex.Transaction, webhookId: string, limit: number, highPriorityTypes: readonly string[],
-): Promise<DeliveryToStart[]> {
-  return unstartedDeliveries(tx)
-    .andWhere('d.webhook_id', webhookId)
-    .orderByRaw('e.type = any(?) desc, d.created_at', [[...highPriorityTypes]])
-    .limit(limit)
-    .forUpdate('d')
-    .skipLocked();
-}
-
-/** Webhooks with deliveries older than `minAgeMs` whose workflow was never started. */
-export async function webhooksWithUnstartedDeliveries(db: Knex, minAgeMs: number): Promise<string[]> {
-  const rows = await db('deliveries')
-    .whereNull('workflow_started_at')
-    .whereNotIn('status', [...FINAL_STATUSES])
-    .andWhere('created_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
-    .distinct('webhook_id');
-  return rows.map((r: { webhook_id: string }) => r.webhook_id);
-}
-
 export interface DeliveryContext {
   id: string;
   tenant_id: string;
@@ -92,8 +27,6 @@ export interface DeliveryContext {
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: Date | null;
   webhook_id: string;
-  /** Its rate limit: the attempt takes a send slot first (see takeSendSlot). */
-  rate_limit_per_s: number | null;
   /** The webhook's custom headers, sealed (see sealHeaders), or null. */
   headers_ciphertext: string | null;
   /** The number of the attempt about to be made. */
@@ -118,7 +51,7 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = d.id AND a.lease_id = ?)
-    RETURNING d.id, d.tenant_id, d.attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id, w.rate_limit_per_s,
+    RETURNING d.id, d.tenant_id, d.attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
               w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, [deliveryId, leaseId]);
   return rows[0];
 }

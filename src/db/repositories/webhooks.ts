@@ -51,20 +51,21 @@ export async function listWebhooksPage(db: Knex, tenantId: string, filter: Webho
 }
 
 /** Active webhooks of the tenant subscribed to `eventType` (but `exceptWebhookId`: an operational event's own webhook). */
-export async function findSubscribers(db: Knex, tenantId: string, eventType: string, exceptWebhookId?: string): Promise<Pick<WebhookRow, 'id' | 'max_concurrency'>[]> {
+export async function findSubscribers(db: Knex, tenantId: string, eventType: string, exceptWebhookId?: string)
+  : Promise<Pick<WebhookRow, 'id' | 'max_concurrency' | 'circuit_state'>[]> {
   const query = db('webhooks')
     .where({ tenant_id: tenantId, active: true })
     .whereNull('deleted_at')
     .whereRaw('? = ANY(events)', [eventType])
-    .select('id', 'max_concurrency');
+    .select('id', 'max_concurrency', 'circuit_state');
   if (exceptWebhookId) query.whereNot({ id: exceptWebhookId });
   return query;
 }
 
 /** The webhook's delivery settings, whether or not it was deleted since. */
 export async function findWebhookForDelivery(db: Knex, webhookId: string)
-  : Promise<Pick<WebhookRow, 'id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s'> | undefined> {
-  return db('webhooks').where({ id: webhookId }).first('id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s');
+  : Promise<Pick<WebhookRow, 'id' | 'tenant_id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s' | 'circuit_state'> | undefined> {
+  return db('webhooks').where({ id: webhookId }).first('id', 'tenant_id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s', 'circuit_state');
 }
 
 /** Deliveries can go to it: it exists, is active and not deleted. */

@@ -1,12 +1,9 @@
 // Pure state of one endpoint: concurrency permits (leases), the rate limit (a token bucket)
 // and the circuit breaker. No Temporal calls here, so the rules are unit-tested directly and
 // replayed deterministically.
-import type { CircuitState, GateConfig, GateState, Lease, Outcome, PermitRequest, QueueEntry } from './gateState';
-import { availableTokens, changeRate, nextTokenAt, takeToken } from './tokenBucket';
-
-export {
-  initialGateState, type CircuitState, type GateConfig, type GateState, type Lease, type Outcome, type PermitRequest,
-} from './gateState';
+// The previous release's gate, kept unchanged for the replay of its endpoint runs (see endpoint.ts here).
+import type { CircuitState, GateConfig, GateState, Lease, Outcome, PermitRequest, QueueEntry } from '../permits/gateState';
+import { availableTokens, changeRate, nextTokenAt, takeToken } from '../permits/tokenBucket';
 
 export class Gate {
   /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */

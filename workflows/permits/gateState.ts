@@ -1,10 +1,12 @@
 // The endpoint gate's state as plain data: what the endpoint workflow carries across
-// continue-as-new, and what a new endpoint starts with.
+// continue-as-new, and what a new endpoint starts with. The same shape as before the permit
+// queue (plus `backlog`), so an endpoint run of the previous release continues as new into this one.
 import { newTokenBucket, type TokenBucketState } from './tokenBucket';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type Outcome = 'success' | 'failure' | 'none';
 
+/** A permit request by message: only deliveries started by the previous release send them. */
 export interface PermitRequest {
   leaseId: string;
   deliveryId: string;
@@ -13,9 +15,9 @@ export interface PermitRequest {
 }
 
 export interface QueueEntry extends PermitRequest {
-  /** Told that it waits for the circuit (so it shows waiting_circuit). */
+  /** (Previous release) told that it waits for the circuit. */
   notified: boolean;
-  /** Held back at the head of the queue by the rate limit (counted once when granted). */
+  /** (Previous release) held back by the rate limit. */
   rateHeld?: boolean;
 }
 
@@ -32,12 +34,15 @@ export interface GateState {
   openedAt: number | null;
   halfOpenAt: number | null;
   maxConcurrency: number;
+  /** Requests by message from deliveries of the previous release; granted before the rows. */
   queue: QueueEntry[];
   leases: Lease[];
   /** Permits granted over the endpoint's whole life (across continue-as-new). */
   granted: number;
-  /** Every permit takes a token when the webhook has a rate limit (absent in older runs: none). */
+  /** Every permit takes a token when the webhook has a rate limit. */
   rate?: TokenBucketState | null;
+  /** Rows may wait in Postgres: the last claim filled all the room it had (absent: assume so). */
+  backlog?: boolean;
 }
 
 export interface GateConfig {
@@ -50,6 +55,6 @@ export interface GateConfig {
 export function initialGateState(maxConcurrency: number, rateLimitPerS: number | null = null): GateState {
   return {
     circuit: 'closed', consecutiveFailures: 0, openedAt: null, halfOpenAt: null, maxConcurrency, queue: [], leases: [], granted: 0,
-    rate: rateLimitPerS === null ? null : newTokenBucket(rateLimitPerS),
+    rate: rateLimitPerS === null ? null : newTokenBucket(rateLimitPerS), backlog: true,
   };
 }

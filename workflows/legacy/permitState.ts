@@ -1,7 +1,7 @@
 // Pure permit state of one delivery: the lease it asked its endpoint for, the grant for it, whether
 // the circuit holds it and whether it must ask again. No Temporal calls here (the workflow sends
 // and waits), so the rules are unit-tested directly and replayed deterministically.
-import type { PermitGrant } from './types';
+import type { PermitGrant } from '../permits/types';
 
 /** The starter's request for the first attempt, when it made one (see DeliveryWorkflowInput). */
 export interface StarterPermit {

@@ -1,0 +1,108 @@
+// The queue of deliveries waiting for a permit, in Postgres (see docs/permits.md): a row waits
+// with permit_wanted_at set until a grant of its endpoint workflow claims it.
+import type { Knex } from 'knex';
+import { FINAL_STATUSES, type DeliveryToStart } from '../types';
+
+/** A row a grant claimed: start its workflow (or, started already, signal it) holding `lease_id`. */
+export interface ClaimedRow extends DeliveryToStart {
+  lease_id: string;
+  workflow_started_at: Date | null;
+}
+
+/**
+ * Lease ids are made here alone, deterministic, so a repeated batch grants the same leases: a
+ * delivery's first permit is `<id>:first` (the lease a delivery of the previous release, started
+ * by its starter, waits for), a later one `<id>@<batch id>`.
+ */
+export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first`;
+
+/**
+ * Claims up to `room` waiting rows of this webhook for grant batch `batchId`: quota events
+ * first, then the longest waiting. Rows this batch claimed before (the batch is repeated after
+ * a crash) come back first and count against the room, so a repeat grants nothing twice.
+ * SKIP LOCKED: a row being claimed elsewhere is left to that claim.
+ */
+export async function claimWaitingRows(
+  db: Knex, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] },
+): Promise<ClaimedRow[]> {
+  return db.transaction(async (tx) => {
+    const before: ClaimedRow[] = await claimedRows(tx).where('d.claim_batch', input.batchId);
+    const wanted = input.room - before.length;
+    if (wanted <= 0) return before;
+    const ids = await tx('deliveries as d').join('events as e', 'e.id', 'd.event_id')
+      .where('d.webhook_id', input.webhookId).whereNotNull('d.permit_wanted_at').whereNotIn('d.status', [...FINAL_STATUSES])
+      .orderByRaw('e.type = any(?) desc, d.permit_wanted_at, d.id', [[...input.highPriorityTypes]])
+      .limit(wanted).forUpdate('d').skipLocked().pluck('d.id');
+    if (ids.length === 0) return before;
+    await tx('deliveries').whereIn('id', ids).update({
+      permit_wanted_at: null, claim_batch: input.batchId,
+      lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
+    });
+    return [...before, ...await claimedRows(tx).whereIn('d.id', ids).orderByRaw('array_position(?::text[], d.id)', [ids])];
+  });
+}
+
+function claimedRows(db: Knex) {
+  return db('deliveries as d').join('events as e', 'e.id', 'd.event_id')
+    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'd.lease_id', 'd.workflow_started_at', 'e.type as event_type');
+}
+
+/**
+ * A started delivery asks for its next attempt's permit: its row joins the queue (shown as
+ * waiting_circuit while the circuit is not closed). Undefined when there is nothing to deliver
+ * to (delivery final, webhook inactive or deleted).
+ */
+export async function wantPermit(db: Knex, deliveryId: string) {
+  const { rows } = await db.raw(`
+    UPDATE deliveries AS d
+       SET permit_wanted_at = clock_timestamp(),
+           status = CASE WHEN w.circuit_state <> 'closed' THEN 'waiting_circuit' ELSE d.status END,
+           next_attempt_at = CASE WHEN w.circuit_state <> 'closed' THEN NULL ELSE d.next_attempt_at END
+      FROM webhooks AS w
+     WHERE d.id = ? AND w.id = d.webhook_id AND d.status NOT IN ('succeeded','dead_lettered','cancelled')
+       AND w.active AND w.deleted_at IS NULL
+    RETURNING d.webhook_id, d.tenant_id, w.max_concurrency, w.rate_limit_per_s, d.status`, [deliveryId]);
+  return rows[0] as { webhook_id: string; tenant_id: string; max_concurrency: number; rate_limit_per_s: number | null; status: string } | undefined;
+}
+
+/** Leaves the queue; false when a grant claimed the row first (the grant is on its way). */
+export async function withdrawPermitRequest(db: Knex, deliveryId: string): Promise<boolean> {
+  const changed = await db('deliveries').where({ id: deliveryId }).whereNotNull('permit_wanted_at').update({ permit_wanted_at: null });
+  return changed > 0;
+}
+
+/** Webhooks with rows that have waited longer than `minAgeMs` (the sweep wakes their endpoints). */
+export async function webhooksWithWaitingRows(db: Knex, minAgeMs: number): Promise<string[]> {
+  return db('deliveries').whereNotNull('permit_wanted_at').whereNotIn('status', [...FINAL_STATUSES])
+    .andWhere('permit_wanted_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
+    .distinct('webhook_id').pluck('webhook_id');
+}
+
+/**
+ * Dead-letters never-started rows the circuit held past the maximum delivery age (a started
+ * delivery's own workflow keeps its deadline). Returns their ids.
+ */
+export async function expireHeldRows(db: Knex, maxAgeMs: number, error: string): Promise<string[]> {
+  return db('deliveries').whereNotNull('permit_wanted_at').whereNull('workflow_started_at').where({ status: 'waiting_circuit' })
+    .andWhere('created_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [maxAgeMs]))
+    .update({ status: 'dead_lettered', last_error: error, completed_at: db.fn.now(), permit_wanted_at: null, next_attempt_at: null })
+    .returning('id').then((rows: Array<{ id: string }>) => rows.map((r) => r.id));
+}
+
+/** The circuit opened (held: true) or closed: the rows waiting in the queue show it. */
+export async function showCircuitOnWaitingRows(db: Knex, webhookId: string, held: boolean): Promise<void> {
+  const waiting = db('deliveries').where({ webhook_id: webhookId }).whereNotNull('permit_wanted_at');
+  if (held) {
+    await waiting.whereIn('status', ['pending', 'retrying']).update({ status: 'waiting_circuit', next_attempt_at: null });
+  } else {
+    await waiting.where({ status: 'waiting_circuit' })
+      .update({ status: db.raw(`CASE WHEN workflow_started_at IS NULL THEN 'pending' ELSE 'retrying' END`) });
+  }
+}
+
+/** Rows waiting for a permit, per webhook (the gate's queue as the API shows it). */
+export async function countWaitingRows(db: Knex, webhookId: string): Promise<number> {
+  const row = await db('deliveries').where({ webhook_id: webhookId }).whereNotNull('permit_wanted_at')
+    .whereNotIn('status', [...FINAL_STATUSES]).count<{ count: string }>('* as count').first();
+  return Number(row?.count ?? 0);
+}

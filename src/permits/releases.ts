@@ -1,0 +1,82 @@
+import type { EndpointControl } from '../temporal/endpointControl';
+import type { PermitRelease } from '../../workflows/permits/types';
+
+/** How long a release may wait for the others of its batch before it goes alone. */
+export const DEFAULT_RELEASE_WINDOW_MS = 100;
+/** A lease granted here whose delivery ran in another process stops being waited for after this. */
+const EXPECT_TTL_MS = 30_000;
+const SEND_TRIES = 3;
+
+interface EndpointReleases {
+  held: PermitRelease[];
+  /** Leases granted into this process and not given back yet, with when they were granted. */
+  expected: Map<string, number>;
+  timer: NodeJS.Timeout | null;
+  sending: Promise<void> | null;
+}
+
+/**
+ * Gives permits back to endpoint workflows, coalesced per endpoint (docs/permits.md): every
+ * signal costs the endpoint a workflow task, so a worker sends a batch's releases together,
+ * once every lease its grant batches brought here is back, or after `windowMs`. A failure, or
+ * a half-open probe's outcome, goes at once with what is held before it, in the order the
+ * attempts ended: the breaker counts consecutive failures exactly. Fire and forget: a release
+ * lost with this process is reclaimed by the endpoint when the lease expires.
+ */
+export class PermitReleases {
+  private readonly endpoints = new Map<string, EndpointReleases>();
+
+  constructor(private readonly control: Pick<EndpointControl, 'releasePermits'>, private readonly windowMs = DEFAULT_RELEASE_WINDOW_MS) {}
+
+  private of(webhookId: string): EndpointReleases {
+    let entry = this.endpoints.get(webhookId);
+    if (!entry) this.endpoints.set(webhookId, (entry = { held: [], expected: new Map(), timer: null, sending: null }));
+    return entry;
+  }
+
+  /** Leases a grant batch in this process handed out: their releases are waited for. */
+  expect(webhookId: string, leaseIds: string[], now = Date.now()): void {
+    const entry = this.of(webhookId);
+    leaseIds.forEach((id) => entry.expected.set(id, now));
+  }
+
+  give(webhookId: string, release: PermitRelease, urgent = release.outcome === 'failure', now = Date.now()): void {
+    const entry = this.of(webhookId);
+    entry.expected.delete(release.leaseId);
+    for (const [id, at] of entry.expected) if (now - at > EXPECT_TTL_MS) entry.expected.delete(id);
+    entry.held.push(release);
+    if (urgent || entry.expected.size === 0) void this.flush(webhookId);
+    else entry.timer ??= setTimeout(() => void this.flush(webhookId), this.windowMs);
+  }
+
+  /** Sends everything held now (on stop). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.endpoints.keys()].map((id) => this.flush(id)));
+  }
+
+  private async flush(webhookId: string): Promise<void> {
+    const entry = this.of(webhookId);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    await entry.sending; // one signal in flight per endpoint: the next batch goes after it, in order
+    const batch = entry.held.splice(0);
+    if (batch.length === 0) return;
+    entry.sending = this.send(webhookId, batch).finally(() => {
+      entry.sending = null;
+      if (entry.held.length === 0 && entry.expected.size === 0) this.endpoints.delete(webhookId);
+    });
+    await entry.sending;
+  }
+
+  private async send(webhookId: string, batch: PermitRelease[]): Promise<void> {
+    for (let attempt = 1; attempt <= SEND_TRIES; attempt++) {
+      try {
+        await this.control.releasePermits(webhookId, batch);
+        return;
+      } catch {
+        // Gone (webhook deleted) or Temporal away: tried again, then left to lease expiry.
+        await new Promise((resolve) => setTimeout(resolve, this.windowMs * attempt));
+      }
+    }
+  }
+}

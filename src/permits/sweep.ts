@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { expireHeldRows, webhooksWithWaitingRows } from '../db/repositories/permitQueue';
+import { PeriodicPass } from '../events/periodicPass';
+import { EXPIRED_ERROR } from '../../workflows/statuses';
+import type { EndpointWaker } from './waker';
+
+export interface SweepOptions {
+  intervalMs: number;
+  /** The maximum delivery age: rows the circuit held longer are dead-lettered here. */
+  maxDeliveryAgeMs: number;
+  /** Rows younger than this are left to the wake of the process that wrote them. */
+  graceMs?: number;
+}
+
+/**
+ * The slow periodic sweep of the permit queue (docs/permits.md): wakes the endpoints whose rows
+ * have waited longer than the grace (Temporal was down at publish, a process died, an operator
+ * terminated the endpoint workflow), and dead-letters never-started rows an open circuit held
+ * past the maximum delivery age (reporting each as a dead letter).
+ */
+export function permitSweep(
+  deps: { db: Knex; waker: EndpointWaker; log: Logger; deadLettered: (deliveryId: string) => Promise<void> }, options: SweepOptions,
+): PeriodicPass {
+  return new PeriodicPass('permit queue sweep', options.intervalMs, async () => {
+    deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000));
+    for (const deliveryId of await expireHeldRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
+  }, deps.log);
+}

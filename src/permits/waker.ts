@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { acceptsDeliveries, findWebhookForDelivery } from '../db/repositories/webhooks';
+import type { EndpointControl } from '../temporal/endpointControl';
+
+/** A burst of publishes to one endpoint wakes it at most this often (from one process). */
+const MIN_WAKE_INTERVAL_MS = 50;
+
+/**
+ * Wakes endpoint workflows whose queue got rows (docs/permits.md): publish commits its rows and
+ * calls enqueue, which never blocks it. Coalesced per endpoint: at most one wake in flight, and
+ * the wakes asked for meanwhile go as one after it, no sooner than MIN_WAKE_INTERVAL_MS. A wake
+ * is a signal-with-start, so an endpoint that ended idle (or was terminated) starts again. A
+ * wake that fails changes nothing: the rows wait, and the sweep wakes their endpoint later.
+ */
+export class EndpointWaker {
+  private readonly inFlight = new Set<string>();
+  private readonly again = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly db: Knex, private readonly endpoints: EndpointControl, private readonly log: Logger) {}
+
+  /** These committed deliveries' endpoints have rows waiting. */
+  enqueue(deliveries: Array<{ webhook_id: string }>): void {
+    this.wake([...new Set(deliveries.map((d) => d.webhook_id))]);
+  }
+
+  wake(webhookIds: string[]): void {
+    for (const webhookId of webhookIds) {
+      if (this.stopped) return;
+      if (this.inFlight.has(webhookId)) this.again.add(webhookId);
+      else this.track(this.send(webhookId));
+    }
+  }
+
+  /** Waits for the wakes in flight; none is sent after. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  private async send(webhookId: string): Promise<void> {
+    this.inFlight.add(webhookId);
+    const startedAt = Date.now();
+    try {
+      const webhook = await findWebhookForDelivery(this.db, webhookId);
+      if (!acceptsDeliveries(webhook)) return;
+      await this.endpoints.wake({
+        webhookId, tenantId: webhook.tenant_id, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s,
+        mirroredCircuit: webhook.circuit_state,
+      });
+    } catch (err) {
+      this.log.debug({ err, webhookId }, 'waking the endpoint failed; the sweep wakes it later');
+    } finally {
+      const wait = MIN_WAKE_INTERVAL_MS - (Date.now() - startedAt);
+      if (wait > 0 && this.again.has(webhookId) && !this.stopped) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.inFlight.delete(webhookId);
+      if (this.again.delete(webhookId)) this.wake([webhookId]);
+    }
+  }
+}
