@@ -78,16 +78,18 @@ export async function deliveryWorkflowV2(input: DeliveryWorkflowInput): Promise<
     const schedule = input.retryScheduleMs;
     let trigger: AttemptTrigger = input.firstTrigger ?? 'scheduled';
     for (let index = 0; ; index++) {
-      retryNow = false;
       const result = await attemptOnce(trigger, index < schedule.length ? schedule[index] : null);
       status(result.status);
+      // A manual retry that arrived while the attempt ran (its signal may even come first in
+      // the history: a signal that raced the task's completion) cuts the next wait short, or
+      // gets an attempt of its own; a run can't complete while a signal is pending, so none is lost.
       if (result.status === 'retrying' && result.nextWaitMs !== null) {
-        trigger = (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
+        trigger = retryNow || (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
+        retryNow = false;
         continue;
       }
-      // A manual retry that arrived while the last attempt ran gets its own attempt: a run
-      // can't complete while a signal is pending, so none is ever lost here.
       if (!retryNow || result.status === 'cancelled') return result;
+      retryNow = false;
       trigger = 'manual';
       index = Math.max(index, schedule.length - 1);
     }

@@ -30,16 +30,19 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
   };
 }
 
-/** The live circuit from the endpoint workflow; its mirror in Postgres when the workflow can't answer. */
-export function circuitJson(row: WebhookRow, live: EndpointStatus | null) {
+/**
+ * The live circuit from the endpoint workflow; its mirror in Postgres when the workflow can't
+ * answer (or ended idle). `waiting`: the rows in its permit queue (Postgres counts them).
+ */
+export function circuitJson(row: WebhookRow, live: EndpointStatus | null, waiting: number) {
   if (live) {
     return {
       state: live.state, consecutive_failures: live.consecutiveFailures, opened_at: live.openedAt, half_open_at: live.halfOpenAt,
-      in_flight: live.inFlight, queued: live.queued,
+      in_flight: live.inFlight, queued: live.queued + waiting,
     };
   }
   return {
-    state: row.circuit_state, consecutive_failures: 0, opened_at: iso(row.circuit_opened_at), half_open_at: null, in_flight: 0, queued: 0,
+    state: row.circuit_state, consecutive_failures: 0, opened_at: iso(row.circuit_opened_at), half_open_at: null, in_flight: 0, queued: waiting,
   };
 }
 

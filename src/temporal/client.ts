@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError, type ConnectionLike, type WorkflowHandle } from '@temporalio/client';
 
-/** Raised when Temporal can't be reached; publish then leaves deliveries for the dispatcher. */
+/** Raised when Temporal can't be reached; publish's rows then wait for the sweep to wake their endpoint. */
 export class TemporalUnavailableError extends Error {}
 
 /**

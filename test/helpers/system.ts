@@ -55,7 +55,7 @@ export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
   };
 }
 
-/** The real system (API, dispatcher, worker) against the shared Temporal server and a given database. */
+/** The real system (API, waker and sweep, worker) against the shared Temporal server and a given database. */
 export async function startTestSystem(
   databaseUrl: string,
   env: Record<string, string> = {},

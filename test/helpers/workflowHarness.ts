@@ -49,6 +49,7 @@ export class WorkflowHarness {
   attemptScript: AttemptScript = async () => 'succeeded';
   /** What askForPermit answers (`held`: the circuit holds it). */
   askAnswer: { held: boolean } | null = { held: false };
+  private readonly outcomes = new Map<string, AttemptResult>();
   private workers: Worker[] = [];
   private running: Promise<void>[] = [];
   private readonly endpoints: EndpointControl;
@@ -87,11 +88,17 @@ export class WorkflowHarness {
     };
     return {
       attemptDelivery: async (request) => {
+        // As the real activity does, an attempt run again under its permit (its workflow task
+        // failed: a signal raced its completion) reports the outcome recorded, without sending.
+        const made = request.permit && this.outcomes.get(request.permit.leaseId);
+        if (made) return made;
         this.attempts.push(request);
         const attemptNumber = this.attempts.filter((a) => a.deliveryId === request.deliveryId).length;
         const status = await this.attemptScript(request, attemptNumber);
         if (request.permit) this.releases.give(this.webhookId, { leaseId: request.permit.leaseId, outcome: status === 'succeeded' ? 'success' : 'failure' });
-        return { ...attemptResult(request, attemptNumber, status), permitReleased: request.permit !== undefined };
+        const result = { ...attemptResult(request, attemptNumber, status), permitReleased: request.permit !== undefined };
+        if (request.permit) this.outcomes.set(request.permit.leaseId, result);
+        return result;
       },
       grantBatch: async (input) => {
         this.batches.push(input);

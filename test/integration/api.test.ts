@@ -174,7 +174,7 @@ describe('management API', function () {
     const eventId = newId('evt');
     const db = stack.system.db;
     await db('events').insert({ id: eventId, tenant_id: 'tenant_a', type: 'memory.created', payload: {}, body: '{}' });
-    // Rows as the dispatcher sees them once started: queued, not final.
+    // Rows of started deliveries, not final.
     const queued = Array.from({ length: 1001 }, () => ({ id: newId('del'), tenant_id: 'tenant_a', webhook_id: webhook.id, event_id: eventId, status: 'retrying', workflow_started_at: new Date(), created_at: new Date(Date.now() - 60_000) }));
     await db.batchInsert('deliveries', queued, 500);
     const degraded = await stack.api('GET', '/webhooks/health', undefined, { key: null });

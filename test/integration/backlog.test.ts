@@ -3,19 +3,16 @@ import { Scenario } from '../helpers/scenario';
 import { useTestStack } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
-const ACTIVE_PER_ENDPOINT = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * An endpoint's backlog waits as rows: at most CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT of its
- * delivery workflows need a permit at once, and the rest start as those finish. Deliveries
- * waiting for a retry don't count.
+ * An endpoint's backlog waits as rows in its permit queue: only the endpoint's grants start
+ * delivery workflows, so no more of them are started than it has permits (max_concurrency),
+ * and the rest start as those come back. Deliveries waiting for a retry hold no permit.
  */
-describe('endpoint backlog (dispatcher)', function () {
+describe('endpoint backlog (the permit queue)', function () {
   const ctx = useTestStack({
     CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT: '2',
-    CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: String(ACTIVE_PER_ENDPOINT),
-    CONTINUUM_DISPATCH_RECHECK: '50ms',
     CONTINUUM_RETRY_SCHEDULE: '3s',
     CONTINUUM_DELIVERY_TIMEOUT: '60s',
     CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '100',
@@ -44,19 +41,12 @@ describe('endpoint backlog (dispatcher)', function () {
     };
   }
 
-  /**
-   * Waits until the endpoint's deliveries settle with `max_concurrency` (2) on the wire and
-   * some held back as rows; returns how many were started (between 2 and the limit: rows are
-   * started a batch at a time once half the room is free, so publishes that arrive one by one
-   * may leave one place unused).
-   */
-  async function heldBack(webhookId: string, total: number): Promise<number> {
-    const counts = await eventually('deliveries held back', async () => {
+  /** Waits until the endpoint's deliveries settle with `max_concurrency` (2) on the wire and the rest waiting as rows. */
+  async function heldBack(webhookId: string, total: number): Promise<void> {
+    await eventually('deliveries held back', async () => {
       const c = await rowCounts(webhookId);
-      return ctx.receiver.requests.length === 2 && c.open >= 2 && c.open + c.unstarted === total && c.unstarted > 0 ? c : null;
+      return ctx.receiver.requests.length === 2 && c.open === 2 && c.unstarted === total - 2 ? c : null;
     });
-    assert.ok(counts.open <= ACTIVE_PER_ENDPOINT, `at most ${ACTIVE_PER_ENDPOINT} started, saw ${counts.open}`);
-    return counts.open;
   }
 
   it('an endpoint that does not answer holds only its limit of workflows; the rest start once it answers', async function () {
@@ -64,14 +54,14 @@ describe('endpoint backlog (dispatcher)', function () {
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const ids = await s.publish(12);
 
-    const started = await heldBack(webhookId, 12);
-    // Many rechecks (50 ms) and periodic passes (200 ms) later, still held back.
+    await heldBack(webhookId, 12);
+    // Many sweeps (200 ms) later, still held back: only a permit coming back starts another.
     for (let i = 0; i < 10; i++) {
       await sleep(100);
-      assert.deepEqual(await rowCounts(webhookId), { open: started, retrying: 0, unstarted: 12 - started });
+      assert.deepEqual(await rowCounts(webhookId), { open: 2, retrying: 0, unstarted: 10 });
     }
     const circuit = await s.circuit(webhookId);
-    assert.deepEqual({ inFlight: circuit.in_flight, queued: circuit.queued }, { inFlight: 2, queued: started - 2 });
+    assert.deepEqual({ inFlight: circuit.in_flight, queued: circuit.queued }, { inFlight: 2, queued: 10 });
     assert.equal(ctx.receiver.requests.length, 2, 'max_concurrency holds while the endpoint hangs');
 
     answer();
@@ -80,7 +70,7 @@ describe('endpoint backlog (dispatcher)', function () {
     assert.equal(ctx.receiver.requests.length, 12, 'each delivery once');
   });
 
-  it('a burst to a slow endpoint never has more workflows started than the limit, and all arrive', async function () {
+  it('a burst to a slow endpoint never has more workflows open than its permits, and all arrive', async function () {
     ctx.receiver.respond = () => ({ status: 200, body: 'ok', delayMs: 40 });
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     let maxOpen = 0;
@@ -96,7 +86,7 @@ describe('endpoint backlog (dispatcher)', function () {
     sampling = false;
     await sampler;
     assert.ok(maxOpen >= 2, `deliveries ran (max open ${maxOpen})`);
-    assert.ok(maxOpen <= ACTIVE_PER_ENDPOINT, `at most ${ACTIVE_PER_ENDPOINT} started at once, saw ${maxOpen}`);
+    assert.ok(maxOpen <= 2, `at most max_concurrency (2) open at once, saw ${maxOpen}`);
     assert.ok(ctx.receiver.maxInFlight <= 2);
     assert.deepEqual(new Set(ctx.receiver.requests.map((r) => r.headers['x-continuum-delivery'])), new Set(ids));
   });
@@ -125,7 +115,7 @@ describe('endpoint backlog (dispatcher)', function () {
     const webhookId = await s.webhook(ctx.receiver, { max_concurrency: 2 });
     const memory = await s.publish(8);
     await heldBack(webhookId, 8);
-    const waiting: string[] = (await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNull('workflow_started_at').pluck('id'));
+    const waiting: string[] = await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNull('workflow_started_at').pluck('id');
     const [quota] = await s.publish(1, 'quota.warning');
     answer();
     await s.waitForStatus([...memory, quota], 'succeeded');

@@ -44,8 +44,8 @@ describe('GET /webhooks/{id}/stats/timeseries', function () {
     for (const [hoursAgo, status, attempts] of plan) {
       const createdAt = new Date(now - hoursAgo * HOUR);
       const { deliveryId } = await storeDelivery(stack.system.db, { tenantId: 'tenant_a', webhookId, type: 'memory.created', data: { memory_id: 'm' }, createdAt });
-      // Never started: the dispatcher must not deliver these planted rows.
-      await stack.system.db('deliveries').where({ id: deliveryId }).update({ status, attempt_count: attempts.length, workflow_started_at: createdAt });
+      // Out of the permit queue: no grant may deliver these planted rows.
+      await stack.system.db('deliveries').where({ id: deliveryId }).update({ status, attempt_count: attempts.length, workflow_started_at: createdAt, permit_wanted_at: null });
       for (const [i, [minutes, duration, code]] of attempts.entries()) {
         await stack.system.db('delivery_attempts').insert({
           delivery_id: deliveryId, attempt_number: i + 1, started_at: new Date(createdAt.getTime() + minutes * 60_000),

@@ -6,6 +6,7 @@ import { rotateWebhookSecret } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
 import { circuitJson, webhookJson } from '../serializers';
+import { countWaitingRows } from '../../db/repositories/permitQueue';
 
 /** Actions on a webhook (loaded by loadWebhookParam): retry a delivery now, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
@@ -21,7 +22,8 @@ export function operationsRouter(deps: ApiDeps): Router {
   router.post('/circuit/reset', async (ctx) => {
     const webhook = webhookOf(ctx);
     await deps.endpoints.resetCircuit(webhook.id);
-    ctx.body = { circuit: circuitJson({ ...webhook, circuit_state: 'closed', circuit_opened_at: null }, await deps.endpoints.status(webhook.id)) };
+    const [live, waiting] = await Promise.all([deps.endpoints.status(webhook.id), countWaitingRows(deps.db, webhook.id)]);
+    ctx.body = { circuit: circuitJson({ ...webhook, circuit_state: 'closed', circuit_opened_at: null }, live, waiting) };
   });
 
   router.post('/test', async (ctx) => {

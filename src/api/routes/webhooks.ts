@@ -9,6 +9,7 @@ import {
   createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type ListWebhooksQuery, type PatchWebhookBody,
 } from '../schemas';
 import { circuitJson, webhookJson } from '../serializers';
+import { countWaitingRows } from '../../db/repositories/permitQueue';
 
 /** /webhooks: register, list, inspect, change and delete endpoints (:webhookId is loaded by loadWebhookParam). */
 export function webhooksRouter(deps: ApiDeps): Router {
@@ -29,7 +30,8 @@ export function webhooksRouter(deps: ApiDeps): Router {
 
   router.get('/:webhookId', async (ctx) => {
     const row = webhookOf(ctx);
-    ctx.body = { ...webhookJson(row), circuit: circuitJson(row, await deps.endpoints.status(row.id)) };
+    const [live, waiting] = await Promise.all([deps.endpoints.status(row.id), countWaitingRows(deps.db, row.id)]);
+    ctx.body = { ...webhookJson(row), circuit: circuitJson(row, live, waiting) };
   });
 
   router.patch('/:webhookId', validate({ body: patchWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
