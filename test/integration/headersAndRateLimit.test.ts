@@ -190,7 +190,7 @@ describe('custom headers and per-endpoint rate limits', function () {
       assert.ok(endpointRuns.length >= 3 && carried.every((bucket) => bucket?.perSecond === rate), JSON.stringify(carried));
       const kept = [...endpointRuns, ...histories.filter((h) => h.workflowId.startsWith('delivery:')).slice(0, 3)];
       await replay(kept);
-      await saveFixtures('rateLimit', kept);
+      await saveFixtures('permitQueueRateLimit', kept);
     });
   });
 });
