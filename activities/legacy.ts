@@ -13,7 +13,10 @@ export function createLegacyActivities(deps: { db: Knex; endpoints: EndpointCont
     async requestPermit(input: { webhookId: string; tenantId: string; request: PermitRequest }): Promise<boolean> {
       const webhook = await findWebhookForDelivery(deps.db, input.webhookId);
       if (!acceptsDeliveries(webhook)) return false;
-      await deps.endpoints.wake({ webhookId: webhook.id, tenantId: webhook.tenant_id, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s });
+      await deps.endpoints.wake({
+        webhookId: webhook.id, tenantId: webhook.tenant_id, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s,
+        mirroredCircuit: webhook.circuit_state,
+      });
       await deps.endpoints.requestByMessage(input.webhookId, input.request);
       return true;
     },

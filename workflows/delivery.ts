@@ -37,7 +37,11 @@ export async function deliveryWorkflowV2(input: DeliveryWorkflowInput): Promise<
   let grant: PermitGrant | null = input.firstGrant ?? null;
   let asking = false;
   const received = new Set<string>(grant ? [grant.leaseId] : []);
-  let retryNow = false;
+  // Manual retries asked for, and those an attempt served: a run started by a retry serves
+  // the signal that started it with its first attempt.
+  let retriesAsked = 0;
+  let retriesServed = input.firstTrigger === 'manual' || input.firstTrigger === 'recovery' ? 1 : 0;
+  const retryPending = () => retriesAsked > retriesServed;
 
   setHandler(permitGrantedSignal, (granted) => {
     if (received.has(granted.leaseId)) return; // a repeated grant batch
@@ -46,7 +50,7 @@ export async function deliveryWorkflowV2(input: DeliveryWorkflowInput): Promise<
     else void returnPermits({ webhookId: input.webhookId, leaseIds: [granted.leaseId] }); // not asked for
   });
   setHandler(retryNowSignal, () => {
-    retryNow = true;
+    retriesAsked++;
   });
 
   /** The permit for the next attempt: held already, or asked for through the queue. */
@@ -84,12 +88,12 @@ export async function deliveryWorkflowV2(input: DeliveryWorkflowInput): Promise<
       // the history: a signal that raced the task's completion) cuts the next wait short, or
       // gets an attempt of its own; a run can't complete while a signal is pending, so none is lost.
       if (result.status === 'retrying' && result.nextWaitMs !== null) {
-        trigger = retryNow || (await condition(() => retryNow, result.nextWaitMs)) ? 'manual' : 'scheduled';
-        retryNow = false;
+        trigger = retryPending() || (await condition(retryPending, result.nextWaitMs)) ? 'manual' : 'scheduled';
+        retriesServed = retriesAsked;
         continue;
       }
-      if (!retryNow || result.status === 'cancelled') return result;
-      retryNow = false;
+      if (!retryPending() || result.status === 'cancelled') return result;
+      retriesServed = retriesAsked;
       trigger = 'manual';
       index = Math.max(index, schedule.length - 1);
     }

@@ -25,8 +25,8 @@ const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * One per webhook (`endpoint:<webhook_id>`), the gate (docs/permits.md): the only one that
- * starts deliveries. Each turn claims as many waiting rows as the circuit, the free permits
+ * One per webhook (`endpoint:<webhook_id>`), the gate (docs/permits.md): only its grants let an
+ * attempt go, and only they start the workflows of new deliveries. Each turn claims as many waiting rows as the circuit, the free permits
  * and the rate limit let out, and starts them holding their permits (one local activity);
  * permits come back in batches. Continues as new before its history grows large; ends when
  * idle for the idle timeout (the next wake starts it again, from the mirror in Postgres).
@@ -34,7 +34,6 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<void> {
   if (!patched(PERMIT_QUEUE)) return legacyEndpointLoop(input);
   const gate = new Gate(input.state, input.settings);
-  gate.correctMirror(input.mirroredCircuit);
   const idleTimeoutMs = input.settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const grantedAtStart = input.state.granted;
   let dirty = true;
@@ -51,8 +50,9 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     releases.forEach(({ leaseId, outcome }) => gate.release(leaseId, outcome, Date.now()));
     wake();
   };
-  setHandler(wakeSignal, () => {
+  setHandler(wakeSignal, (info) => {
     woken = true;
+    gate.correctMirror(info?.mirroredCircuit);
     wake();
   });
   setHandler(releasePermitsSignal, release);
@@ -138,7 +138,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const queuedIds = new Set(queued.map((q) => q.leaseId));
     result.granted.filter((g) => !queuedIds.has(g.leaseId)).forEach((g) => gate.lend(g.deliveryId, g.leaseId, now, room.probe));
     result.gone.forEach((leaseId) => gate.release(leaseId, 'none', now));
-    if (claimRows) gate.state.backlog = result.granted.length - queued.length >= room.count;
+    if (claimRows) gate.state.backlog = result.claimed >= room.count;
   };
 
   for (;;) {
@@ -147,7 +147,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const info = workflowInfo();
     // Idle for the whole timeout: end. A wake racing this completion makes Temporal refuse it,
     // and the run goes on with that wake.
-    if (gate.idle() && Date.now() - busyAt >= idleTimeoutMs) return;
+    if (gate.idle() && !woken && Date.now() - busyAt >= idleTimeoutMs) return;
     // Continue as new at the start of a turn, before this task grants anything.
     if (gate.state.granted - grantedAtStart >= input.settings.continueAsNewAfter || info.historyLength >= MAX_RUN_EVENTS || info.continueAsNewSuggested) {
       await condition(allHandlersFinished);

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { markWorkflowsStarted } from '../db/repositories/deliveries';
-import { claimWaitingRows } from '../db/repositories/permitQueue';
+import { claimWaitingRows, markGranted } from '../db/repositories/permitQueue';
 import { HIGH_PRIORITY_EVENTS } from '../events/catalogue';
 import type { Metrics } from '../metrics';
 import type { DeliveryControl } from '../temporal/deliveryControl';
@@ -24,7 +23,6 @@ export interface GrantDeps {
  * those whose delivery no longer runs.
  */
 export async function grantBatch(deps: GrantDeps, input: GrantBatchInput): Promise<GrantBatchResult> {
-  if (input.rateDelayed) deps.metrics?.permitsRateDelayed.inc(input.rateDelayed);
   const rows = input.room > 0
     ? await claimWaitingRows(deps.db, { webhookId: input.webhookId, batchId: input.batchId, room: input.room, highPriorityTypes: [...HIGH_PRIORITY_EVENTS] })
     : [];
@@ -36,7 +34,9 @@ export async function grantBatch(deps: GrantDeps, input: GrantBatchInput): Promi
   const freshIds = new Set(fresh.map((r) => r.id));
   const told = await Promise.all(grants.filter((g) => !freshIds.has(g.deliveryId))
     .map(async (g) => ((await deps.deliveries.grant(g.deliveryId, grantOf(g.leaseId))) ? null : g.leaseId)));
-  await markWorkflowsStarted(deps.db, started);
   const gone = told.filter((leaseId): leaseId is string => leaseId !== null);
-  return { granted: grants.filter((g) => !gone.includes(g.leaseId)), gone };
+  deps.releases.forget(input.webhookId, gone);
+  await markGranted(deps.db, rows.filter((r) => !gone.includes(r.lease_id)).map((r) => r.id), started);
+  if (input.rateDelayed) deps.metrics?.permitsRateDelayed.inc(Math.min(input.rateDelayed, rows.length));
+  return { granted: grants.filter((g) => !gone.includes(g.leaseId)), claimed: rows.length, gone };
 }

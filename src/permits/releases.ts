@@ -40,6 +40,13 @@ export class PermitReleases {
     leaseIds.forEach((id) => entry.expected.set(id, now));
   }
 
+  /** Leases of a batch that turned out not to be granted (their delivery no longer runs). */
+  forget(webhookId: string, leaseIds: string[]): void {
+    const entry = this.endpoints.get(webhookId);
+    leaseIds.forEach((id) => entry?.expected.delete(id));
+    if (entry && entry.held.length > 0 && entry.expected.size === 0) void this.flush(webhookId);
+  }
+
   give(webhookId: string, release: PermitRelease, urgent = release.outcome === 'failure', now = Date.now()): void {
     const entry = this.of(webhookId);
     entry.expected.delete(release.leaseId);
@@ -58,7 +65,8 @@ export class PermitReleases {
     const entry = this.of(webhookId);
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = null;
-    await entry.sending; // one signal in flight per endpoint: the next batch goes after it, in order
+    // One signal in flight per endpoint: the next batch goes after it, in order.
+    while (entry.sending) await entry.sending;
     const batch = entry.held.splice(0);
     if (batch.length === 0) return;
     entry.sending = this.send(webhookId, batch).finally(() => {

@@ -1,9 +1,12 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { expireHeldRows, webhooksWithWaitingRows } from '../db/repositories/permitQueue';
+import { expireHeldRows, requeueStaleClaims, webhooksWithWaitingRows } from '../db/repositories/permitQueue';
 import { PeriodicPass } from '../events/periodicPass';
 import { EXPIRED_ERROR } from '../../workflows/statuses';
 import type { EndpointWaker } from './waker';
+
+/** See permitSweep: longer than the endpoint workflow's task timeout. */
+const STALE_CLAIM_MS = 60_000;
 
 export interface SweepOptions {
   intervalMs: number;
@@ -16,13 +19,17 @@ export interface SweepOptions {
 /**
  * The slow periodic sweep of the permit queue (docs/permits.md): wakes the endpoints whose rows
  * have waited longer than the grace (Temporal was down at publish, a process died, an operator
- * terminated the endpoint workflow), and dead-letters never-started rows an open circuit held
- * past the maximum delivery age (reporting each as a dead letter).
+ * terminated the endpoint workflow), puts back in the queue the rows of grant batches that never
+ * completed (an endpoint run terminated mid-batch) once they are a minute old: longer than the
+ * endpoint's workflow task timeout (30 s), so a batch repeated by its retried task (a worker
+ * killed mid-batch) completes its own claim first. And it dead-letters never-started rows an
+ * open circuit held past the maximum delivery age (reporting each as a dead letter).
  */
 export function permitSweep(
   deps: { db: Knex; waker: EndpointWaker; log: Logger; deadLettered: (deliveryId: string) => Promise<void> }, options: SweepOptions,
 ): PeriodicPass {
   return new PeriodicPass('permit queue sweep', options.intervalMs, async () => {
+    await requeueStaleClaims(deps.db, STALE_CLAIM_MS);
     deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000));
     for (const deliveryId of await expireHeldRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
   }, deps.log);

@@ -6,6 +6,7 @@ import {
   acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitsSignal, resetCircuitSignal, shutdownEndpointSignal, wakeSignal,
 } from '../../workflows/permits/messages';
 import type { CircuitState, EndpointLimits, EndpointSettings, EndpointStatus, PermitRelease, PermitRequest } from '../../workflows/types';
+import type { WakeInfo } from '../../workflows/permits/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
 
@@ -21,7 +22,7 @@ export interface WakeTarget {
   maxConcurrency: number;
   /** Its rate limit (permits per second), or null for none. */
   rateLimitPerS: number | null;
-  /** The circuit as Postgres mirrors it: a fresh endpoint workflow corrects it when it differs. */
+  /** The circuit as Postgres mirrors it: the endpoint workflow corrects it when it differs. */
   mirroredCircuit?: CircuitState;
 }
 
@@ -83,7 +84,8 @@ export class EndpointControl {
   async wake(target: WakeTarget): Promise<void> {
     const { taskQueue, settings } = this.startOptions;
     const client = await this.temporal.client();
-    await client.workflow.signalWithStart<typeof endpointWorkflow, []>('endpointWorkflow', {
+    const info: WakeInfo = target.mirroredCircuit ? { mirroredCircuit: target.mirroredCircuit } : {};
+    await client.workflow.signalWithStart<typeof endpointWorkflow, [WakeInfo?]>('endpointWorkflow', {
       workflowId: endpointWorkflowId(target.webhookId),
       taskQueue: endpointTaskQueue(taskQueue),
       // Longer than the 10 s default: on a saturated worker, a timed-out task means a full
@@ -91,10 +93,9 @@ export class EndpointControl {
       workflowTaskTimeout: '30s',
       args: [{
         webhookId: target.webhookId, tenantId: target.tenantId, settings, state: initialGateState(target.maxConcurrency, target.rateLimitPerS),
-        ...(target.mirroredCircuit ? { mirroredCircuit: target.mirroredCircuit } : {}),
       }],
       signal: wakeSignal,
-      signalArgs: [],
+      signalArgs: [info],
       typedSearchAttributes: [{ key: TenantIdKey, value: target.tenantId }, { key: WebhookIdKey, value: target.webhookId }],
     });
   }

@@ -80,8 +80,9 @@ export class AutoDisablePass {
 
   /**
    * The candidates whose endpoint workflow says the circuit is indeed not closed. Postgres only
-   * mirrors it (written by the endpoint workflow alone); one whose workflow no longer runs (an
-   * operator terminated it) is woken, and the fresh one, closed, corrects the mirror. Unknown
+   * mirrors it (written by the endpoint workflow alone): a stale one (the workflow says closed,
+   * or no longer runs: an operator terminated it) is woken with what the mirror says, and the
+   * endpoint workflow (a fresh one: closed) records its own circuit. Unknown
    * (Temporal unreachable, the query timed out): left for the next pass.
    */
   private async confirmOpen(candidates: CircuitMirror[]): Promise<string[]> {
@@ -89,7 +90,7 @@ export class AutoDisablePass {
     for (const mirror of candidates) {
       const live = await this.deps.endpoints.status(mirror.id);
       if (live && live.state !== 'closed') confirmed.push(mirror.id);
-      else if (!live && !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id]);
+      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id]);
     }
     return confirmed;
   }

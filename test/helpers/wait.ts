@@ -1,5 +1,7 @@
-/** Polls `check` until it returns a truthy value; fails with `what` after the timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+/** Polls `check` (every `intervalMs`) until it returns a truthy value; fails with `what` after the timeout. */
+export async function eventually<T>(
+  what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -12,6 +14,6 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -110,7 +110,7 @@ export class WorkflowHarness {
           if (g.started) await this.deliveries.grant(g.deliveryId, grant);
           else await this.deliveries.startHolding([{ delivery: this.newDelivery(g.deliveryId), grant }]);
         }));
-        return { granted: grants.map(({ deliveryId, leaseId }) => ({ deliveryId, leaseId })), gone: [] };
+        return { granted: grants.map(({ deliveryId, leaseId }) => ({ deliveryId, leaseId })), claimed: grants.length, gone: [] };
       },
       askForPermit: async ({ deliveryId }) => {
         if (this.askAnswer) this.queue.push({ deliveryId, started: true });

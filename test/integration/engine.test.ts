@@ -100,19 +100,20 @@ describe('delivery engine: retries, dead letters, manual retry, concurrency', fu
   it('a manual retry cuts a scheduled wait short', async function () {
     const r = await receiver();
     r.respond = (_req, index) => (index === 0 ? { status: 500 } : { status: 200 });
-    // An API publishing with a one-hour wait, served by the same worker.
-    const slow = await startTestSystem(database.url, { ...stack.env, CONTINUUM_RETRY_SCHEDULE: '1h' }, ['api']);
+    // An installation with a one-hour wait (the schedule is the one of the worker whose grant
+    // starts the delivery): API and worker on a task queue of their own.
+    const slow = await startTestSystem(database.url, { ...stack.env, CONTINUUM_RETRY_SCHEDULE: '1h', TEMPORAL_TASK_QUEUE: `slow-${Date.now()}` });
     const viaSlow = new Scenario(slow);
     try {
       const webhookId = await viaSlow.webhook(r);
       const [id] = await viaSlow.publish(1);
-      await s.waitForStatus([id], 'retrying');
-      const waiting = await s.delivery(id);
+      await viaSlow.waitForStatus([id], 'retrying');
+      const waiting = await viaSlow.delivery(id);
       assert.ok(waiting.next_attempt_at.getTime() - Date.now() > 30 * 60_000, 'next attempt is an hour away');
       const retried = await slow.api('POST', `/webhooks/${webhookId}/retry/${id}`);
       assert.equal(retried.status, 202);
-      await s.waitForStatus([id], 'succeeded');
-      const attempts = await s.attempts(id);
+      await viaSlow.waitForStatus([id], 'succeeded');
+      const attempts = await viaSlow.attempts(id);
       assert.deepEqual(attempts.map((a) => [a.attempt_number, a.trigger]), [[1, 'scheduled'], [2, 'manual']]);
     } finally {
       await viaSlow.cleanup();

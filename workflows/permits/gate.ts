@@ -16,9 +16,17 @@ export interface Room {
   rateBound: boolean;
 }
 
+const EARLY_RELEASES_KEPT = 1000;
+
 export class Gate {
   /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */
   private transitions: CircuitState[] = [];
+  /**
+   * Releases of leases this run has not lent yet: a grant batch repeated after a failed task
+   * lends its leases again only after the releases of deliveries that already ran came in.
+   * Kept per run (recent ones only); lend() applies them.
+   */
+  private readonly early = new Map<string, Outcome>();
 
   constructor(readonly state: GateState, private readonly config: GateConfig) {}
 
@@ -40,7 +48,12 @@ export class Gate {
       return;
     }
     const index = this.state.leases.findIndex((l) => l.leaseId === leaseId);
-    if (index < 0) return; // unknown (a lease of an earlier run, or released already)
+    if (index < 0) {
+      // Unknown: of an earlier run, released already, or (a repeated batch) not lent yet.
+      this.early.set(leaseId, outcome);
+      if (this.early.size > EARLY_RELEASES_KEPT) this.early.delete(this.early.keys().next().value as string);
+      return;
+    }
     const [lease] = this.state.leases.splice(index, 1);
     this.recordOutcome(lease, outcome, now);
   }
@@ -128,6 +141,11 @@ export class Gate {
     const lease = { leaseId, deliveryId, grantedAt: now, probe };
     this.state.leases.push(lease);
     this.state.granted++;
+    const released = this.early.get(leaseId);
+    if (released !== undefined) {
+      this.early.delete(leaseId);
+      this.release(leaseId, released, now);
+    }
     return lease;
   }
 
@@ -156,7 +174,7 @@ export class Gate {
     return s.leases.length === 0 && s.queue.length === 0 && s.circuit === 'closed' && s.consecutiveFailures === 0 && s.backlog === false;
   }
 
-  /** The circuit's mirror in Postgres says otherwise (a fresh start): record this one. */
+  /** The circuit's mirror in Postgres says otherwise (a fresh start, a lost write): record this one. */
   correctMirror(mirrored: CircuitState | undefined): void {
     if (mirrored !== undefined && mirrored !== this.state.circuit) this.transitions.push(this.state.circuit);
   }

@@ -2,12 +2,13 @@
 // hears and what it tells deliveries. Only @temporalio/workflow definitions here: this file is
 // bundled into workflows, and imported by the client side and activities too.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EndpointLimits, EndpointStatus, PermitGrant, PermitRelease } from './types';
+import type { EndpointLimits, EndpointStatus, PermitGrant, PermitRelease, WakeInfo } from './types';
 import type { PermitRequest } from './gateState';
 
 // → endpoint
-/** Rows wait in its queue (publish, a delivery asking for its next permit, the sweep). */
-export const wakeSignal = defineSignal('wake');
+/** Rows wait in its queue (publish, a delivery asking for its next permit, the sweep). It
+ *  carries the circuit as Postgres mirrors it: the endpoint records its own when they differ. */
+export const wakeSignal = defineSignal<[WakeInfo?]>('wake');
 /** Permits given back with their outcomes, coalesced per worker, in the order the attempts ended. */
 export const releasePermitsSignal = defineSignal<[PermitRelease[]]>('releasePermits');
 // endpoint → a started delivery: it holds a permit for its next attempt.

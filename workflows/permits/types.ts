@@ -6,6 +6,10 @@ export interface PermitGrant {
   probe: boolean;
 }
 
+export interface WakeInfo {
+  mirroredCircuit?: CircuitState;
+}
+
 export interface PermitRelease {
   leaseId: string;
   outcome: Outcome;
@@ -27,8 +31,6 @@ export interface EndpointWorkflowInput {
   settings: EndpointSettings;
   /** State carried across continue-as-new; a new endpoint starts with initialGateState. */
   state: GateState;
-  /** A fresh start: the circuit Postgres mirrors, corrected at the first turn when it differs. */
-  mirroredCircuit?: CircuitState;
 }
 
 /** What the endpoint status query answers: a snapshot of its gate (the API maps it to its own shape). */
@@ -70,6 +72,8 @@ export interface GrantBatchInput {
 
 export interface GrantBatchResult {
   granted: Array<{ deliveryId: string; leaseId: string }>;
+  /** Rows the batch claimed (granted or gone): as many as its room means more may wait. */
+  claimed: number;
   /** Leases whose delivery no longer runs (not granted after all). */
   gone: string[];
 }

@@ -12,11 +12,6 @@ export async function listDeliveriesOfEvent(db: Knex, tenantId: string, eventId:
   return db('deliveries').where({ tenant_id: tenantId, event_id: eventId }).orderBy('id');
 }
 
-export async function markWorkflowsStarted(db: Knex, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db('deliveries').whereIn('id', ids).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
-}
-
 export interface DeliveryContext {
   id: string;
   tenant_id: string;
@@ -46,7 +41,8 @@ export async function deliveryExists(db: Knex, deliveryId: string): Promise<bool
 export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string | null): Promise<DeliveryContext | undefined> {
   const { rows } = await db.raw(`
     UPDATE deliveries AS d
-       SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL
+       SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL,
+           workflow_started_at = COALESCE(d.workflow_started_at, now())
       FROM webhooks AS w, events AS e
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL

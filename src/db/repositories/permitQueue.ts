@@ -11,8 +11,8 @@ export interface ClaimedRow extends DeliveryToStart {
 
 /**
  * Lease ids are made here alone, deterministic, so a repeated batch grants the same leases: a
- * delivery's first permit is `<id>:first` (the lease a delivery of the previous release, started
- * by its starter, waits for), a later one `<id>@<batch id>`.
+ * delivery's first permit (never started, never attempted) is `<id>:first` (the lease a
+ * delivery of the previous release, started by its starter, waits for), a later one `<id>@<batch id>`.
  */
 export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first`;
 
@@ -35,8 +35,8 @@ export async function claimWaitingRows(
       .limit(wanted).forUpdate('d').skipLocked().pluck('d.id');
     if (ids.length === 0) return before;
     await tx('deliveries').whereIn('id', ids).update({
-      permit_wanted_at: null, claim_batch: input.batchId,
-      lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
+      permit_wanted_at: null, claim_batch: input.batchId, claimed_at: tx.fn.now(), granted_at: null,
+      lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL AND attempt_count = 0 THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
     });
     return [...before, ...await claimedRows(tx).whereIn('d.id', ids).orderByRaw('array_position(?::text[], d.id)', [ids])];
   });
@@ -45,6 +45,29 @@ export async function claimWaitingRows(
 function claimedRows(db: Knex) {
   return db('deliveries as d').join('events as e', 'e.id', 'd.event_id')
     .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'd.lease_id', 'd.workflow_started_at', 'e.type as event_type');
+}
+
+/**
+ * The grant reached these claimed rows' workflows (started, or signalled): the claim is
+ * complete. It keeps its batch id, so a repeat of the batch grants the same leases again.
+ */
+export async function markGranted(db: Knex, ids: string[], startedIds: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('deliveries').whereIn('id', ids).update({
+    granted_at: db.fn.now(),
+    workflow_started_at: db.raw('CASE WHEN workflow_started_at IS NULL AND id = ANY(?) THEN now() ELSE workflow_started_at END', [startedIds]),
+  });
+}
+
+/**
+ * Rows a grant batch claimed but never completed (its endpoint run was terminated mid-batch)
+ * go back to the queue. A batch that was only slow and completes after all is harmless: a
+ * workflow granted twice takes one grant and gives the other back.
+ */
+export async function requeueStaleClaims(db: Knex, staleMs: number): Promise<number> {
+  return db('deliveries').whereNotNull('claim_batch').whereNull('granted_at').whereNotIn('status', [...FINAL_STATUSES])
+    .andWhere('claimed_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [staleMs]))
+    .update({ permit_wanted_at: db.fn.now(), claim_batch: null, claimed_at: null });
 }
 
 /**
