@@ -6,15 +6,22 @@ import {
   acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
   resetCircuitSignal, shutdownEndpointSignal, wakeSignal,
 } from './permits/messages';
-import type { DeliveryActivities, EndpointStatus, EndpointWorkflowInput, PermitRelease } from './types';
+import type { DeliveryActivities, EndpointStatus, EndpointWorkflowInput, GrantBatchResult, PermitRelease } from './types';
 import { legacyEndpointLoop } from './legacy/endpoint';
 
 // Local activities: in the worker that runs the endpoint's turn, recorded as one marker each.
 // A grant batch repeated after a failed task grants the same leases (see grantBatch).
-const { grantBatch, recordCircuitState } = proxyLocalActivities<DeliveryActivities>({
+const { recordCircuitState } = proxyLocalActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
+// A batch that can't start its deliveries (Temporal away) gives up after a few quick tries, so
+// the turn ends instead of holding its workflow task open; the next turn repeats it, same id.
+const { grantBatch } = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 3 },
+});
+const BATCH_RETRY_MS = 2000;
 
 /** Runs from before the permit queue carry no marker: they replay the previous loop (see legacy/). */
 const PERMIT_QUEUE = 'permit-queue';
@@ -40,6 +47,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   let woken = true; // a new run looks at the queue once
   let stopping = false;
   let batches = 0;
+  let failedBatch: string | null = null;
   let busyAt = Date.now();
   const timers = { halfOpenFor: null as number | null, rateFor: null as number | null, expiryArmed: false, idleArmed: false };
 
@@ -130,11 +138,24 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const claimRows = room.count > 0 && (woken || gate.state.backlog !== false);
     if (!claimRows && queued.length === 0) return;
     woken = false;
-    const batchId = `${workflowInfo().runId}:${++batches}`;
-    const result = await grantBatch({
-      webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe,
-      ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}),
-    });
+    failedBatch ??= `${workflowInfo().runId}:${++batches}`;
+    const batchId = failedBatch;
+    let result: GrantBatchResult;
+    try {
+      result = await grantBatch({
+        webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe,
+        ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}),
+      });
+    } catch {
+      // Its rows stay claimed by this batch id, which the next try uses again (and its queued
+      // requests go back to the queue): nothing granted twice, nothing lost.
+      queued.forEach((q) => gate.release(q.leaseId, 'none', now));
+      queued.forEach((q) => gate.enqueue({ ...q, high: false }));
+      woken = true;
+      timer(Date.now() + BATCH_RETRY_MS, () => {});
+      return;
+    }
+    failedBatch = null;
     const queuedIds = new Set(queued.map((q) => q.leaseId));
     result.granted.filter((g) => !queuedIds.has(g.leaseId)).forEach((g) => gate.lend(g.deliveryId, g.leaseId, now, room.probe));
     result.gone.forEach((leaseId) => gate.release(leaseId, 'none', now));

@@ -176,6 +176,11 @@ export class DependencyMonitor implements LogAbsorber {
 export function dependencyOf(reported: unknown): DependencyName | null {
   // The SDK's native core hands its errors over as text.
   const err = typeof reported === 'string' ? { message: reported } : reported;
+  // Several calls failed together (a grant batch's starts): one cause when they all share it.
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    const names = new Set(err.errors.map(dependencyOf));
+    return names.size === 1 ? [...names][0] : null;
+  }
   if (isDatabaseUnavailable(err)) return 'database';
   if (isTemporalUnavailable(err)) return 'temporal';
   return null;
