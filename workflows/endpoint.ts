@@ -143,7 +143,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     let result: GrantBatchResult;
     try {
       result = await grantBatch({
-        webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe,
+        webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe, maxConcurrency: gate.state.maxConcurrency,
         ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}),
       });
     } catch {

@@ -27,7 +27,7 @@ export async function grantBatch(deps: GrantDeps, input: GrantBatchInput): Promi
     ? await claimWaitingRows(deps.db, { webhookId: input.webhookId, batchId: input.batchId, room: input.room, highPriorityTypes: [...HIGH_PRIORITY_EVENTS] })
     : [];
   const grants = [...(input.queued ?? []), ...rows.map((r) => ({ deliveryId: r.id, leaseId: r.lease_id }))];
-  deps.releases.expect(input.webhookId, grants.map((g) => g.leaseId));
+  deps.releases.expect(input.webhookId, grants.map((g) => g.leaseId), input.maxConcurrency);
   const grantOf = (leaseId: string): PermitGrant => ({ leaseId, probe: input.probe });
   const fresh = rows.filter((r) => r.workflow_started_at === null);
   const started = await deps.deliveries.startHolding(fresh.map((row) => ({ delivery: row, grant: grantOf(row.lease_id) })));

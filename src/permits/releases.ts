@@ -1,8 +1,8 @@
 import type { EndpointControl } from '../temporal/endpointControl';
 import type { PermitRelease } from '../../workflows/permits/types';
 
-/** How long a release may wait for the others of its batch before it goes alone. */
-export const DEFAULT_RELEASE_WINDOW_MS = 100;
+/** How long a release may wait for others before it goes (with what is held). */
+export const DEFAULT_RELEASE_WINDOW_MS = 1500;
 /** A lease granted here whose delivery ran in another process stops being waited for after this. */
 const EXPECT_TTL_MS = 30_000;
 const SEND_TRIES = 3;
@@ -11,14 +11,17 @@ interface EndpointReleases {
   held: PermitRelease[];
   /** Leases granted into this process and not given back yet, with when they were granted. */
   expected: Map<string, number>;
+  /** Held releases that make a batch worth a signal: more than half the endpoint's permits. */
+  enough: number;
   timer: NodeJS.Timeout | null;
   sending: Promise<void> | null;
 }
 
 /**
  * Gives permits back to endpoint workflows, coalesced per endpoint (docs/permits.md): every
- * signal costs the endpoint a workflow task, so a worker sends a batch's releases together,
- * once every lease its grant batches brought here is back, or after `windowMs`. A failure, or
+ * signal costs the endpoint a workflow task, so a worker sends releases together: once more
+ * than half the endpoint's permits are held here, or every lease its grant batches brought
+ * here is back (nothing else to wait for), or after `windowMs`. A failure, or
  * a half-open probe's outcome, goes at once with what is held before it, in the order the
  * attempts ended: the breaker counts consecutive failures exactly. Fire and forget: a release
  * lost with this process is reclaimed by the endpoint when the lease expires.
@@ -30,13 +33,14 @@ export class PermitReleases {
 
   private of(webhookId: string): EndpointReleases {
     let entry = this.endpoints.get(webhookId);
-    if (!entry) this.endpoints.set(webhookId, (entry = { held: [], expected: new Map(), timer: null, sending: null }));
+    if (!entry) this.endpoints.set(webhookId, (entry = { held: [], expected: new Map(), enough: 1, timer: null, sending: null }));
     return entry;
   }
 
-  /** Leases a grant batch in this process handed out: their releases are waited for. */
-  expect(webhookId: string, leaseIds: string[], now = Date.now()): void {
+  /** Leases a grant batch in this process handed out (of `maxConcurrency` permits): their releases are waited for. */
+  expect(webhookId: string, leaseIds: string[], maxConcurrency = 1, now = Date.now()): void {
     const entry = this.of(webhookId);
+    entry.enough = Math.floor(maxConcurrency / 2) + 1;
     leaseIds.forEach((id) => entry.expected.set(id, now));
   }
 
@@ -52,7 +56,7 @@ export class PermitReleases {
     entry.expected.delete(release.leaseId);
     for (const [id, at] of entry.expected) if (now - at > EXPECT_TTL_MS) entry.expected.delete(id);
     entry.held.push(release);
-    if (urgent || entry.expected.size === 0) void this.flush(webhookId);
+    if (urgent || entry.expected.size === 0 || entry.held.length >= entry.enough) void this.flush(webhookId);
     else entry.timer ??= setTimeout(() => void this.flush(webhookId), this.windowMs);
   }
 

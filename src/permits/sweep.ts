@@ -30,7 +30,7 @@ export function permitSweep(
 ): PeriodicPass {
   return new PeriodicPass('permit queue sweep', options.intervalMs, async () => {
     await requeueStaleClaims(deps.db, STALE_CLAIM_MS);
-    deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000));
+    deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000), true);
     for (const deliveryId of await expireHeldRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
   }, deps.log);
 }

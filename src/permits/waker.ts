@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { acceptsDeliveries, findWebhookForDelivery } from '../db/repositories/webhooks';
+import { wakeTarget } from '../db/repositories/permitQueue';
+import { acceptsDeliveries } from '../db/repositories/webhooks';
 import type { EndpointControl } from '../temporal/endpointControl';
 
 /** A burst of publishes to one endpoint wakes it at most this often (from one process). */
@@ -12,10 +13,13 @@ const MIN_WAKE_INTERVAL_MS = 50;
  * the wakes asked for meanwhile go as one after it, no sooner than MIN_WAKE_INTERVAL_MS. A wake
  * is a signal-with-start, so an endpoint that ended idle (or was terminated) starts again. A
  * wake that fails changes nothing: the rows wait, and the sweep wakes their endpoint later.
+ * An endpoint whose last claim filled its room (a backlog) claims again by itself as permits
+ * come back: it is not woken, but by the sweep (`force`), so a burst costs it no wake per publish.
  */
 export class EndpointWaker {
   private readonly inFlight = new Set<string>();
   private readonly again = new Set<string>();
+  private readonly forced = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
 
@@ -26,9 +30,10 @@ export class EndpointWaker {
     this.wake([...new Set(deliveries.map((d) => d.webhook_id))]);
   }
 
-  wake(webhookIds: string[]): void {
+  wake(webhookIds: string[], force = false): void {
     for (const webhookId of webhookIds) {
       if (this.stopped) return;
+      if (force) this.forced.add(webhookId);
       if (this.inFlight.has(webhookId)) this.again.add(webhookId);
       else this.track(this.send(webhookId));
     }
@@ -49,8 +54,9 @@ export class EndpointWaker {
     this.inFlight.add(webhookId);
     const startedAt = Date.now();
     try {
-      const webhook = await findWebhookForDelivery(this.db, webhookId);
-      if (!acceptsDeliveries(webhook)) return;
+      const force = this.forced.delete(webhookId);
+      const webhook = await wakeTarget(this.db, webhookId);
+      if (!acceptsDeliveries(webhook) || (webhook.permit_backlog && !force)) return;
       await this.endpoints.wake({
         webhookId, tenantId: webhook.tenant_id, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s,
         mirroredCircuit: webhook.circuit_state,

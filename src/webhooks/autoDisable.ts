@@ -90,7 +90,7 @@ export class AutoDisablePass {
     for (const mirror of candidates) {
       const live = await this.deps.endpoints.status(mirror.id);
       if (live && live.state !== 'closed') confirmed.push(mirror.id);
-      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id]);
+      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id], true);
     }
     return confirmed;
   }

@@ -64,6 +64,8 @@ export interface GrantBatchInput {
   batchId: string;
   room: number;
   probe: boolean;
+  /** The endpoint's permits in all (releases are coalesced by a fraction of it). */
+  maxConcurrency?: number;
   /** Grants to requests queued by message (previous release), told by signal. */
   queued?: Array<{ deliveryId: string; leaseId: string }>;
   /** How many of these grants the rate limit held back (for the metric). */

@@ -22,6 +22,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX deliveries_claim_batch_idx ON deliveries (claim_batch) WHERE claim_batch IS NOT NULL');
   await knex.raw('CREATE INDEX deliveries_claims_pending_idx ON deliveries (claimed_at) WHERE claim_batch IS NOT NULL AND granted_at IS NULL');
   await knex.raw('DROP INDEX IF EXISTS deliveries_unstarted_webhook_idx');
+  await knex.schema.alterTable('webhooks', (t) => {
+    // The endpoint's last claim filled its room: it claims again as permits come back, so a
+    // publish need not wake it (see EndpointWaker). Written by grant batches only.
+    t.boolean('permit_backlog').notNullable().defaultTo(false);
+  });
 }
 
 export async function down(): Promise<void> {

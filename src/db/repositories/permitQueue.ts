@@ -1,7 +1,7 @@
 // The queue of deliveries waiting for a permit, in Postgres (see docs/permits.md): a row waits
 // with permit_wanted_at set until a grant of its endpoint workflow claims it.
 import type { Knex } from 'knex';
-import { FINAL_STATUSES, type DeliveryToStart } from '../types';
+import { FINAL_STATUSES, type DeliveryToStart, type WebhookRow } from '../types';
 
 /** A row a grant claimed: start its workflow (or, started already, signal it) holding `lease_id`. */
 export interface ClaimedRow extends DeliveryToStart {
@@ -26,20 +26,40 @@ export async function claimWaitingRows(
   db: Knex, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] },
 ): Promise<ClaimedRow[]> {
   return db.transaction(async (tx) => {
-    const before: ClaimedRow[] = await claimedRows(tx).where('d.claim_batch', input.batchId);
-    const wanted = input.room - before.length;
-    if (wanted <= 0) return before;
-    const ids = await tx('deliveries as d').join('events as e', 'e.id', 'd.event_id')
-      .where('d.webhook_id', input.webhookId).whereNotNull('d.permit_wanted_at').whereNotIn('d.status', [...FINAL_STATUSES])
-      .orderByRaw('e.type = any(?) desc, d.permit_wanted_at, d.id', [[...input.highPriorityTypes]])
-      .limit(wanted).forUpdate('d').skipLocked().pluck('d.id');
-    if (ids.length === 0) return before;
-    await tx('deliveries').whereIn('id', ids).update({
-      permit_wanted_at: null, claim_batch: input.batchId, claimed_at: tx.fn.now(), granted_at: null,
-      lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL AND attempt_count = 0 THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
-    });
-    return [...before, ...await claimedRows(tx).whereIn('d.id', ids).orderByRaw('array_position(?::text[], d.id)', [ids])];
+    // Held until commit: a wake reading the backlog flag waits for this claim (see wakeTarget).
+    await tx('webhooks').where({ id: input.webhookId }).forNoKeyUpdate().first('id');
+    const claimed = await claimFor(tx, input);
+    const backlog = claimed.length >= input.room;
+    await tx('webhooks').where({ id: input.webhookId }).whereNot({ permit_backlog: backlog }).update({ permit_backlog: backlog });
+    return claimed;
   });
+}
+
+async function claimFor(tx: Knex.Transaction, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] }) {
+  const before: ClaimedRow[] = await claimedRows(tx).where('d.claim_batch', input.batchId);
+  const wanted = input.room - before.length;
+  if (wanted <= 0) return before;
+  const ids = await tx('deliveries as d').join('events as e', 'e.id', 'd.event_id')
+    .where('d.webhook_id', input.webhookId).whereNotNull('d.permit_wanted_at').whereNotIn('d.status', [...FINAL_STATUSES])
+    .orderByRaw('e.type = any(?) desc, d.permit_wanted_at, d.id', [[...input.highPriorityTypes]])
+    .limit(wanted).forUpdate('d').skipLocked().pluck('d.id');
+  if (ids.length === 0) return before;
+  await tx('deliveries').whereIn('id', ids).update({
+    permit_wanted_at: null, claim_batch: input.batchId, claimed_at: tx.fn.now(), granted_at: null,
+    lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL AND attempt_count = 0 THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
+  });
+  return [...before, ...await claimedRows(tx).whereIn('d.id', ids).orderByRaw('array_position(?::text[], d.id)', [ids])];
+}
+
+/**
+ * What a wake needs of the webhook, with whether the endpoint's last claim filled its room
+ * (then it claims again by itself as permits come back). Read FOR SHARE: a claim in progress
+ * holds the row, so this waits for its verdict and never misses a row committed before it.
+ */
+export async function wakeTarget(db: Knex, webhookId: string) {
+  return db('webhooks').where({ id: webhookId }).forShare()
+    .first<(Pick<WebhookRow, 'id' | 'tenant_id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s' | 'circuit_state'> & { permit_backlog: boolean }) | undefined>(
+      'id', 'tenant_id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s', 'circuit_state', 'permit_backlog');
 }
 
 function claimedRows(db: Knex) {
