@@ -20,7 +20,7 @@ describe('permit releases (src/permits/releases.ts): coalesced per endpoint', fu
   it('sends a batch\'s releases together once every lease granted here is back', async function () {
     const { sent, control } = fakeEndpoints();
     const releases = new PermitReleases(control, 60_000);
-    releases.expect('wh_a', ['l1', 'l2', 'l3']);
+    releases.expect('wh_a', ['l1', 'l2', 'l3'], 10);
     releases.give('wh_a', { leaseId: 'l2', outcome: 'success' });
     releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
     await tick();
@@ -33,7 +33,7 @@ describe('permit releases (src/permits/releases.ts): coalesced per endpoint', fu
   it('a failure goes at once with what is held before it; the next batch waits for the one in flight', async function () {
     const { sent, control } = fakeEndpoints();
     const releases = new PermitReleases(control, 60_000);
-    releases.expect('wh_a', ['l1', 'l2', 'l3', 'l4']);
+    releases.expect('wh_a', ['l1', 'l2', 'l3', 'l4'], 10);
     releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
     releases.give('wh_a', { leaseId: 'l2', outcome: 'failure' });
     await tick();
@@ -55,7 +55,7 @@ describe('permit releases (src/permits/releases.ts): coalesced per endpoint', fu
     await tick();
     assert.deepEqual(sent.map(ids), [['x']]);
     sent[0].answer(true);
-    releases.expect('wh_a', ['l1', 'lost']);
+    releases.expect('wh_a', ['l1', 'lost'], 10);
     releases.give('wh_a', { leaseId: 'l1', outcome: 'success' });
     await tick();
     assert.equal(sent.length, 1, 'held: "lost" may still come back');
@@ -63,10 +63,23 @@ describe('permit releases (src/permits/releases.ts): coalesced per endpoint', fu
     assert.deepEqual(sent.map(ids), [['x'], ['l1']], 'sent when the window ended');
   });
 
+  it('goes once more than half the endpoint\'s permits are held, though others are still out', async function () {
+    const { sent, control } = fakeEndpoints();
+    const releases = new PermitReleases(control, 60_000);
+    const leases = Array.from({ length: 10 }, (_, i) => `l${i}`);
+    releases.expect('wh_a', leases, 10);
+    leases.slice(0, 5).forEach((leaseId) => releases.give('wh_a', { leaseId, outcome: 'success' }));
+    await tick();
+    assert.equal(sent.length, 0, 'five of ten: held');
+    releases.give('wh_a', { leaseId: 'l5', outcome: 'success' });
+    await tick();
+    assert.deepEqual(sent.map(ids), [leases.slice(0, 6)]);
+  });
+
   it('a probe\'s outcome goes at once (urgent), and flushAll sends what is held', async function () {
     const { sent, control } = fakeEndpoints();
     const releases = new PermitReleases(control, 60_000);
-    releases.expect('wh_a', ['l1', 'l2', 'l3']);
+    releases.expect('wh_a', ['l1', 'l2', 'l3'], 10);
     releases.give('wh_a', { leaseId: 'l1', outcome: 'success' }, true);
     await tick();
     assert.deepEqual(sent.map(ids), [['l1']]);
