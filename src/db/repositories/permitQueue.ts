@@ -25,30 +25,35 @@ export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first
 export async function claimWaitingRows(
   db: Knex, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] },
 ): Promise<ClaimedRow[]> {
-  return db.transaction(async (tx) => {
-    // Held until commit: a wake reading the backlog flag waits for this claim (see wakeTarget).
-    await tx('webhooks').where({ id: input.webhookId }).forNoKeyUpdate().first('id');
-    const claimed = await claimFor(tx, input);
-    const backlog = claimed.length >= input.room;
-    await tx('webhooks').where({ id: input.webhookId }).whereNot({ permit_backlog: backlog }).update({ permit_backlog: backlog });
-    return claimed;
-  });
-}
-
-async function claimFor(tx: Knex.Transaction, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] }) {
-  const before: ClaimedRow[] = await claimedRows(tx).where('d.claim_batch', input.batchId);
-  const wanted = input.room - before.length;
-  if (wanted <= 0) return before;
-  const ids = await tx('deliveries as d').join('events as e', 'e.id', 'd.event_id')
-    .where('d.webhook_id', input.webhookId).whereNotNull('d.permit_wanted_at').whereNotIn('d.status', [...FINAL_STATUSES])
-    .orderByRaw('e.type = any(?) desc, d.permit_wanted_at, d.id', [[...input.highPriorityTypes]])
-    .limit(wanted).forUpdate('d').skipLocked().pluck('d.id');
-  if (ids.length === 0) return before;
-  await tx('deliveries').whereIn('id', ids).update({
-    permit_wanted_at: null, claim_batch: input.batchId, claimed_at: tx.fn.now(), granted_at: null,
-    lease_id: tx.raw(`CASE WHEN workflow_started_at IS NULL AND attempt_count = 0 THEN id || ':first' ELSE id || '@' || ? END`, [input.batchId]),
-  });
-  return [...before, ...await claimedRows(tx).whereIn('d.id', ids).orderByRaw('array_position(?::text[], d.id)', [ids])];
+  // One statement (atomic, one round trip): it holds the webhook row until it ends, so a wake
+  // reading the backlog flag (see wakeTarget) waits for its verdict.
+  const { rows } = await db.raw(`
+    WITH webhook AS (SELECT id FROM webhooks WHERE id = :webhookId FOR NO KEY UPDATE),
+    before AS (SELECT d.id FROM deliveries AS d WHERE d.claim_batch = :batchId),
+    picked AS (
+      SELECT d.id FROM deliveries AS d JOIN events AS e ON e.id = d.event_id, webhook
+       WHERE d.webhook_id = webhook.id AND d.permit_wanted_at IS NOT NULL
+         AND d.status NOT IN ('succeeded','dead_lettered','cancelled')
+       ORDER BY e.type = ANY(:high) DESC, d.permit_wanted_at, d.id
+       LIMIT GREATEST(0, :room - (SELECT count(*) FROM before))
+         FOR UPDATE OF d SKIP LOCKED),
+    claimed AS (
+      UPDATE deliveries AS d
+         SET permit_wanted_at = NULL, claim_batch = :batchId, claimed_at = now(), granted_at = NULL,
+             lease_id = CASE WHEN d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
+        FROM picked WHERE d.id = picked.id
+      RETURNING d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, d.event_id, d.permit_wanted_at AS waited),
+    flag AS (
+      UPDATE webhooks SET permit_backlog = ((SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room)
+       WHERE id = (SELECT id FROM webhook)
+         AND permit_backlog IS DISTINCT FROM ((SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room))
+    SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, e.type AS event_type
+      FROM claimed AS c JOIN events AS e ON e.id = c.event_id
+    UNION ALL
+    SELECT d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, e.type
+      FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id`,
+  { webhookId: input.webhookId, batchId: input.batchId, room: input.room, high: [...input.highPriorityTypes] });
+  return rows;
 }
 
 /**
@@ -60,11 +65,6 @@ export async function wakeTarget(db: Knex, webhookId: string) {
   return db('webhooks').where({ id: webhookId }).forShare()
     .first<(Pick<WebhookRow, 'id' | 'tenant_id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s' | 'circuit_state'> & { permit_backlog: boolean }) | undefined>(
       'id', 'tenant_id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s', 'circuit_state', 'permit_backlog');
-}
-
-function claimedRows(db: Knex) {
-  return db('deliveries as d').join('events as e', 'e.id', 'd.event_id')
-    .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'd.lease_id', 'd.workflow_started_at', 'e.type as event_type');
 }
 
 /**
