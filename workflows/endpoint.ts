@@ -15,11 +15,11 @@ const { recordCircuitState } = proxyLocalActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
-// A batch that can't start its deliveries (Temporal away) gives up after a few quick tries, so
+// A batch that can't start its deliveries (Temporal away) gives up after two quick tries, so
 // the turn ends instead of holding its workflow task open; the next turn repeats it, same id.
 const { grantBatch } = proxyLocalActivities<DeliveryActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 3 },
+  retry: { initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 2 },
 });
 const BATCH_RETRY_MS = 2000;
 

@@ -8,6 +8,8 @@ import type { DeliveryToStart } from '../db/types';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
 import { withDeadline } from '../infra/deadline';
 
+const BATCH_CALL_DEADLINE_MS = 1500;
+
 /** The delivery workflow type started today (the previous release's, deliveryWorkflow, only finishes its runs). */
 const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflowV2';
 
@@ -116,10 +118,12 @@ export class DeliveryControl {
   async startHolding(items: Array<{ delivery: DeliveryToStart; grant: PermitGrant }>): Promise<string[]> {
     if (items.length === 0) return [];
     const client = await this.temporal.client();
-    const results = await Promise.allSettled(items.map(async ({ delivery, grant }) => {
+    // Bounded, so a batch through a Temporal outage fails fast and is repeated at a later turn,
+    // rather than holding its endpoint's workflow task open.
+    const results = await Promise.allSettled(items.map(({ delivery, grant }) => client.withDeadline(Date.now() + BATCH_CALL_DEADLINE_MS, async () => {
       if (!(await this.start(client, delivery, grant))) await this.grant(delivery.id, grant);
       return delivery.id;
-    }));
+    })));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${items.length} deliveries did not start`);
     return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
