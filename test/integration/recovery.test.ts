@@ -61,7 +61,7 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     assert.equal(receiver.requests.length, OUTAGE * 2);
 
     // The receiver is fixed; it answers slowly enough for recovery deliveries to overlap.
-    receiver.respond = () => ({ status: 200, body: 'ok', delayMs: 25 });
+    receiver.respond = () => ({ status: 200, body: 'ok', delayMs: 150 });
     receiver.maxInFlight = 0;
     const started = await stack.api('POST', `/webhooks/${webhookId}/recover`, { since });
     assert.equal(started.status, 202, JSON.stringify(started.body));
