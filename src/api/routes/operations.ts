@@ -5,8 +5,8 @@ import { retryDelivery } from '../../webhooks/lifecycle';
 import { rotateWebhookSecret } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
-import { circuitJson, webhookJson } from '../serializers';
-import { countWaitingRows } from '../../db/repositories/permitQueue';
+import { webhookJson } from '../serializers';
+import { loadCircuit } from '../circuit';
 
 /** Actions on a webhook (loaded by loadWebhookParam): retry a delivery now, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
@@ -22,8 +22,7 @@ export function operationsRouter(deps: ApiDeps): Router {
   router.post('/circuit/reset', async (ctx) => {
     const webhook = webhookOf(ctx);
     await deps.endpoints.resetCircuit(webhook.id);
-    const [live, waiting] = await Promise.all([deps.endpoints.status(webhook.id), countWaitingRows(deps.db, webhook.id)]);
-    ctx.body = { circuit: circuitJson({ ...webhook, circuit_state: 'closed', circuit_opened_at: null }, live, waiting) };
+    ctx.body = { circuit: await loadCircuit(deps, { ...webhook, circuit_state: 'closed', circuit_opened_at: null }) };
   });
 
   router.post('/test', async (ctx) => {

@@ -8,8 +8,8 @@ import { validate } from '../middleware/validate';
 import {
   createWebhookSchema, listWebhooksQuery, patchWebhookSchema, type CreateWebhookBody, type ListWebhooksQuery, type PatchWebhookBody,
 } from '../schemas';
-import { circuitJson, webhookJson } from '../serializers';
-import { countWaitingRows } from '../../db/repositories/permitQueue';
+import { webhookJson } from '../serializers';
+import { loadCircuit } from '../circuit';
 
 /** /webhooks: register, list, inspect, change and delete endpoints (:webhookId is loaded by loadWebhookParam). */
 export function webhooksRouter(deps: ApiDeps): Router {
@@ -30,8 +30,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
 
   router.get('/:webhookId', async (ctx) => {
     const row = webhookOf(ctx);
-    const [live, waiting] = await Promise.all([deps.endpoints.status(row.id), countWaitingRows(deps.db, row.id)]);
-    ctx.body = { ...webhookJson(row), circuit: circuitJson(row, live, waiting) };
+    ctx.body = { ...webhookJson(row), circuit: await loadCircuit(deps, row) };
   });
 
   router.patch('/:webhookId', validate({ body: patchWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
