@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { CircuitState, DeliveryStatus, GrantBatchInput } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
-import { showCircuitOnWaitingRows, wantPermit, withdrawPermitRequest } from '../src/db/repositories/permitQueue';
+import { revokeBlock, showCircuitOnWaitingRows, wantPermit, withdrawPermitRequest } from '../src/db/repositories/permitQueue';
 import type { OperationalEvents } from '../src/events/operational';
 import type { DeliveryControl } from '../src/temporal/deliveryControl';
 import type { Metrics } from '../src/metrics';
 import { grantBatch } from '../src/permits/grants';
+import type { PermitBlocks } from '../src/permits/blocks';
 import type { PermitReleases } from '../src/permits/releases';
 import type { EndpointWaker } from '../src/permits/waker';
 
@@ -17,6 +18,8 @@ export interface PermitDeps {
   waker: EndpointWaker;
   /** Permits go back to endpoint workflows through it, coalesced. */
   releases: PermitReleases;
+  /** Blocks of permits lent to this process (a grant batch that lends goes to them). */
+  blocks: Pick<PermitBlocks, 'lend'>;
   /** Circuit changes and dead letters are reported through it (operational events). */
   operational: OperationalEvents;
   metrics?: Metrics;
@@ -49,6 +52,8 @@ export function createPermitActivities(deps: PermitDeps) {
     /** Mirrors the circuit in the webhook row and its waiting rows; emits webhook.circuit_opened / circuit_closed when due. */
     async recordCircuitState(input: { webhookId: string; state: CircuitState; openedAtMs: number | null }): Promise<void> {
       await deps.operational.circuitChanged(input.webhookId, input.state, input.openedAtMs === null ? null : new Date(input.openedAtMs));
+      // An open circuit lets no block claim rows any more (it goes back at its end).
+      if (input.state !== 'closed') await revokeBlock(deps.db, input.webhookId);
       await showCircuitOnWaitingRows(deps.db, input.webhookId, input.state !== 'closed');
     },
   };

@@ -36,6 +36,7 @@ const envSchema = z.object({
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault(`${DEFAULT_MAX_DELIVERY_AGE_MS}ms`),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
   CONTINUUM_ENDPOINT_IDLE_TIMEOUT: duration.prefault('5m'),
+  CONTINUUM_PERMIT_BLOCK_DURATION: z.literal('off').transform(() => 0).or(duration).prefault('10s'),
   CONTINUUM_ENDPOINT_PERMITS_PER_RUN: positiveInt.optional(),
   /** Deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN (it never counted history events). */
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
@@ -86,6 +87,8 @@ export interface Config {
   endpointPermitsPerRun: number;
   /** An endpoint workflow with nothing to do ends after this long. */
   endpointIdleTimeoutMs: number;
+  /** A healthy endpoint lends its free permits to a worker as a block for this long (0: never). */
+  permitBlockMs: number;
   /** A webhook whose circuit has not closed for this long is disabled. */
   autoDisableAfterMs: number;
   /** The background checks of Postgres and Temporal (health reads them; the outage log lines come from them). */
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
     endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
     endpointIdleTimeoutMs: e.CONTINUUM_ENDPOINT_IDLE_TIMEOUT,
+    permitBlockMs: e.CONTINUUM_PERMIT_BLOCK_DURATION,
     autoDisableAfterMs: e.CONTINUUM_AUTO_DISABLE_AFTER,
     dependencyChecks: { intervalMs: e.CONTINUUM_DEPENDENCY_CHECK_INTERVAL, timeoutMs: e.CONTINUUM_DEPENDENCY_CHECK_TIMEOUT },
     restartBackoffMs: e.CONTINUUM_RESTART_BACKOFF,
@@ -198,6 +202,7 @@ export function endpointSettings(config: Config) {
     leaseTimeoutMs: 3 * attemptTimeoutMs(config) + 30_000,
     continueAsNewAfter: config.endpointPermitsPerRun,
     idleTimeoutMs: config.endpointIdleTimeoutMs,
+    blockMs: config.permitBlockMs,
   };
 }
 

@@ -13,7 +13,7 @@ import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
 import { EndpointWaker } from './permits/waker';
-import { PermitReleases } from './permits/releases';
+import { startWorkerPermits } from './permits/workerPermits';
 import { permitSweep } from './permits/sweep';
 import { RetentionPass } from './maintenance/retention';
 import { OperationalEvents } from './events/operational';
@@ -121,7 +121,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       if (workerDb !== db) stops.add('the worker database pool', () => workerDb.destroy());
       const httpAgent = createHttpAgent(urlPolicy);
       stops.add('the HTTP agent', () => httpAgent.close());
-      const releases = new PermitReleases(endpoints);
+      const permits = await startWorkerPermits({ db: workerDb, databaseUrl: infra.databaseUrl, deliveries, endpoints, log });
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -130,11 +130,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          endpoints, deliveries, metrics, operational, waker, releases,
+          endpoints, deliveries, metrics, operational, waker, releases: permits.releases, blocks: permits.blocks,
         },
       });
-      // Its grace time for running attempts is 5 s; their releases go out after it.
-      stops.add('the permit releases', () => releases.flushAll());
+      // Its grace time for running attempts is 5 s; blocks and releases go back after it.
+      stops.add('the permit blocks and releases', () => permits.stop());
       stops.add('the worker', () => worker.stop(), 7000);
       temporal.shareWorkerConnection(worker.connection);
     }

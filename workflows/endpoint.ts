@@ -4,7 +4,7 @@ import {
 import { Gate } from './permits/gate';
 import {
   acquirePermitSignal, acquirePermitsSignal, admitNowUpdate, configureEndpointSignal, endpointStatusQuery, releasePermitSignal, releasePermitsSignal,
-  resetCircuitSignal, shutdownEndpointSignal, wakeSignal,
+  resetCircuitSignal, returnPermitBlockSignal, shutdownEndpointSignal, wakeSignal,
 } from './permits/messages';
 import type { DeliveryActivities, EndpointStatus, EndpointWorkflowInput, GrantBatchResult, PermitRelease } from './types';
 import { legacyEndpointLoop } from './legacy/endpoint';
@@ -64,6 +64,11 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     wake();
   });
   setHandler(releasePermitsSignal, release);
+  setHandler(returnPermitBlockSignal, (back) => {
+    gate.returnBlock(back, Date.now());
+    if (back.waiting) woken = true;
+    wake();
+  });
   setHandler(resetCircuitSignal, () => {
     gate.reset();
     woken = true;
@@ -93,7 +98,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const s = gate.state;
     return {
       state: s.circuit, consecutiveFailures: s.consecutiveFailures, openedAt: iso(s.openedAt), halfOpenAt: iso(s.halfOpenAt),
-      inFlight: s.leases.length, queued: s.queue.length, maxConcurrency: s.maxConcurrency, runGranted: s.granted - grantedAtStart,
+      inFlight: gate.held(), queued: s.queue.length, maxConcurrency: s.maxConcurrency, runGranted: s.granted - grantedAtStart,
       rateLimitPerS: s.rate?.perSecond ?? null,
     };
   });
@@ -130,13 +135,17 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     }
   };
 
-  /** One grant batch: the queued requests (previous release) and the rows the room allows. */
+  /**
+   * One grant batch: the queued requests (previous release) and the rows the room allows; on a
+   * healthy endpoint, the room is lent whole as a block to the worker running the batch.
+   */
   const grant = async () => {
     const now = Date.now();
     const queued = gate.grantQueued(now).map(({ deliveryId, leaseId }) => ({ deliveryId, leaseId }));
     const room = gate.room(now);
     const claimRows = room.count > 0 && (woken || gate.state.backlog !== false);
     if (!claimRows && queued.length === 0) return;
+    const lendMs = claimRows && queued.length === 0 && gate.canLend() ? input.settings.blockMs ?? 0 : 0;
     woken = false;
     failedBatch ??= `${workflowInfo().runId}:${++batches}`;
     const batchId = failedBatch;
@@ -144,7 +153,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     try {
       result = await grantBatch({
         webhookId: input.webhookId, tenantId: input.tenantId, batchId, room: claimRows ? room.count : 0, probe: room.probe, maxConcurrency: gate.state.maxConcurrency,
-        ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}),
+        ...(queued.length > 0 ? { queued } : {}), ...(room.rateBound ? { rateDelayed: room.count } : {}), ...(lendMs > 0 ? { lendMs } : {}),
       });
     } catch {
       // Its rows stay claimed by this batch id, which the next try uses again (and its queued
@@ -156,6 +165,12 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
       return;
     }
     failedBatch = null;
+    if (lendMs > 0) {
+      // The block's worker holds the rows' leases; the gate holds the block.
+      gate.lendBlock(batchId, room.count, now, lendMs);
+      gate.state.backlog = false;
+      return;
+    }
     const queuedIds = new Set(queued.map((q) => q.leaseId));
     result.granted.filter((g) => !queuedIds.has(g.leaseId)).forEach((g) => gate.lend(g.deliveryId, g.leaseId, now, room.probe));
     result.gone.forEach((leaseId) => gate.release(leaseId, 'none', now));

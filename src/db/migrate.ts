@@ -10,6 +10,7 @@ import * as headersRateLimit from './migrations/008_headers_rate_limit';
 import * as portalSessions from './migrations/009_portal_sessions';
 import * as retention from './migrations/010_retention';
 import * as permitQueue from './migrations/011_permit_queue';
+import * as permitBlocks from './migrations/012_permit_blocks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '009_portal_sessions': portalSessions,
   '010_retention': retention,
   '011_permit_queue': permitQueue,
+  '012_permit_blocks': permitBlocks,
 };
 
 const source: Knex.MigrationSource<string> = {

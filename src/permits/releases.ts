@@ -28,6 +28,7 @@ interface EndpointReleases {
  */
 export class PermitReleases {
   private readonly endpoints = new Map<string, EndpointReleases>();
+  private blocks: { take(webhookId: string, release: PermitRelease): boolean } | null = null;
 
   constructor(private readonly control: Pick<EndpointControl, 'releasePermits'>, private readonly windowMs = DEFAULT_RELEASE_WINDOW_MS) {}
 
@@ -51,7 +52,18 @@ export class PermitReleases {
     if (entry && entry.held.length > 0 && entry.expected.size === 0) void this.flush(webhookId);
   }
 
+  /** Blocks lent to this process keep the releases of the leases they handed out (see PermitBlocks). */
+  keepForBlocks(blocks: { take(webhookId: string, release: PermitRelease): boolean }): void {
+    this.blocks = blocks;
+  }
+
   give(webhookId: string, release: PermitRelease, urgent = release.outcome === 'failure', now = Date.now()): void {
+    if (this.blocks?.take(webhookId, release)) return;
+    this.toEndpoint(webhookId, release, urgent, now);
+  }
+
+  /** To the endpoint workflow, coalesced (a block's leases, once the block is back). */
+  toEndpoint(webhookId: string, release: PermitRelease, urgent = release.outcome === 'failure', now = Date.now()): void {
     const entry = this.of(webhookId);
     entry.expected.delete(release.leaseId);
     for (const [id, at] of entry.expected) if (now - at > EXPECT_TTL_MS) entry.expected.delete(id);

@@ -7,6 +7,8 @@ import type { EndpointWaker } from './waker';
 
 /** See permitSweep: longer than the endpoint workflow's task timeout. */
 const STALE_CLAIM_MS = 60_000;
+/** A block's own claim is repeated only by its block (every 2 s while it lives). */
+const STALE_BLOCK_CLAIM_MS = 10_000;
 
 export interface SweepOptions {
   intervalMs: number;
@@ -22,14 +24,14 @@ export interface SweepOptions {
  * terminated the endpoint workflow), puts back in the queue the rows of grant batches that never
  * completed (an endpoint run terminated mid-batch) once they are a minute old: longer than the
  * endpoint's workflow task timeout (30 s), so a batch repeated by its retried task (a worker
- * killed mid-batch) completes its own claim first. And it dead-letters never-started rows an
+ * killed mid-batch) completes its own claim first; a block's own claims after ten seconds. And it dead-letters never-started rows an
  * open circuit held past the maximum delivery age (reporting each as a dead letter).
  */
 export function permitSweep(
   deps: { db: Knex; waker: EndpointWaker; log: Logger; deadLettered: (deliveryId: string) => Promise<void> }, options: SweepOptions,
 ): PeriodicPass {
   return new PeriodicPass('permit queue sweep', options.intervalMs, async () => {
-    await requeueStaleClaims(deps.db, STALE_CLAIM_MS);
+    await requeueStaleClaims(deps.db, STALE_CLAIM_MS, STALE_BLOCK_CLAIM_MS);
     deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000), true);
     for (const deliveryId of await expireHeldRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
   }, deps.log);

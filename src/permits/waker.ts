@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { wakeTarget } from '../db/repositories/permitQueue';
+import { notifyBlockHolder, wakeTarget } from '../db/repositories/permitQueue';
 import { acceptsDeliveries } from '../db/repositories/webhooks';
 import type { EndpointControl } from '../temporal/endpointControl';
 
@@ -15,6 +15,8 @@ const MIN_WAKE_INTERVAL_MS = 50;
  * wake that fails changes nothing: the rows wait, and the sweep wakes their endpoint later.
  * An endpoint whose last claim filled its room (a backlog) claims again by itself as permits
  * come back: it is not woken, but by the sweep (`force`), so a burst costs it no wake per publish.
+ * An endpoint that lent its permits as a block is not woken either: the block's worker is told
+ * by NOTIFY, and claims the rows itself.
  */
 export class EndpointWaker {
   private readonly inFlight = new Set<string>();
@@ -57,6 +59,8 @@ export class EndpointWaker {
       const force = this.forced.delete(webhookId);
       const webhook = await wakeTarget(this.db, webhookId);
       if (!acceptsDeliveries(webhook) || (webhook.permit_backlog && !force)) return;
+      // Lent as a block: its worker claims the rows, and the endpoint pays no task for them.
+      if (webhook.block_lent) return await notifyBlockHolder(this.db, webhookId);
       await this.endpoints.wake({
         webhookId, tenantId: webhook.tenant_id, maxConcurrency: webhook.max_concurrency, rateLimitPerS: webhook.rate_limit_per_s,
         mirroredCircuit: webhook.circuit_state,

@@ -3,8 +3,10 @@ import type { endpointWorkflow } from '../../workflows';
 import { initialGateState } from '../../workflows/permits/gate';
 import { endpointWorkflowId } from '../../workflows/messages';
 import {
-  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitsSignal, resetCircuitSignal, shutdownEndpointSignal, wakeSignal,
+  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitsSignal, resetCircuitSignal, returnPermitBlockSignal,
+  shutdownEndpointSignal, wakeSignal,
 } from '../../workflows/permits/messages';
+import type { BlockReturn } from '../../workflows/permits/gateState';
 import type { CircuitState, EndpointLimits, EndpointSettings, EndpointStatus, PermitRelease, PermitRequest } from '../../workflows/types';
 import type { WakeInfo } from '../../workflows/permits/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
@@ -70,6 +72,11 @@ export class EndpointControl {
 
   shutdown(webhookId: string): Promise<boolean> {
     return this.signalIfRunning(webhookId, (h) => h.signal(shutdownEndpointSignal));
+  }
+
+  /** Gives a block of permits back (throws when the workflow can't have it). */
+  async returnPermitBlock(webhookId: string, back: BlockReturn): Promise<void> {
+    await (await this.handle(webhookId)).signal(returnPermitBlockSignal, back);
   }
 
   /** Gives permits back with their outcomes, in order (throws when the workflow can't have them). */

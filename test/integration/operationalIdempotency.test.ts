@@ -3,6 +3,7 @@ import { createPermitActivities } from '../../activities/permits';
 import { OperationalEvents } from '../../src/events/operational';
 import type { DeliveryControl } from '../../src/temporal/deliveryControl';
 import type { EndpointWaker } from '../../src/permits/waker';
+import type { PermitBlocks } from '../../src/permits/blocks';
 import type { PermitReleases } from '../../src/permits/releases';
 import { storeDelivery } from '../helpers/rows';
 import { useTestStack } from '../helpers/system';
@@ -22,7 +23,7 @@ describe('operational events under activity retries', function () {
     });
     activities = createPermitActivities({
       db: ctx.stack.system.db, operational, deliveries: null as unknown as DeliveryControl,
-      waker: null as unknown as EndpointWaker, releases: null as unknown as PermitReleases,
+      waker: null as unknown as EndpointWaker, releases: null as unknown as PermitReleases, blocks: null as unknown as PermitBlocks,
     });
   });
 

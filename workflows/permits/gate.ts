@@ -1,11 +1,11 @@
 // Pure state of one endpoint: concurrency permits (leases), the rate limit (a token bucket)
 // and the circuit breaker: the one home of those three rules. No Temporal calls here, so the
 // rules are unit-tested directly and replayed deterministically.
-import type { CircuitState, GateConfig, GateState, Lease, Outcome, PermitRequest } from './gateState';
+import type { BlockReturn, CircuitState, GateConfig, GateState, Lease, Outcome, PermitRequest } from './gateState';
 import { availableTokens, changeRate, nextTokenAt, takeToken } from './tokenBucket';
 
 export {
-  initialGateState, type CircuitState, type GateConfig, type GateState, type Lease, type Outcome, type PermitRequest,
+  initialGateState, type BlockReturn, type CircuitState, type GateConfig, type GateState, type Lease, type Outcome, type PermitRequest,
 } from './gateState';
 
 /** What the gate can let out now: `count` permits (at most one, the probe, when half-open). */
@@ -22,11 +22,12 @@ export class Gate {
   /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */
   private transitions: CircuitState[] = [];
   /**
-   * Releases of leases this run has not lent yet: a grant batch repeated after a failed task
-   * lends its leases again only after the releases of deliveries that already ran came in.
-   * Kept per run (recent ones only); lend() applies them.
+   * Leases released before this run knew them (their outcomes counted then): a grant batch
+   * repeated after a failed task lends its leases only after the releases of deliveries that
+   * already ran came in, and a block's return lists deliveries released through another
+   * process. Kept per run (recent ones only); lend() and returnBlock() take them as free.
    */
-  private readonly early = new Map<string, Outcome>();
+  private readonly early = new Set<string>();
 
   constructor(readonly state: GateState, private readonly config: GateConfig) {}
 
@@ -49,16 +50,19 @@ export class Gate {
     }
     const index = this.state.leases.findIndex((l) => l.leaseId === leaseId);
     if (index < 0) {
-      // Unknown: of an earlier run, released already, or (a repeated batch) not lent yet.
-      this.early.set(leaseId, outcome);
-      if (this.early.size > EARLY_RELEASES_KEPT) this.early.delete(this.early.keys().next().value as string);
+      // Unknown: of an earlier run, of a block not back yet, or (a repeated batch) not lent yet.
+      // The outcome counts now, in order; the lease, when it comes, is known to be free.
+      this.recordOutcome({ probe: false }, outcome, now);
+      this.early.add(leaseId);
+      this.shrinkBlockOf(leaseId);
+      if (this.early.size > EARLY_RELEASES_KEPT) this.early.delete(this.early.values().next().value as string);
       return;
     }
     const [lease] = this.state.leases.splice(index, 1);
     this.recordOutcome(lease, outcome, now);
   }
 
-  private recordOutcome(lease: Lease, outcome: Outcome, now: number): void {
+  private recordOutcome(lease: Pick<Lease, 'probe'>, outcome: Outcome, now: number): void {
     if (outcome === 'none') return;
     const s = this.state;
     if (s.circuit === 'half_open' && lease.probe) {
@@ -114,6 +118,8 @@ export class Gate {
       s.circuit = 'half_open';
       this.transitions.push('half_open');
     }
+    // A block whose worker vanished: its permits come back as its deliveries' leases would.
+    s.blocks = (s.blocks ?? []).filter((b) => now < this.blockExpiry(b));
     const expired = s.leases.filter((l) => now - l.grantedAt >= this.config.leaseTimeoutMs);
     for (const lease of expired) {
       s.leases.splice(s.leases.indexOf(lease), 1);
@@ -127,7 +133,7 @@ export class Gate {
   room(now: number): Room {
     const s = this.state;
     let free = 0;
-    if (s.circuit === 'closed') free = Math.max(0, s.maxConcurrency - s.leases.length);
+    if (s.circuit === 'closed') free = Math.max(0, s.maxConcurrency - this.held());
     else if (s.circuit === 'half_open' && !s.leases.some((l) => l.probe)) free = 1;
     const tokens = s.rate ? availableTokens(s.rate, now) : free;
     return { count: Math.min(free, tokens), probe: s.circuit === 'half_open', rateBound: tokens < free };
@@ -139,14 +145,59 @@ export class Gate {
     if (held) return held; // granted twice (a request by message and its row): one permit
     if (this.state.rate) takeToken(this.state.rate, now);
     const lease = { leaseId, deliveryId, grantedAt: now, probe };
-    this.state.leases.push(lease);
     this.state.granted++;
-    const released = this.early.get(leaseId);
-    if (released !== undefined) {
-      this.early.delete(leaseId);
-      this.release(leaseId, released, now);
-    }
+    if (!this.early.delete(leaseId)) this.state.leases.push(lease);
     return lease;
+  }
+
+  /** Permits out: leases, and blocks lent whole. */
+  held(): number {
+    return this.state.leases.length + (this.state.blocks ?? []).reduce((n, b) => n + b.size, 0);
+  }
+
+  /** A healthy endpoint (closed, no failure counted, no rate limit, no request queued) lends its room as a block. */
+  canLend(): boolean {
+    const s = this.state;
+    return s.circuit === 'closed' && s.consecutiveFailures === 0 && !s.rate && s.queue.length === 0;
+  }
+
+  lendBlock(blockId: string, size: number, now: number, lendMs: number): void {
+    const s = this.state;
+    if ((s.blocks ?? []).some((b) => b.blockId === blockId)) return;
+    s.blocks = [...(s.blocks ?? []), { blockId, size, lentAt: now, lendMs }];
+    s.granted += size;
+  }
+
+  /**
+   * A block is back: its outcomes feed the circuit in order, and the deliveries it started that
+   * still run hold leases of this gate from now on (those already released here are not).
+   * A block this run does not know (of an earlier run, or expired) is taken the same way.
+   */
+  returnBlock(back: BlockReturn, now: number): void {
+    const s = this.state;
+    s.blocks = (s.blocks ?? []).filter((b) => b.blockId !== back.blockId);
+    back.outcomes.forEach((outcome) => this.recordOutcome({ probe: false }, outcome, now));
+    for (const { deliveryId, leaseId, grantedAt } of back.inFlight) {
+      if (this.early.delete(leaseId) || s.leases.some((l) => l.leaseId === leaseId)) continue;
+      s.leases.push({ leaseId, deliveryId, grantedAt, probe: false });
+    }
+  }
+
+  /**
+   * A block's delivery released here (it ran in another process): the block's permit is back
+   * now, whether its worker lives (it gives the block back later, this lease listed as in
+   * flight, and that is skipped) or died.
+   */
+  private shrinkBlockOf(leaseId: string): void {
+    const at = leaseId.indexOf('@');
+    if (at < 0) return;
+    const batch = leaseId.slice(at + 1);
+    const block = (this.state.blocks ?? []).find((b) => batch === b.blockId || batch.startsWith(`${b.blockId}.`));
+    if (block && block.size > 0) block.size--;
+  }
+
+  private blockExpiry(block: { lentAt: number; lendMs: number }): number {
+    return block.lentAt + block.lendMs + this.config.leaseTimeoutMs;
   }
 
   /** (Previous release) leases for queued requests, within the room; they go before the rows. */
@@ -171,7 +222,7 @@ export class Gate {
   /** Nothing in flight, nothing waiting that it knows of, circuit closed with no failures counted. */
   idle(): boolean {
     const s = this.state;
-    return s.leases.length === 0 && s.queue.length === 0 && s.circuit === 'closed' && s.consecutiveFailures === 0 && s.backlog === false;
+    return this.held() === 0 && s.queue.length === 0 && s.circuit === 'closed' && s.consecutiveFailures === 0 && s.backlog === false;
   }
 
   /** The circuit's mirror in Postgres says otherwise (a fresh start, a lost write): record this one. */
@@ -186,7 +237,9 @@ export class Gate {
   }
 
   nextLeaseExpiry(): number | null {
-    if (this.state.leases.length === 0) return null;
-    return Math.min(...this.state.leases.map((l) => l.grantedAt)) + this.config.leaseTimeoutMs;
+    const expiries = [
+      ...this.state.leases.map((l) => l.grantedAt + this.config.leaseTimeoutMs), ...(this.state.blocks ?? []).map((b) => this.blockExpiry(b)),
+    ];
+    return expiries.length === 0 ? null : Math.min(...expiries);
   }
 }

@@ -28,6 +28,28 @@ export interface Lease {
   probe: boolean;
 }
 
+/**
+ * Permits lent to one worker process as a block (docs/permits.md): it claims and starts rows
+ * against them itself, and gives them back with their outcomes when the block ends.
+ */
+export interface LentBlock {
+  blockId: string;
+  size: number;
+  lentAt: number;
+  /** The block ends in its worker this long after it was lent. */
+  lendMs: number;
+}
+
+/** A block given back: the deliveries it started that still run become the endpoint's leases. */
+export interface BlockReturn {
+  blockId: string;
+  inFlight: Array<{ deliveryId: string; leaseId: string; grantedAt: number }>;
+  /** Its attempts' outcomes in the order they ended (a run of successes as one). */
+  outcomes: Outcome[];
+  /** Rows waited when it ended: lend again at once. */
+  waiting: boolean;
+}
+
 export interface GateState {
   circuit: CircuitState;
   consecutiveFailures: number;
@@ -43,6 +65,8 @@ export interface GateState {
   rate?: TokenBucketState | null;
   /** Rows may wait in Postgres: the last claim filled all the room it had (absent: assume so). */
   backlog?: boolean;
+  /** Blocks lent and not given back yet. */
+  blocks?: LentBlock[];
 }
 
 export interface GateConfig {

@@ -3,7 +3,7 @@
 // bundled into workflows, and imported by the client side and activities too.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EndpointLimits, EndpointStatus, PermitGrant, PermitRelease, WakeInfo } from './types';
-import type { PermitRequest } from './gateState';
+import type { BlockReturn, PermitRequest } from './gateState';
 
 // → endpoint
 /** Rows wait in its queue (publish, a delivery asking for its next permit, the sweep). It
@@ -11,6 +11,8 @@ import type { PermitRequest } from './gateState';
 export const wakeSignal = defineSignal<[WakeInfo?]>('wake');
 /** Permits given back with their outcomes, coalesced per worker, in the order the attempts ended. */
 export const releasePermitsSignal = defineSignal<[PermitRelease[]]>('releasePermits');
+/** A block of permits given back by its worker, with its outcomes and the deliveries still in flight. */
+export const returnPermitBlockSignal = defineSignal<[BlockReturn]>('returnPermitBlock');
 // endpoint → a started delivery: it holds a permit for its next attempt.
 export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 

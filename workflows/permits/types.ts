@@ -23,6 +23,8 @@ export interface EndpointSettings {
   continueAsNewAfter: number;
   /** An idle endpoint workflow ends after this long with nothing to do (absent: 5 minutes). */
   idleTimeoutMs?: number;
+  /** A healthy endpoint lends its free permits to the worker of its turn for this long (absent or 0: never). */
+  blockMs?: number;
 }
 
 export interface EndpointWorkflowInput {
@@ -70,6 +72,8 @@ export interface GrantBatchInput {
   queued?: Array<{ deliveryId: string; leaseId: string }>;
   /** How many of these grants the rate limit held back (for the metric). */
   rateDelayed?: number;
+  /** Lend the room as a block named by the batch id, for this long: its worker claims and starts rows itself. */
+  lendMs?: number;
 }
 
 export interface GrantBatchResult {

@@ -13,8 +13,33 @@ export interface ClaimedRow extends DeliveryToStart {
  * Lease ids are made here alone, deterministic, so a repeated batch grants the same leases: a
  * delivery's first permit (never started, never attempted) is `<id>:first` (the lease a
  * delivery of the previous release, started by its starter, waits for), a later one `<id>@<batch id>`.
+ * A block's are all `<id>@<batch id>`, its batch ids `<block id>` (the lend) and `<block id>.<n>`:
+ * the gate tells from a lease which block it came from (see Gate.release).
  */
 export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first`;
+
+export interface ClaimInput {
+  webhookId: string;
+  batchId: string;
+  room: number;
+  highPriorityTypes: readonly string[];
+  /** A block's claim (docs/permits.md); with `lendMs`, the endpoint's lend, naming the block for that long. */
+  block?: { id: string; size: number; lendMs?: number };
+}
+
+/**
+ * A block claims only while the webhook names it and it is still what the endpoint would lend:
+ * circuit closed, no rate limit, max_concurrency not below its size, the webhook active. A
+ * PATCH of the limits or an opening circuit stops its claims at once, with no message.
+ */
+const BLOCK_STILL_LENT = `permit_block_id = :blockId AND permit_block_until > now() AND circuit_state = 'closed'
+  AND rate_limit_per_s IS NULL AND max_concurrency >= :blockSize AND active AND deleted_at IS NULL`;
+
+/** False once the block may claim no more (see BLOCK_STILL_LENT): it goes back. */
+export async function blockStillLent(db: Knex, webhookId: string, block: { id: string; size: number }): Promise<boolean> {
+  const { rows } = await db.raw(`SELECT 1 FROM webhooks WHERE id = :webhookId AND ${BLOCK_STILL_LENT}`, { webhookId, blockId: block.id, blockSize: block.size });
+  return rows.length > 0;
+}
 
 /**
  * Claims up to `room` waiting rows of this webhook for grant batch `batchId`: quota events
@@ -22,13 +47,16 @@ export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first
  * a crash) come back first and count against the room, so a repeat grants nothing twice.
  * SKIP LOCKED: a row being claimed elsewhere is left to that claim.
  */
-export async function claimWaitingRows(
-  db: Knex, input: { webhookId: string; batchId: string; room: number; highPriorityTypes: readonly string[] },
-): Promise<ClaimedRow[]> {
+export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<ClaimedRow[]> {
   // One statement (atomic, one round trip): it holds the webhook row until it ends, so a wake
-  // reading the backlog flag (see wakeTarget) waits for its verdict.
+  // reading the backlog flag (see wakeTarget) waits for its verdict. A block's claim finds the
+  // webhook only while the block is the current one and the circuit closed.
+  const block = input.block;
   const { rows } = await db.raw(`
-    WITH webhook AS (SELECT id FROM webhooks WHERE id = :webhookId FOR NO KEY UPDATE),
+    WITH webhook AS (
+      SELECT id FROM webhooks WHERE id = :webhookId
+         ${block && !block.lendMs ? `AND ${BLOCK_STILL_LENT}` : ''}
+         FOR NO KEY UPDATE),
     before AS (SELECT d.id FROM deliveries AS d WHERE d.claim_batch = :batchId),
     picked AS (
       SELECT d.id FROM deliveries AS d JOIN events AS e ON e.id = d.event_id, webhook
@@ -40,20 +68,50 @@ export async function claimWaitingRows(
     claimed AS (
       UPDATE deliveries AS d
          SET permit_wanted_at = NULL, claim_batch = :batchId, claimed_at = now(), granted_at = NULL,
-             lease_id = CASE WHEN d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
+             lease_id = CASE WHEN NOT :byBlock AND d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
         FROM picked WHERE d.id = picked.id
       RETURNING d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, d.event_id, d.permit_wanted_at AS waited),
+    full_room AS (SELECT (SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room AS is_full),
     flag AS (
-      UPDATE webhooks SET permit_backlog = ((SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room)
+      UPDATE webhooks SET permit_backlog = (SELECT is_full FROM full_room)
+             ${block?.lendMs ? ", permit_block_id = :blockId, permit_block_until = now() + :lendMs * interval '1 millisecond'" : ''}
        WHERE id = (SELECT id FROM webhook)
-         AND permit_backlog IS DISTINCT FROM ((SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room))
+         AND (:lending OR permit_backlog IS DISTINCT FROM (SELECT is_full FROM full_room)))
     SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, e.type AS event_type
       FROM claimed AS c JOIN events AS e ON e.id = c.event_id
     UNION ALL
     SELECT d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, e.type
       FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id`,
-  { webhookId: input.webhookId, batchId: input.batchId, room: input.room, high: [...input.highPriorityTypes] });
+  {
+    webhookId: input.webhookId, batchId: input.batchId, room: input.room, high: [...input.highPriorityTypes],
+    lending: Boolean(block?.lendMs), byBlock: block !== undefined, ...(block ? { blockId: block.id, blockSize: block.size } : {}), ...(block?.lendMs ? { lendMs: block.lendMs } : {}),
+  });
   return rows;
+}
+
+/**
+ * A block's return: the webhook stops naming it (if it still did), so publishes wake the
+ * endpoint again. Then, in a statement of its own (a snapshot after every wake that saw the
+ * block), whether rows wait: the endpoint lends again at once if so.
+ */
+export async function endBlock(db: Knex, webhookId: string, blockId: string): Promise<{ waiting: boolean }> {
+  await db('webhooks').where({ id: webhookId, permit_block_id: blockId }).update({ permit_block_id: null, permit_block_until: null });
+  const row = await db('deliveries').where({ webhook_id: webhookId }).whereNotNull('permit_wanted_at')
+    .whereNotIn('status', [...FINAL_STATUSES]).first('id');
+  return { waiting: row !== undefined };
+}
+
+/** Publishes tell the worker holding a webhook's block on this channel (payload: the webhook id). */
+export const PERMIT_BLOCK_CHANNEL = 'continuum_permit_blocks';
+
+/** Rows wait for the block lent to this webhook's endpoint: its holder claims them. */
+export async function notifyBlockHolder(db: Knex, webhookId: string): Promise<void> {
+  await db.raw('SELECT pg_notify(?, ?)', [PERMIT_BLOCK_CHANNEL, webhookId]);
+}
+
+/** The circuit opened: no block of this webhook's claims any more. */
+export async function revokeBlock(db: Knex, webhookId: string): Promise<void> {
+  await db('webhooks').where({ id: webhookId }).whereNotNull('permit_block_id').update({ permit_block_id: null, permit_block_until: null });
 }
 
 /**
@@ -63,8 +121,9 @@ export async function claimWaitingRows(
  */
 export async function wakeTarget(db: Knex, webhookId: string) {
   return db('webhooks').where({ id: webhookId }).forShare()
-    .first<(Pick<WebhookRow, 'id' | 'tenant_id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s' | 'circuit_state'> & { permit_backlog: boolean }) | undefined>(
-      'id', 'tenant_id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s', 'circuit_state', 'permit_backlog');
+    .first<(Pick<WebhookRow, 'id' | 'tenant_id' | 'active' | 'deleted_at' | 'max_concurrency' | 'rate_limit_per_s' | 'circuit_state'> & { permit_backlog: boolean; block_lent: boolean }) | undefined>(
+      'id', 'tenant_id', 'active', 'deleted_at', 'max_concurrency', 'rate_limit_per_s', 'circuit_state', 'permit_backlog',
+      db.raw('(permit_block_id IS NOT NULL AND permit_block_until > now()) AS block_lent'));
 }
 
 /**
@@ -84,9 +143,11 @@ export async function markGranted(db: Knex, ids: string[], startedIds: string[])
  * go back to the queue. A batch that was only slow and completes after all is harmless: a
  * workflow granted twice takes one grant and gives the other back.
  */
-export async function requeueStaleClaims(db: Knex, staleMs: number): Promise<number> {
+export async function requeueStaleClaims(db: Knex, staleMs: number, blockStaleMs = staleMs): Promise<number> {
+  const olderThan = (ms: number) => db.raw(`now() - (? * interval '1 millisecond')`, [ms]);
   return db('deliveries').whereNotNull('claim_batch').whereNull('granted_at').whereNotIn('status', [...FINAL_STATUSES])
-    .andWhere('claimed_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [staleMs]))
+    // A block's own claims (batch `<block id>.<n>`) are repeated by nobody but their block.
+    .andWhere((q) => q.where('claimed_at', '<', olderThan(staleMs)).orWhere((b) => b.where('claim_batch', 'like', '%.%').andWhere('claimed_at', '<', olderThan(blockStaleMs))))
     .update({ permit_wanted_at: db.fn.now(), claim_batch: null, claimed_at: null });
 }
 
