@@ -25,10 +25,11 @@ export function claimRows(db: Knex, input: Omit<ClaimInput, 'highPriorityTypes'>
 /**
  * Hands claimed rows (and requests queued by message) their permits: starts the workflows of
  * those never started holding them (eagerly, in this worker, where Temporal can), signals the
- * others, and marks the rows granted. Returns what reached a running delivery, and the leases
+ * others, and marks the rows granted (unless `mark` is false: a block leaves that to each
+ * attempt's own first write, see beginAttempt, one statement fewer per claim). Returns what reached a running delivery, and the leases
  * whose delivery no longer runs.
  */
-export async function startGrants(deps: Pick<GrantDeps, 'db' | 'deliveries'>, rows: ClaimedRow[], queued: Grant[], probe: boolean) {
+export async function startGrants(deps: Pick<GrantDeps, 'db' | 'deliveries'>, rows: ClaimedRow[], queued: Grant[], probe: boolean, mark = true) {
   const grants = [...queued, ...rows.map((r) => ({ deliveryId: r.id, leaseId: r.lease_id }))];
   const grantOf = (leaseId: string): PermitGrant => ({ leaseId, probe });
   const fresh = rows.filter((r) => r.workflow_started_at === null);
@@ -37,7 +38,7 @@ export async function startGrants(deps: Pick<GrantDeps, 'db' | 'deliveries'>, ro
   const told = await Promise.all(grants.filter((g) => !freshIds.has(g.deliveryId))
     .map(async (g) => ((await deps.deliveries.grant(g.deliveryId, grantOf(g.leaseId))) ? null : g.leaseId)));
   const gone = told.filter((leaseId): leaseId is string => leaseId !== null);
-  await markGranted(deps.db, rows.filter((r) => !gone.includes(r.lease_id)).map((r) => r.id), started);
+  if (mark) await markGranted(deps.db, rows.filter((r) => !gone.includes(r.lease_id)).map((r) => r.id), started);
   return { granted: grants.filter((g) => !gone.includes(g.leaseId)), gone };
 }
 

@@ -33,8 +33,8 @@ export async function deliveryExists(db: Knex, deliveryId: string): Promise<bool
 }
 
 /**
- * Marks the delivery in flight and returns what the attempt needs, with the number of the
- * attempt about to be made: one round trip. Undefined when there is nothing to attempt
+ * Marks the delivery in flight (and its claim granted: the grant reached it) and returns what
+ * the attempt needs, with the number of the attempt about to be made: one round trip. Undefined when there is nothing to attempt
  * (delivery unknown or cancelled, webhook inactive or deleted, this permit's attempt already
  * made); nothing is changed then.
  */
@@ -42,7 +42,7 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
   const { rows } = await db.raw(`
     UPDATE deliveries AS d
        SET status = 'in_flight', attempt_count = d.attempt_count + 1, next_attempt_at = NULL,
-           workflow_started_at = COALESCE(d.workflow_started_at, now())
+           workflow_started_at = COALESCE(d.workflow_started_at, now()), granted_at = COALESCE(d.granted_at, now())
       FROM webhooks AS w, events AS e
      WHERE d.id = ? AND w.id = d.webhook_id AND e.id = d.event_id
        AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
