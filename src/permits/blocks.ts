@@ -8,6 +8,8 @@ import { claimRows, startGrants, type GrantDeps } from './grants';
 const RETURN_TRIES = 3;
 const CLAIM_RETRY_MS = 2000;
 const GATHER_MS = 50;
+/** A block with nothing in flight for this long goes back early: the endpoint can idle, and its status shows no permit out. */
+const IDLE_RETURN_MS = 1000;
 
 interface Block {
   webhookId: string;
@@ -26,6 +28,7 @@ interface Block {
   claimAgain: boolean;
   timer: NodeJS.Timeout | null;
   gatherTimer: NodeJS.Timeout | null;
+  idleTimer: NodeJS.Timeout | null;
   /** Set when the block ends: resolves once the endpoint has it back. */
   returned: Promise<void> | null;
   /** Leases listed in the return: their releases go to the endpoint once it has the block. */
@@ -58,7 +61,7 @@ export class PermitBlocks {
     if (!block) {
       block = {
         webhookId: input.webhookId, blockId: input.batchId, size: input.room, maxConcurrency: input.maxConcurrency ?? input.room,
-        inUse: new Map(), outcomes: [], claims: 0, failedClaim: null, backlog: false, claiming: null, claimAgain: false, timer: null, gatherTimer: null,
+        inUse: new Map(), outcomes: [], claims: 0, failedClaim: null, backlog: false, claiming: null, claimAgain: false, timer: null, gatherTimer: null, idleTimer: null,
         returned: null, listed: new Set(),
       };
       this.blocks.set(block.blockId, block);
@@ -95,6 +98,7 @@ export class PermitBlocks {
       if (release.outcome !== 'none' && !(release.outcome === 'success' && block.outcomes.at(-1) === 'success')) block.outcomes.push(release.outcome);
       if (release.outcome === 'failure') void this.end(block);
       else if (block.backlog) this.gather(block);
+      else this.watchIdle(block);
       return true;
     }
     return false;
@@ -121,6 +125,19 @@ export class PermitBlocks {
       block.gatherTimer = null;
       this.claim(block);
     }, GATHER_MS);
+  }
+
+  /** Nothing in flight: back after IDLE_RETURN_MS unless a claim starts something meanwhile. */
+  private watchIdle(block: Block): void {
+    if (block.inUse.size > 0 || block.returned) {
+      if (block.idleTimer) clearTimeout(block.idleTimer);
+      block.idleTimer = null;
+      return;
+    }
+    block.idleTimer ??= setTimeout(() => {
+      block.idleTimer = null;
+      if (block.inUse.size === 0) void this.end(block);
+    }, IDLE_RETURN_MS);
   }
 
   private claim(block: Block): void {
@@ -166,6 +183,7 @@ export class PermitBlocks {
     const { granted, gone } = await startGrants(this.deps, rows, [], false, false);
     gone.forEach((leaseId) => block.inUse.delete(leaseId));
     block.backlog = rows.length >= room;
+    this.watchIdle(block);
     return { granted, claimed: rows.length, gone };
   }
 
@@ -177,6 +195,7 @@ export class PermitBlocks {
   private async giveBack(block: Block): Promise<void> {
     if (block.timer) clearTimeout(block.timer);
     if (block.gatherTimer) clearTimeout(block.gatherTimer);
+    if (block.idleTimer) clearTimeout(block.idleTimer);
     while (block.claiming) await block.claiming;
     let waiting = true;
     try {

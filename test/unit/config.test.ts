@@ -13,6 +13,7 @@ describe('config', function () {
     assert.equal(config.port, 3000);
     assert.equal(config.taskQueue, 'webhooks');
     assert.equal(config.endpointIdleTimeoutMs, 300_000, 'an idle endpoint workflow ends after 5 minutes');
+    assert.equal(config.permitBlockMs, 10_000, 'a healthy endpoint lends its permits for 10 s');
     assert.equal(config.workflowCacheSize, 10_000);
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
@@ -20,6 +21,13 @@ describe('config', function () {
     assert.equal(config.endpointPermitsPerRun, 500);
     assert.deepEqual(config.retention, { retentionMs: 30 * 86_400_000, intervalMs: 3_600_000, batchSize: 1000 });
     assert.deepEqual(config.warnings, []);
+  });
+
+  it('takes CONTINUUM_PERMIT_BLOCK_DURATION as a duration or off, and refuses anything else', function () {
+    const base = { DATABASE_URL: 'postgres://x@localhost/db', TEMPORAL_ADDRESS: 'localhost:7233' };
+    assert.equal(loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: 'off' }).permitBlockMs, 0);
+    assert.equal(loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: '250ms' }).permitBlockMs, 250);
+    assert.throws(() => loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: 'sometimes' }), /CONTINUUM_PERMIT_BLOCK_DURATION/);
   });
 
   it('accepts CONTINUUM_ENDPOINT_HISTORY_LIMIT as a deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN, with a warning', function () {

@@ -106,3 +106,47 @@ describe('gate (permits/gate.ts): the one home of concurrency, circuit and rate'
     assert.deepEqual(gate.takeTransitions(), ['closed']);
   });
 });
+
+describe('gate: blocks of permits lent to a worker', function () {
+  it('lends only when healthy, and a block counts whole against the room', function () {
+    const gate = gateWith(4);
+    assert.ok(gate.canLend());
+    gate.lendBlock('b1', 3, 0, 1000);
+    assert.deepEqual([gate.held(), gate.room(0).count], [3, 1]);
+    assert.ok(!gateWith(4, 5).canLend(), 'not with a rate limit');
+    gate.lend('d9', 'l9', 0, false);
+    gate.release('l9', 'failure', 1);
+    assert.ok(!gate.canLend(), 'not with a failure counted');
+    assert.ok(!gate.idle(), 'not idle while a block is out');
+  });
+
+  it('a block back: outcomes in order, its deliveries still in flight become leases', function () {
+    const gate = gateWith(4);
+    gate.lendBlock('b1', 4, 0, 1000);
+    gate.returnBlock({ blockId: 'b1', outcomes: ['success', 'failure'], waiting: false, inFlight: [{ deliveryId: 'd2', leaseId: 'd2@b1.3', grantedAt: 5 }] }, 10);
+    assert.deepEqual([gate.state.consecutiveFailures, gate.held(), gate.room(10).count], [1, 1, 3]);
+    gate.release('d2@b1.3', 'failure', 11);
+    assert.deepEqual([gate.state.consecutiveFailures, gate.held()], [2, 0]);
+  });
+
+  it('a block delivery released through another process frees its permit at once and is not adopted again', function () {
+    const gate = gateWith(4);
+    gate.lendBlock('run:1', 4, 0, 1000);
+    gate.release('d1@run:1.2', 'failure', 1);
+    assert.deepEqual([gate.room(1).count, gate.state.consecutiveFailures], [1, 1], 'the block shrank by one; the outcome counted');
+    gate.release('unknown', 'failure', 1);
+    assert.equal(gate.state.consecutiveFailures, 1, 'a lease of no block counts only when lent (a repeated batch)');
+    gate.returnBlock({ blockId: 'run:1', outcomes: [], waiting: false, inFlight: [{ deliveryId: 'd1', leaseId: 'd1@run:1.2', grantedAt: 0 }] }, 2);
+    assert.equal(gate.held(), 0, 'the lease listed in flight was released already');
+  });
+
+  it('reclaims a block whose worker vanished, lease timeout after its end', function () {
+    const gate = gateWith(2);
+    gate.lendBlock('b1', 2, 0, 1000);
+    assert.equal(gate.nextLeaseExpiry(), 1000 + config.leaseTimeoutMs);
+    gate.tick(1000 + config.leaseTimeoutMs - 1);
+    assert.equal(gate.held(), 2);
+    gate.tick(1000 + config.leaseTimeoutMs);
+    assert.deepEqual([gate.held(), gate.room(6000).count], [0, 2]);
+  });
+});

@@ -22,12 +22,12 @@ export class Gate {
   /** Circuit changes since the last takeTransitions(), for bookkeeping outside the workflow. */
   private transitions: CircuitState[] = [];
   /**
-   * Leases released before this run knew them (their outcomes counted then): a grant batch
-   * repeated after a failed task lends its leases only after the releases of deliveries that
-   * already ran came in, and a block's return lists deliveries released through another
-   * process. Kept per run (recent ones only); lend() and returnBlock() take them as free.
+   * Releases of leases this run did not hold: a grant batch repeated after a failed task lends
+   * its leases only after the releases of deliveries that already ran came in, and a block's
+   * return lists deliveries released through another process. Kept per run (recent ones only);
+   * lend() and returnBlock() apply them (a block's are counted on arrival, kept as `none`).
    */
-  private readonly early = new Set<string>();
+  private readonly early = new Map<string, Outcome>();
 
   constructor(readonly state: GateState, private readonly config: GateConfig) {}
 
@@ -51,11 +51,11 @@ export class Gate {
     const index = this.state.leases.findIndex((l) => l.leaseId === leaseId);
     if (index < 0) {
       // Unknown: of an earlier run, of a block not back yet, or (a repeated batch) not lent yet.
-      // The outcome counts now, in order; the lease, when it comes, is known to be free.
-      this.recordOutcome({ probe: false }, outcome, now);
-      this.early.add(leaseId);
-      this.shrinkBlockOf(leaseId);
-      if (this.early.size > EARLY_RELEASES_KEPT) this.early.delete(this.early.values().next().value as string);
+      // A block's counts now, in order, and frees its permit.
+      const ofBlock = this.shrinkBlockOf(leaseId);
+      if (ofBlock) this.recordOutcome({ probe: false }, outcome, now);
+      this.early.set(leaseId, ofBlock ? 'none' : outcome);
+      if (this.early.size > EARLY_RELEASES_KEPT) this.early.delete(this.early.keys().next().value as string);
       return;
     }
     const [lease] = this.state.leases.splice(index, 1);
@@ -145,8 +145,13 @@ export class Gate {
     if (held) return held; // granted twice (a request by message and its row): one permit
     if (this.state.rate) takeToken(this.state.rate, now);
     const lease = { leaseId, deliveryId, grantedAt: now, probe };
+    this.state.leases.push(lease);
     this.state.granted++;
-    if (!this.early.delete(leaseId)) this.state.leases.push(lease);
+    const released = this.early.get(leaseId);
+    if (released !== undefined) {
+      this.early.delete(leaseId);
+      this.release(leaseId, released, now);
+    }
     return lease;
   }
 
@@ -178,8 +183,10 @@ export class Gate {
     s.blocks = (s.blocks ?? []).filter((b) => b.blockId !== back.blockId);
     back.outcomes.forEach((outcome) => this.recordOutcome({ probe: false }, outcome, now));
     for (const { deliveryId, leaseId, grantedAt } of back.inFlight) {
-      if (this.early.delete(leaseId) || s.leases.some((l) => l.leaseId === leaseId)) continue;
-      s.leases.push({ leaseId, deliveryId, grantedAt, probe: false });
+      const released = this.early.get(leaseId);
+      this.early.delete(leaseId);
+      if (released !== undefined) this.recordOutcome({ probe: false }, released, now);
+      else if (!s.leases.some((l) => l.leaseId === leaseId)) s.leases.push({ leaseId, deliveryId, grantedAt, probe: false });
     }
   }
 
@@ -188,12 +195,14 @@ export class Gate {
    * now, whether its worker lives (it gives the block back later, this lease listed as in
    * flight, and that is skipped) or died.
    */
-  private shrinkBlockOf(leaseId: string): void {
+  private shrinkBlockOf(leaseId: string): boolean {
     const at = leaseId.indexOf('@');
-    if (at < 0) return;
+    if (at < 0) return false;
     const batch = leaseId.slice(at + 1);
     const block = (this.state.blocks ?? []).find((b) => batch === b.blockId || batch.startsWith(`${b.blockId}.`));
-    if (block && block.size > 0) block.size--;
+    if (!block) return false;
+    if (block.size > 0) block.size--;
+    return true;
   }
 
   private blockExpiry(block: { lentAt: number; lendMs: number }): number {

@@ -13,8 +13,8 @@ export interface ClaimedRow extends DeliveryToStart {
  * Lease ids are made here alone, deterministic, so a repeated batch grants the same leases: a
  * delivery's first permit (never started, never attempted) is `<id>:first` (the lease a
  * delivery of the previous release, started by its starter, waits for), a later one `<id>@<batch id>`.
- * A block's are all `<id>@<batch id>`, its batch ids `<block id>` (the lend) and `<block id>.<n>`:
- * the gate tells from a lease which block it came from (see Gate.release).
+ * A block's batch ids are `<block id>` (the lend) and `<block id>.<n>`: the gate tells a later
+ * permit's block from its lease id (see Gate.release).
  */
 export const firstLeaseId = (deliveryId: string): string => `${deliveryId}:first`;
 
@@ -68,7 +68,7 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
     claimed AS (
       UPDATE deliveries AS d
          SET permit_wanted_at = NULL, claim_batch = :batchId, claimed_at = now(), granted_at = NULL,
-             lease_id = CASE WHEN NOT :byBlock AND d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
+             lease_id = CASE WHEN d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
         FROM picked WHERE d.id = picked.id
       RETURNING d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, d.event_id, d.permit_wanted_at AS waited),
     full_room AS (SELECT (SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room AS is_full),
@@ -84,7 +84,7 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
       FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id`,
   {
     webhookId: input.webhookId, batchId: input.batchId, room: input.room, high: [...input.highPriorityTypes],
-    lending: Boolean(block?.lendMs), byBlock: block !== undefined, ...(block ? { blockId: block.id, blockSize: block.size } : {}), ...(block?.lendMs ? { lendMs: block.lendMs } : {}),
+    lending: Boolean(block?.lendMs), ...(block ? { blockId: block.id, blockSize: block.size } : {}), ...(block?.lendMs ? { lendMs: block.lendMs } : {}),
   });
   return rows;
 }
