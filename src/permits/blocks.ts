@@ -73,6 +73,8 @@ export class PermitBlocks {
     try {
       const result = await work;
       lent.timer ??= setTimeout(() => void this.end(lent), input.lendMs);
+      // Lent while this process was stopping: back at once, before the stop goes on.
+      if (this.stopped) await this.end(lent);
       return result;
     } catch (err) {
       // Not lent after all: the endpoint repeats the batch (same id) at a later turn.
