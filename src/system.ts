@@ -133,9 +133,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           endpoints, deliveries, metrics, operational, waker, releases: permits.releases, blocks: permits.blocks,
         },
       });
-      // Its grace time for running attempts is 5 s; blocks and releases go back after it.
-      stops.add('the permit blocks and releases', () => permits.stop());
+      // Its grace time for running attempts is 5 s; their releases go out after it. Blocks go
+      // back before it stops (stops run newest first), while its connection still carries them.
+      stops.add('the permit releases', () => permits.flushReleases());
       stops.add('the worker', () => worker.stop(), 7000);
+      stops.add('the permit blocks', () => permits.returnBlocks());
       temporal.shareWorkerConnection(worker.connection);
     }
 

@@ -217,13 +217,15 @@ export class PermitBlocks {
   }
 
   private async send(webhookId: string, back: BlockReturn): Promise<void> {
-    for (let attempt = 1; attempt <= RETURN_TRIES; attempt++) {
+    // Stopping: one try (the stop does not wait on retries; the endpoint reclaims a lost block).
+    const tries = this.stopped ? 1 : RETURN_TRIES;
+    for (let attempt = 1; attempt <= tries; attempt++) {
       try {
         await this.deps.endpoints.returnPermitBlock(webhookId, back);
         return;
       } catch (err) {
         // Gone (webhook deleted) or Temporal away: the endpoint reclaims the block when it expires.
-        if (attempt === RETURN_TRIES) this.deps.log.debug({ err, webhookId }, 'a block could not be given back; it expires');
+        if (attempt === tries) this.deps.log.debug({ err, webhookId }, 'a block could not be given back; it expires');
         else await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
       }
     }

@@ -16,11 +16,15 @@ export async function startWorkerPermits(deps: { db: Knex; databaseUrl: string; 
   return {
     releases,
     blocks,
-    /** After the worker's attempts: blocks go back, then the releases held. */
-    async stop(): Promise<void> {
+    /**
+     * Before the worker stops (its connection carries the signals): no more lends or notices,
+     * and every block goes back; its attempts still running release to the endpoint after.
+     */
+    async returnBlocks(): Promise<void> {
       await listener.stop();
       await blocks.returnAll();
-      await releases.flushAll();
     },
+    /** After the worker's attempts: the releases held. */
+    flushReleases: () => releases.flushAll(),
   };
 }

@@ -13,6 +13,7 @@ import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
 
 const QUERY_DEADLINE_MS = 3000;
+const SIGNAL_DEADLINE_MS = 2000;
 
 /** Endpoint workflows have their own task queue (served by every worker, see startWorker). */
 export const endpointTaskQueue = (taskQueue: string): string => `${taskQueue}-endpoints`;
@@ -74,14 +75,21 @@ export class EndpointControl {
     return this.signalIfRunning(webhookId, (h) => h.signal(shutdownEndpointSignal));
   }
 
-  /** Gives a block of permits back (throws when the workflow can't have it). */
+  /** Gives a block of permits back (throws when the workflow can't have it, or Temporal does not answer in time). */
   async returnPermitBlock(webhookId: string, back: BlockReturn): Promise<void> {
-    await (await this.handle(webhookId)).signal(returnPermitBlockSignal, back);
+    await this.signalBounded(webhookId, (h) => h.signal(returnPermitBlockSignal, back));
   }
 
   /** Gives permits back with their outcomes, in order (throws when the workflow can't have them). */
   async releasePermits(webhookId: string, releases: PermitRelease[]): Promise<void> {
-    await (await this.handle(webhookId)).signal(releasePermitsSignal, releases);
+    await this.signalBounded(webhookId, (h) => h.signal(releasePermitsSignal, releases));
+  }
+
+  /** Fire-and-forget traffic is bounded: no call keeps retrying inside the SDK past a process's stop. */
+  private async signalBounded(webhookId: string, send: (h: WorkflowHandle<typeof endpointWorkflow>) => Promise<void>): Promise<void> {
+    const client = await this.temporal.client();
+    const handle = await this.handle(webhookId);
+    await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => send(handle));
   }
 
   /**
