@@ -10,12 +10,13 @@ import { USER_AGENT } from '../src/version';
 import type { PermitReleases } from '../src/permits/releases';
 import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
+import { disableGoneWebhook, type GoneDeps } from '../src/webhooks/gone';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { postWebhook, type PostResult } from './http';
 import ipaddr from 'ipaddr.js';
 
-export interface AttemptDeps {
+export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
   db: Knex;
   /** Permits go back to endpoint workflows through it, coalesced. */
   releases: PermitReleases;
@@ -53,9 +54,15 @@ async function checkTarget(url: string, policy: UrlPolicy): Promise<string | nul
   }
 }
 
-/** Succeeded on a 2xx; otherwise retrying, or dead-lettered when no retry is left. */
-function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null): 'succeeded' | 'retrying' | 'dead_lettered' {
+/** An endpoint that answers 410 wants no more deliveries (the test endpoint's 410 is only reported). */
+const GONE_STATUS = 410;
+export const GONE_ERROR = 'the endpoint answered 410 Gone: webhook disabled';
+const isGone = (statusCode: number | null, trigger: AttemptRequest['trigger']) => statusCode === GONE_STATUS && trigger !== 'test';
+
+/** Succeeded on a 2xx; cancelled on a 410 Gone; otherwise retrying, or dead-lettered when no retry is left. */
+function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null, trigger: AttemptRequest['trigger']): 'succeeded' | 'retrying' | 'dead_lettered' | 'cancelled' {
   if (statusCode !== null && statusCode >= 200 && statusCode < 300) return 'succeeded';
+  if (isGone(statusCode, trigger)) return 'cancelled';
   return scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
 }
 
@@ -111,9 +118,10 @@ export function createAttemptActivity(deps: AttemptDeps) {
         return { ...await skipAttempt(deps, request.deliveryId), permitReleased };
       }
       // This attempt ran before (its workflow task failed after the POST): report, don't resend.
-      const status = outcomeStatus(made.status_code, request.scheduledWaitMs);
+      const status = outcomeStatus(made.status_code, request.scheduledWaitMs, request.trigger);
       const permitReleased = releasePermit(request, permitOutcome(status));
       await reportDeadLetter(status, request.deliveryId);
+      if (status === 'cancelled' && request.permit) await disableGoneWebhook(deps, request.permit.webhookId, request.deliveryId);
       return {
         attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
         durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null, permitReleased,
@@ -123,7 +131,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const startedAt = new Date(now());
     const result = await send(ctx, request.deliveryId);
     const durationMs = Math.max(0, now() - startedAt.getTime());
-    const status = outcomeStatus(result.statusCode, request.scheduledWaitMs);
+    const status = outcomeStatus(result.statusCode, request.scheduledWaitMs, request.trigger);
     deps.metrics?.observeAttempt(status === 'succeeded', durationMs);
     // Retry-After may lengthen the scheduled wait, never shorten it.
     const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;
@@ -133,7 +141,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       startedAt,
       durationMs,
       statusCode: result.statusCode,
-      errorMessage: result.error,
+      errorMessage: status === 'cancelled' ? GONE_ERROR : result.error,
       responseBody: result.responseBody,
       trigger: request.trigger,
       leaseId,
@@ -142,6 +150,8 @@ export function createAttemptActivity(deps: AttemptDeps) {
     });
     const permitReleased = releasePermit(request, permitOutcome(status));
     await reportDeadLetter(status, request.deliveryId);
-    return { attemptNumber, status, statusCode: result.statusCode, error: result.error, durationMs, nextWaitMs, permitReleased };
+    if (status === 'cancelled') await disableGoneWebhook(deps, ctx.webhook_id, request.deliveryId);
+    const error = status === 'cancelled' ? GONE_ERROR : result.error;
+    return { attemptNumber, status, statusCode: result.statusCode, error, durationMs, nextWaitMs, permitReleased };
   };
 }

@@ -130,7 +130,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          endpoints, deliveries, metrics, operational, waker, releases: permits.releases, blocks: permits.blocks,
+          endpoints, deliveries, metrics, operational, waker, releases: permits.releases, blocks: permits.blocks, log,
         },
       });
       // Its grace time for running attempts is 5 s; their releases go out after it. Blocks go

@@ -10,6 +10,11 @@ const object = (properties: Record<string, object>, description: string) => ({
   type: 'object', description, required: Object.keys(properties), properties,
 });
 
+/** The object with more properties that are not required. */
+const withOptional = (schema: ReturnType<typeof object>, properties: Record<string, object>) => ({
+  ...schema, properties: { ...schema.properties, ...properties },
+});
+
 const aboutWebhook = { webhook_id: str, webhook_name: str, webhook_url: str };
 
 /** The `data` of each operational event (delivered like any event; listed for receivers). */
@@ -20,9 +25,12 @@ export const OPERATIONAL_EVENT_COMPONENTS = {
   WebhookCircuitClosedData: object({
     ...aboutWebhook, opened_at: time, closed_at: time, open_seconds: { type: 'integer' },
   }, 'data of webhook.circuit_closed: the open period that ended'),
-  WebhookDisabledData: object({
-    ...aboutWebhook, reason: str, disabled_at: time, circuit_open_since: time, cancelled_deliveries: { type: 'integer' },
-  }, 'data of webhook.disabled: the circuit had not closed for CONTINUUM_AUTO_DISABLE_AFTER'),
+  WebhookDisabledData: withOptional(object({
+    ...aboutWebhook, reason: str, disabled_at: time,
+    circuit_open_since: nullable(time, 'the open period that disabled it; null when a 410 Gone did'), cancelled_deliveries: { type: 'integer' },
+  }, 'data of webhook.disabled: the circuit had not closed for CONTINUUM_AUTO_DISABLE_AFTER, or the endpoint answered 410 Gone'), {
+    delivery_id: { ...str, description: 'the delivery that got the 410 (only then)' },
+  }),
   DeliveryDeadLetteredData: object({
     ...aboutWebhook, delivery_id: str, event_id: str, event_type: str, attempt_count: { type: 'integer' },
     last_status_code: nullable({ type: 'integer' }), last_error: nullable(str), dead_lettered_at: time,

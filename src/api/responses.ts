@@ -25,7 +25,8 @@ export const webhook = z.object({
   name: z.string(),
   description: z.string().nullable(),
   active: z.boolean(),
-  disabled_reason: z.string().nullable().describe('Why the webhook was disabled automatically, e.g. "circuit_open_since 2026-01-01T00:00:00.000Z"; '
+  disabled_reason: z.string().nullable().describe('Why the webhook was disabled automatically, e.g. "circuit_open_since 2026-01-01T00:00:00.000Z", '
+    + 'or "gone: the endpoint answered 410" (a 410 Gone disables it at once); '
     + 'null unless it was (a manual PATCH active=false leaves it null). PATCH {"active": true} clears it.'),
   disabled_at: timestamp.nullable().describe('When it was disabled automatically; null otherwise; cleared by PATCH {"active": true}'),
   max_concurrency: z.number().int().min(1),

@@ -107,3 +107,18 @@ export function disabledNotice(webhook: WebhookRef, openSince: Date, disabledAt:
     },
   };
 }
+
+/** The `disabled_reason` of a webhook disabled because its endpoint answered 410 Gone. */
+export const GONE_REASON = 'gone: the endpoint answered 410';
+
+/** `webhook.disabled` for a 410 Gone, keyed by the delivery that got it (each disabling once). */
+export function goneNotice(webhook: WebhookRef, deliveryId: string, disabledAt: Date, cancelledDeliveries: number): OperationalNotice {
+  return {
+    tenantId: webhook.tenant_id, aboutWebhookId: webhook.id, type: 'webhook.disabled',
+    key: key('webhook.disabled', webhook.id, 'gone', deliveryId),
+    data: {
+      ...aboutWebhook(webhook), reason: GONE_REASON, disabled_at: iso(disabledAt),
+      circuit_open_since: null, delivery_id: deliveryId, cancelled_deliveries: cancelledDeliveries,
+    },
+  };
+}

@@ -7,6 +7,8 @@ import { PermitReleases } from '../../src/permits/releases';
 import { EndpointControl } from '../../src/temporal/endpointControl';
 import { endpointSettings } from '../../src/config';
 import { OperationalEvents } from '../../src/events/operational';
+import type { DeliveryControl } from '../../src/temporal/deliveryControl';
+import pino from 'pino';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { storeDelivery } from '../helpers/rows';
@@ -48,9 +50,11 @@ describe('an attempt runs again under the same permit', function () {
   it('reports the recorded outcome instead of sending again; a new permit sends again', async function () {
     const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
     const deliveryId = await storedDelivery(webhook.id);
+    const endpoints = new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) });
     const attemptDelivery = createAttemptActivity({
-      db: stack.system.db, releases: new PermitReleases(new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) })), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
-      urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent,
+      db: stack.system.db, releases: new PermitReleases(endpoints), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
+      urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent, log: pino({ level: 'silent' }), endpoints,
+      deliveries: null as unknown as DeliveryControl, // a 410 (which cancels a webhook's deliveries) is not part of this test
       operational: new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 }),
     });
     const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };
