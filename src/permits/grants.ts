@@ -26,8 +26,8 @@ export function claimRows(db: Knex, input: Omit<ClaimInput, 'highPriorityTypes'>
  * Hands claimed rows (and requests queued by message) their permits: starts the workflows of
  * those never started holding them (eagerly, in this worker, where Temporal can), signals the
  * others, and marks the rows granted (unless `mark` is false: a block leaves that to each
- * attempt's own first write, see beginAttempt, one statement fewer per claim). Returns what reached a running delivery, and the leases
- * whose delivery no longer runs.
+ * attempt's own first write, see beginAttempt, one statement fewer per claim). Returns what
+ * reached a running delivery, and the leases whose delivery no longer runs.
  */
 export async function startGrants(deps: Pick<GrantDeps, 'db' | 'deliveries'>, rows: ClaimedRow[], queued: Grant[], probe: boolean, mark = true) {
   const grants = [...queued, ...rows.map((r) => ({ deliveryId: r.id, leaseId: r.lease_id }))];
@@ -53,7 +53,7 @@ export async function grantBatch(deps: GrantDeps, input: GrantBatchInput): Promi
   if (input.lendMs) return deps.blocks.lend(input);
   const rows = await claimRows(deps.db, { webhookId: input.webhookId, batchId: input.batchId, room: input.room });
   const queued = input.queued ?? [];
-  deps.releases.expect(input.webhookId, [...queued, ...rows].map((g) => ('leaseId' in g ? g.leaseId : g.lease_id)), input.maxConcurrency);
+  deps.releases.expect(input.webhookId, [...queued.map((q) => q.leaseId), ...rows.map((r) => r.lease_id)], input.maxConcurrency);
   const { granted, gone } = await startGrants(deps, rows, queued, input.probe);
   deps.releases.forget(input.webhookId, gone);
   if (input.rateDelayed) deps.metrics?.permitsRateDelayed.inc(Math.min(input.rateDelayed, rows.length));
