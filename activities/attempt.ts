@@ -135,13 +135,14 @@ export function createAttemptActivity(deps: AttemptDeps) {
     deps.metrics?.observeAttempt(status === 'succeeded', durationMs);
     // Retry-After may lengthen the scheduled wait, never shorten it.
     const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;
+    const error = status === 'cancelled' ? GONE_ERROR : result.error;
     await recordAttempt(deps.db, {
       deliveryId: request.deliveryId,
       attemptNumber,
       startedAt,
       durationMs,
       statusCode: result.statusCode,
-      errorMessage: status === 'cancelled' ? GONE_ERROR : result.error,
+      errorMessage: error,
       responseBody: result.responseBody,
       trigger: request.trigger,
       leaseId,
@@ -151,7 +152,6 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const permitReleased = releasePermit(request, permitOutcome(status));
     await reportDeadLetter(status, request.deliveryId);
     if (status === 'cancelled') await disableGoneWebhook(deps, ctx.webhook_id, request.deliveryId);
-    const error = status === 'cancelled' ? GONE_ERROR : result.error;
     return { attemptNumber, status, statusCode: result.statusCode, error, durationMs, nextWaitMs, permitReleased };
   };
 }

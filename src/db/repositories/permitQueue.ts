@@ -95,7 +95,7 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
  * block), whether rows wait: the endpoint lends again at once if so.
  */
 export async function endBlock(db: Knex, webhookId: string, blockId: string): Promise<{ waiting: boolean }> {
-  await db('webhooks').where({ id: webhookId, permit_block_id: blockId }).update({ permit_block_id: null, permit_block_until: null });
+  await revokeBlock(db, webhookId, blockId);
   const row = await db('deliveries').where({ webhook_id: webhookId }).whereNotNull('permit_wanted_at')
     .whereNotIn('status', [...FINAL_STATUSES]).first('id');
   return { waiting: row !== undefined };
@@ -109,9 +109,10 @@ export async function notifyBlockHolder(db: Knex, webhookId: string): Promise<vo
   await db.raw('SELECT pg_notify(?, ?)', [PERMIT_BLOCK_CHANNEL, webhookId]);
 }
 
-/** The circuit opened: no block of this webhook's claims any more. */
-export async function revokeBlock(db: Knex, webhookId: string): Promise<void> {
-  await db('webhooks').where({ id: webhookId }).whereNotNull('permit_block_id').update({ permit_block_id: null, permit_block_until: null });
+/** The webhook names no block any more (only if it named `blockId`, when given): no block claims its rows. */
+export async function revokeBlock(db: Knex, webhookId: string, blockId?: string): Promise<void> {
+  await db('webhooks').where({ id: webhookId }).where((q) => (blockId === undefined ? q.whereNotNull('permit_block_id') : q.where({ permit_block_id: blockId })))
+    .update({ permit_block_id: null, permit_block_until: null });
 }
 
 /**
