@@ -9,7 +9,7 @@ const arg = (argv: string[], name: string, fallback: string) => {
 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const USAGE = 'usage: --scenario fanout|hot|failing|steady|wide|all [--scale f] [--rate events/s for steady] [--timeout-s n] [--linger-s n]'
+const USAGE = 'usage: --scenario fanout|hot|failing|steady|fifo|wide|all [--scale f] [--rate events/s for steady] [--timeout-s n] [--linger-s n]'
   + ' [--engine dev|server] [--workers N --apis M (separate processes; 0 0 = one process)] [--floor-count n]';
 
 /** npm run bench -- [--scenario all] [--scale 1] [--rate 50] [--engine dev] [--workers 0 --apis 0] [--linger-s 0] */

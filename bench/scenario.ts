@@ -3,27 +3,87 @@ import { apiClient, type ApiClient } from '../test/helpers/system';
 import { baselinePerSecond } from './baseline';
 import { billPerDelivery, historyEvents, scrapeCounters, serverWork } from './bill';
 import { cpuMeter, percentile, pool } from './measure';
+import { ReceiptLog } from './order';
 import type { Scenario } from './scenarios';
 import type { BenchStack } from './stack';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** Publishes every event, spread over the APIs; records when each delivery was accepted. */
-async function publishAll(apis: ApiClient[], scenario: Scenario, publishedAt: Map<string, number>) {
+/** The delivery ids of each ordering key's events, in the order they were published. */
+type PublishedByKey = Map<string, string[][]>;
+
+/**
+ * Publishes every event, spread over the APIs; records when each delivery was published and
+ * when it was accepted. On a fifo scenario each key's events go one after the other (the next
+ * once the previous was accepted), the keys side by side, so that each line's order is the
+ * order of publishing; `byKey` gets each key's delivery ids in that order.
+ */
+async function publishAll(apis: ApiClient[], scenario: Scenario, publishedAt: Map<string, number>, acceptedAt: Map<string, number>, byKey: PublishedByKey) {
   const started = Date.now();
   const intervalMs = scenario.ratePerS ? 1000 / scenario.ratePerS : 0;
   const publishMs: number[] = [];
-  await pool(scenario.events, scenario.ratePerS ? 64 : 32, async (i) => {
+  const publishOne = async (i: number) => {
     if (intervalMs) await new Promise((r) => setTimeout(r, Math.max(0, started + i * intervalMs - Date.now())));
+    const key = scenario.fifo ? `k${i % scenario.fifo.orderingKeys}` : undefined;
     const at = Date.now();
-    const response = await apis[i % apis.length]('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}` } });
-    publishMs.push(Date.now() - at);
+    const response = await apis[i % apis.length]('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}` }, ...(key ? { ordering_key: key } : {}) });
+    const accepted = Date.now();
+    publishMs.push(accepted - at);
     if (response.status !== 202) throw new Error(`publish answered ${response.status}: ${JSON.stringify(response.body)}`);
-    for (const id of response.body.delivery_ids as string[]) publishedAt.set(id, at);
-  });
+    const ids = response.body.delivery_ids as string[];
+    for (const id of ids) {
+      publishedAt.set(id, at);
+      acceptedAt.set(id, accepted);
+    }
+    if (key) byKey.set(key, [...(byKey.get(key) ?? []), ids]);
+  };
+  const keys = scenario.fifo?.orderingKeys;
+  if (keys) {
+    await pool(Math.min(keys, scenario.events), keys, async (k) => {
+      for (let i = k; i < scenario.events; i += keys) await publishOne(i);
+    });
+  } else {
+    await pool(scenario.events, scenario.ratePerS ? 64 : 32, publishOne);
+  }
   publishMs.sort((a, b) => a - b);
   return { seconds: (Date.now() - started) / 1000, publishMs: { p50: percentile(publishMs, 50), p99: percentile(publishMs, 99), max: publishMs[publishMs.length - 1] ?? 0 } };
+}
+
+/**
+ * The lines of a fifo scenario (webhook and key), each delivery id in publish order, and the
+ * receiver's verdict on them. Also what the database says: each delivery's ordering_key is
+ * the one published, and its ordering_seq rises along the line (`seq_against_publish_order`
+ * counts the pairs where it does not: the server's line order differs from publishing's).
+ */
+async function checkOrder(stack: BenchStack, webhookIds: string[], byKey: PublishedByKey, receipts: ReceiptLog, acceptedAt: Map<string, number>) {
+  const rows: Array<{ id: string; webhook_id: string; ordering_key: string | null; ordering_seq: string | number | null }> = await stack.db('deliveries')
+    .whereIn('webhook_id', webhookIds).select('id', 'webhook_id', 'ordering_key', 'ordering_seq');
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const lines = new Map<string, string[]>();
+  let wrongKey = 0;
+  let noSeq = 0;
+  for (const [key, events] of byKey) {
+    for (const ids of events) {
+      for (const id of ids) {
+        const row = byId.get(id);
+        if (!row) throw new Error(`delivery ${id} is not in the database`);
+        if (row.ordering_key !== key) wrongKey++;
+        if (row.ordering_seq === null) noSeq++;
+        const line = `${row.webhook_id}|${key}`;
+        lines.set(line, [...(lines.get(line) ?? []), id]);
+      }
+    }
+  }
+  let seqAgainstPublish = 0;
+  for (const line of lines.values()) {
+    for (let i = 1; i < line.length; i++) {
+      const ahead = byId.get(line[i - 1])?.ordering_seq;
+      const behind = byId.get(line[i])?.ordering_seq;
+      if (ahead != null && behind != null && BigInt(behind) <= BigInt(ahead)) seqAgainstPublish++;
+    }
+  }
+  return { ...receipts.checkLines([...lines.values()], acceptedAt), wrong_ordering_key: wrongKey, without_ordering_seq: noSeq, seq_against_publish_order: seqAgainstPublish };
 }
 
 async function waitUntilFinal(stack: BenchStack, webhookIds: string[], total: number, timeoutMs: number): Promise<number> {
@@ -61,19 +121,28 @@ async function deliveryOutcomes(stack: BenchStack, webhookIds: string[], receive
 export async function runScenario(stack: BenchStack, scenario: Scenario, timeoutMs: number, floorPerS: number, lingerMs = 0) {
   const receiver = await new Receiver().start();
   const firstSuccess = new Map<string, number>();
+  const receipts = new ReceiptLog();
   let successes = 0;
   receiver.respond = (request) => {
-    if (Math.random() < scenario.failureRate) return { status: 503, delayMs: scenario.receiverLatencyMs };
     const id = request.headers['x-continuum-delivery'] as string;
-    successes++;
-    if (!firstSuccess.has(id)) firstSuccess.set(id, request.at);
-    return { status: 200, delayMs: scenario.receiverLatencyMs };
+    const endpoint = new URL(request.url, 'http://receiver').searchParams.get('endpoint') ?? '';
+    receipts.received(id, endpoint);
+    const ok = !(Math.random() < scenario.failureRate);
+    if (ok) {
+      successes++;
+      if (!firstSuccess.has(id)) firstSuccess.set(id, request.at);
+    }
+    // The wait is the receiver's latency; the answer is written right after `answered`.
+    const answered = new Promise((r) => setTimeout(r, scenario.receiverLatencyMs)).then(() => receipts.answered(id, endpoint, ok));
+    return { status: ok ? 200 : 503, until: answered };
   };
   const apis = stack.apiUrls.map((url) => apiClient(url, stack.apiKey));
   const webhookIds: string[] = [];
   try {
     for (let i = 0; i < scenario.endpoints; i++) {
-      webhookIds.push((await apis[0]('POST', '/webhooks', { url: `${receiver.url}?endpoint=${i}`, events: ['memory.created'], name: `${scenario.name}-${i}` })).body.id);
+      webhookIds.push((await apis[0]('POST', '/webhooks', {
+        url: `${receiver.url}?endpoint=${i}`, events: ['memory.created'], name: `${scenario.name}-${i}`, ...(scenario.fifo ? { ordering: 'fifo' } : {}),
+      })).body.id);
     }
     const total = scenario.events * scenario.endpoints;
     log(`${scenario.name}: ${scenario.events} events x ${scenario.endpoints} endpoints = ${total} deliveries`);
@@ -81,13 +150,17 @@ export async function runScenario(stack: BenchStack, scenario: Scenario, timeout
     const cpu = cpuMeter(stack.pids);
     const started = Date.now();
     const publishedAt = new Map<string, number>();
-    const published = await publishAll(apis, scenario, publishedAt);
+    const acceptedAt = new Map<string, number>();
+    const byKey: PublishedByKey = new Map();
+    const published = await publishAll(apis, scenario, publishedAt, acceptedAt, byKey);
     const final = await waitUntilFinal(stack, webhookIds, total, timeoutMs);
     const seconds = (Date.now() - started) / 1000;
     const cpuSeconds = cpu();
     const work = serverWork(counters, await scrapeCounters(stack.metricsUrl));
     const outcome = await deliveryOutcomes(stack, webhookIds, firstSuccess);
     const events = await historyEvents(stack.temporalAddress, stack.namespace, webhookIds);
+    const order = scenario.fifo ? await checkOrder(stack, webhookIds, byKey, receipts, acceptedAt) : null;
+    if (order) log(`  order: ${order.order_violations} violations over ${order.pairs_checked} pairs in ${order.lines} lines (${order.unchecked_pairs} unchecked)`);
     const latencies = [...firstSuccess].map(([id, at]) => at - (publishedAt.get(id) ?? at)).sort((a, b) => a - b);
     receiver.respond = (request) => (Math.random() < scenario.failureRate ? { status: 503 } : { status: 200, delayMs: scenario.receiverLatencyMs, body: request.url });
     const baseline = await baselinePerSecond(receiver.url, Math.min(total, 5000), 10 * scenario.endpoints);
@@ -117,6 +190,8 @@ export async function runScenario(stack: BenchStack, scenario: Scenario, timeout
       succeeded_but_not_received: outcome.claimedOnly,
       duplicates: successes - firstSuccess.size,
       max_in_flight_at_receiver: receiver.maxInFlight,
+      max_in_flight_per_endpoint: receipts.inFlightPerEndpoint(),
+      ...(order ? { order_violations: order.order_violations, order } : {}),
       baseline_per_s: baseline,
       ratio_to_baseline: Math.round((perSecond / baseline) * 1000) / 1000,
       bill,

@@ -9,6 +9,11 @@ export interface Scenario {
   receiverLatencyMs: number;
   /** Share of attempts answered 503. */
   failureRate: number;
+  /**
+   * Fifo webhooks; event i is published with ordering_key `k${i % orderingKeys}`, so each
+   * webhook has that many lines. The events of one key are published one after the other.
+   */
+  fifo?: { orderingKeys: number };
 }
 
 /** `steadyRatePerS` changes the steady scenario's rate (same 60 s × scale): a latency curve. */
@@ -19,6 +24,8 @@ export function scenarios(scale: number, steadyRatePerS = 50): Scenario[] {
     { name: 'hot', endpoints: 1, events: n(2000), receiverLatencyMs: 20, failureRate: 0 },
     { name: 'failing', endpoints: 2, events: n(500), receiverLatencyMs: 0, failureRate: 0.2 },
     { name: 'steady', endpoints: 1, events: n(steadyRatePerS * 60), ratePerS: steadyRatePerS, receiverLatencyMs: 0, failureRate: 0 },
+    // Every webhook fifo, each event in one of 10 lines (per webhook): 10 x 10 lines side by side.
+    { name: 'fifo', endpoints: 10, events: n(100), receiverLatencyMs: 0, failureRate: 0, fifo: { orderingKeys: 10 } },
     // Many webhooks each seeing little: what idle endpoints cost (open workflows, cache).
     { name: 'wide', endpoints: n(1000), events: 5, receiverLatencyMs: 0, failureRate: 0 },
   ];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bool, duration, durationList, parseCidrList, positiveInt, secretKey } from './configValues';
 import { ATTEMPT_OVERHEAD_MS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../workflows/defaults';
 
-export { parseCidrList, parseDuration } from './configValues';
+export { formatDuration, parseCidrList, parseDuration } from './configValues';
 
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
@@ -29,6 +29,7 @@ const envSchema = z.object({
     }
   }).optional(),
   CONTINUUM_RETRY_SCHEDULE: durationList.prefault('1s,5s,30s,5m,30m'),
+  CONTINUUM_MIN_RETRY_WAIT: duration.prefault('1s'),
   CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(5),
   CONTINUUM_CIRCUIT_OPEN_DURATION: duration.prefault('5m'),
   CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt.max(1000, 'must be <= 1000').default(10),
@@ -76,6 +77,8 @@ export interface Config {
   allowPrivateTargets: boolean;
   allowedTargetCidrs: string[];
   retryScheduleMs: number[];
+  /** The shortest wait a webhook's own retry_schedule may hold. */
+  minRetryWaitMs: number;
   circuitFailureThreshold: number;
   circuitOpenMs: number;
   maxConcurrencyPerEndpoint: number;
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateTargets: e.CONTINUUM_ALLOW_PRIVATE_TARGETS ?? devDefaults,
     allowedTargetCidrs: e.CONTINUUM_ALLOWED_TARGET_CIDRS ?? [],
     retryScheduleMs: e.CONTINUUM_RETRY_SCHEDULE,
+    minRetryWaitMs: e.CONTINUUM_MIN_RETRY_WAIT,
     circuitFailureThreshold: e.CONTINUUM_CIRCUIT_FAILURE_THRESHOLD,
     circuitOpenMs: e.CONTINUUM_CIRCUIT_OPEN_DURATION,
     maxConcurrencyPerEndpoint: e.CONTINUUM_MAX_CONCURRENCY_PER_ENDPOINT,

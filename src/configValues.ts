@@ -12,6 +12,13 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
+/** Writes milliseconds in the largest unit that holds them whole: 90000 → "90s", 300000 → "5m". */
+export function formatDuration(ms: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const [unit, factor] = units.find(([, f]) => ms >= f && ms % f === 0) ?? ['ms', 1];
+  return `${ms / factor}${unit}`;
+}
+
 /** Parses "10.1.0.0/16,fd00::/8"; throws naming the bad entry. */
 export function parseCidrList(text: string): string[] {
   return text.split(',').map((part) => part.trim()).filter(Boolean).map((cidr) => {

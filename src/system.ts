@@ -162,6 +162,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       const app = createApp({
         db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: waker,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
+        minRetryWaitMs: config.minRetryWaitMs,
         testWaitMs: attemptTimeoutMs(config),
         publicUrl: config.publicUrl,
         metrics,

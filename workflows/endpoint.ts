@@ -67,6 +67,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
   setHandler(returnPermitBlockSignal, (back) => {
     gate.returnBlock(back, Date.now());
     if (back.waiting) woken = true;
+    if (back.backlog) gate.state.backlog = true;
     wake();
   });
   setHandler(resetCircuitSignal, () => {
@@ -174,7 +175,7 @@ export async function endpointWorkflow(input: EndpointWorkflowInput): Promise<vo
     const queuedIds = new Set(queued.map((q) => q.leaseId));
     result.granted.filter((g) => !queuedIds.has(g.leaseId)).forEach((g) => gate.lend(g.deliveryId, g.leaseId, now, room.probe));
     result.gone.forEach((leaseId) => gate.release(leaseId, 'none', now));
-    if (claimRows) gate.state.backlog = result.claimed >= room.count;
+    if (claimRows) gate.state.backlog = result.backlog ?? result.claimed >= room.count;
   };
 
   for (;;) {

@@ -19,10 +19,12 @@ export interface ApiDeps {
   temporal: TemporalConnector;
   deliveries: DeliveryControl;
   /** Starts committed deliveries behind the request. */
-  startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
+  startQueue: { enqueue(deliveries: Array<{ webhook_id: string; deliver_at?: Date | null }>): void };
   endpoints: EndpointControl;
   recoveries: RecoveryControl;
   maxConcurrencyPerEndpoint: number;
+  /** The shortest wait a webhook's retry_schedule may hold (1s in production). */
+  minRetryWaitMs: number;
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */
   testWaitMs: number;
   metrics: Metrics;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../../workflows/statuses';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
+import { ORDERINGS } from '../db/types';
 
 /**
  * Every JSON body the API answers with, as zod schemas. The OpenAPI document is generated from
@@ -32,6 +33,8 @@ export const webhook = z.object({
   max_concurrency: z.number().int().min(1),
   rate_limit_per_s: z.number().int().min(1).max(1000).nullable().describe('Permits granted per second at most (token bucket, burst of one second); null: no limit'),
   headers: z.record(z.string(), z.string()).describe('Custom headers sent on every attempt, by name; values always masked'),
+  ordering: z.enum(ORDERINGS).describe('"fifo": deliveries go in order within each ordering_key\'s line (see the README, "Ordered delivery"); "none": no order'),
+  retry_schedule: z.array(z.string()).nullable().describe('Its own waits before retries 1..n (e.g. ["1s","5m"]), for deliveries created since it was set; null: the installation\'s schedule'),
   created_at: timestamp,
   updated_at: timestamp,
   secret: z.string().describe('The full secret on create and rotate only; masked otherwise'),
@@ -67,6 +70,9 @@ export const delivery = z.object({
   next_attempt_at: timestamp.nullable(),
   last_status_code: z.number().int().nullable(),
   error_message: z.string().nullable(),
+  ordering_key: z.string().nullable().describe('The line it belongs to on a fifo webhook (null: the webhook\'s single line)'),
+  deliver_at: timestamp.nullable().describe('Not sent before this (publish\'s deliver_at); null: at once'),
+  waiting_for: z.string().nullable().describe('On a fifo webhook, the delivery just ahead in its line that has not finished: this one waits for it; null otherwise'),
   created_at: timestamp,
   completed_at: timestamp.nullable(),
 });

@@ -4,7 +4,8 @@ import { OPERATIONAL_KEY_PREFIX } from '../events/operationalData';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
 import { customHeadersSchema } from './customHeaderSchema';
-import { parseDuration } from '../config';
+import { formatDuration, parseDuration } from '../config';
+import { ORDERINGS } from '../db/types';
 
 /** The most a webhook's rate_limit_per_s may be. */
 export const MAX_RATE_LIMIT_PER_S = 1000;
@@ -13,7 +14,30 @@ export const MAX_RATE_LIMIT_PER_S = 1000;
 const eventType = z.enum(EVENT_TYPES, { message: `must be one of: ${EVENT_TYPES.join(', ')}` });
 const subscribableEventType = z.enum(SUBSCRIBABLE_EVENT_TYPES, { message: `must be one of: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}` });
 
-export function createWebhookSchema(maxConcurrency: number) {
+/** A duration query/body value: "90s", "15m", "1h", "7d" (the units of the configuration). */
+const durationText = z.string().max(20).transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** The longest wait of a retry_schedule, and how far ahead deliver_at may be. */
+export const MAX_RETRY_WAIT_MS = 30 * 86_400_000;
+export const MAX_RETRY_SCHEDULE_ENTRIES = 20;
+export const MAX_DELIVER_AHEAD_MS = 30 * 86_400_000;
+export const MAX_ORDERING_KEY_LENGTH = 128;
+
+/** A webhook's own retry schedule: durations, each at least `minWaitMs` (1s in production). */
+function retryScheduleSchema(minWaitMs: number) {
+  const wait = durationText.pipe(z.number().min(minWaitMs, `must be at least ${formatDuration(minWaitMs)}`).max(MAX_RETRY_WAIT_MS, 'must be at most 30d'));
+  return z.array(wait).max(MAX_RETRY_SCHEDULE_ENTRIES, `at most ${MAX_RETRY_SCHEDULE_ENTRIES} entries`).nullable()
+    .describe('The waits before retries 1..n, e.g. ["1s","30s","5m"] (each 1s to 30d, at most 20; [] means no retry). Applies to deliveries created after the change; null or absent: the installation\'s schedule');
+}
+
+export function createWebhookSchema(maxConcurrency: number, minRetryWaitMs = 1000) {
   return z.strictObject({
     url: z.string().min(1).max(MAX_URL_LENGTH),
     events: z.array(subscribableEventType).min(1, 'subscribe to at least one event type').max(SUBSCRIBABLE_EVENT_TYPES.length * 4)
@@ -25,13 +49,16 @@ export function createWebhookSchema(maxConcurrency: number) {
     rate_limit_per_s: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_S).nullable().optional()
       .describe('Permits per second the endpoint grants at most (a token bucket holding one second of them; sends leave at least 1/rate apart); null or absent: no rate limit'),
     headers: customHeadersSchema.nullable().optional(),
+    ordering: z.enum(ORDERINGS, { message: `must be one of: ${ORDERINGS.join(', ')}` }).optional()
+      .describe('"fifo": each delivery is first sent only after the one ahead of it in its line (same ordering_key) finished; lines run side by side up to max_concurrency. Default "none"'),
+    retry_schedule: retryScheduleSchema(minRetryWaitMs).optional(),
   });
 }
 export type CreateWebhookBody = z.infer<ReturnType<typeof createWebhookSchema>>;
 
-export function patchWebhookSchema(maxConcurrency: number) {
-  return createWebhookSchema(maxConcurrency).partial().refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of: url, events, name, description, active, max_concurrency, rate_limit_per_s, headers',
+export function patchWebhookSchema(maxConcurrency: number, minRetryWaitMs = 1000) {
+  return createWebhookSchema(maxConcurrency, minRetryWaitMs).partial().refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of: url, events, name, description, active, max_concurrency, rate_limit_per_s, headers, ordering, retry_schedule',
   });
 }
 export type PatchWebhookBody = z.infer<ReturnType<typeof patchWebhookSchema>>;
@@ -42,6 +69,13 @@ export const publishEventSchema = z.strictObject({
   idempotency_key: z.string().min(1).max(255)
     .refine((key) => !key.startsWith(OPERATIONAL_KEY_PREFIX), { message: `keys starting with "${OPERATIONAL_KEY_PREFIX}" are reserved` })
     .optional(),
+  ordering_key: z.string().min(1).max(MAX_ORDERING_KEY_LENGTH).optional()
+    .describe('Its line on fifo webhooks: deliveries with the same key go in the order their events were accepted; absent: the webhook\'s single line'),
+  deliver_at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-04T10:00:00Z' })
+    .transform((text) => new Date(text))
+    .refine((at) => at.getTime() <= Date.now() + MAX_DELIVER_AHEAD_MS, { message: 'must be at most 30 days ahead' })
+    .optional()
+    .describe('Nothing is sent before this time (at most 30 days ahead; a time past means at once)'),
 });
 
 /** A whole number written in plain decimal digits: "0x10", "1e2", " 5" and "5.0" are refused. */
@@ -83,16 +117,6 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` }).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
-
-/** A duration query/body value: "90s", "15m", "1h", "7d" (the units of the configuration). */
-const durationText = z.string().max(20).transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 export const MAX_TIMESERIES_WINDOW_MS = 7 * 86_400_000;
 export const MIN_TIMESERIES_BUCKET_MS = 60_000;

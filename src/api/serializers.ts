@@ -3,6 +3,7 @@ import type { RecoveryRow } from '../db/repositories/recoveries';
 import type { EndpointStatus } from '../../workflows/types';
 import { maskHeaders } from '../security/customHeaders';
 import { maskSecret } from '../security/secrets';
+import { formatDuration } from '../config';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -24,6 +25,9 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     max_concurrency: row.max_concurrency,
     rate_limit_per_s: row.rate_limit_per_s,
     headers: maskHeaders(row.header_names),
+    ordering: row.ordering,
+    // Null: the installation's schedule (CONTINUUM_RETRY_SCHEDULE).
+    retry_schedule: row.retry_schedule_ms === null ? null : row.retry_schedule_ms.map(formatDuration),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     secret: plaintextSecret ?? maskSecret(),
@@ -57,7 +61,7 @@ export function eventJson(row: EventRow) {
   };
 }
 
-export function deliveryJson(row: DeliveryRow & { event_type?: string }) {
+export function deliveryJson(row: DeliveryRow & { event_type?: string; waiting_for?: string | null }) {
   return {
     id: row.id,
     webhook_id: row.webhook_id,
@@ -68,6 +72,10 @@ export function deliveryJson(row: DeliveryRow & { event_type?: string }) {
     next_attempt_at: iso(row.next_attempt_at),
     last_status_code: row.last_status_code,
     error_message: row.last_error,
+    ordering_key: row.ordering_key ?? null,
+    deliver_at: iso(row.deliver_at ?? null),
+    // On a fifo webhook: the open delivery just ahead in its line, which this one waits for.
+    waiting_for: row.waiting_for ?? null,
     created_at: iso(row.created_at),
     completed_at: iso(row.completed_at),
   };

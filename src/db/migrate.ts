@@ -11,6 +11,7 @@ import * as portalSessions from './migrations/009_portal_sessions';
 import * as retention from './migrations/010_retention';
 import * as permitQueue from './migrations/011_permit_queue';
 import * as permitBlocks from './migrations/012_permit_blocks';
+import * as deliveryPolicy from './migrations/013_delivery_policy';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '010_retention': retention,
   '011_permit_queue': permitQueue,
   '012_permit_blocks': permitBlocks,
+  '013_delivery_policy': deliveryPolicy,
 };
 
 const source: Knex.MigrationSource<string> = {

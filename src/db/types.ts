@@ -6,6 +6,9 @@ import type { AttemptTrigger } from '../../workflows/types';
 
 export type { AttemptTrigger };
 
+/** How a webhook's deliveries are ordered: not at all, or first in, first out per ordering key. */
+export const ORDERINGS = ['none', 'fifo'] as const;
+
 export interface WebhookRow {
   id: string;
   tenant_id: string;
@@ -31,6 +34,10 @@ export interface WebhookRow {
   /** Set when the webhook was disabled automatically (its circuit stayed open); cleared on re-enable. */
   disabled_reason: string | null;
   disabled_at: Date | null;
+  /** 'fifo': its deliveries go in order, one line per ordering key (see permitQueue.ts). */
+  ordering: 'none' | 'fifo';
+  /** Its own waits before retries 1..n, in ms (jsonb); null: the installation's schedule. */
+  retry_schedule_ms: number[] | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -62,6 +69,14 @@ export interface DeliveryRow {
   completed_at: Date | null;
   /** Set while the delivery waits in its endpoint's queue for a permit (see permitQueue.ts). */
   permit_wanted_at?: Date | null;
+  /** Its line on a fifo webhook (null: the webhook's single line), kept for display when out of line. */
+  ordering_key?: string | null;
+  /** Its place in its line; null: in no line (not fifo when created, or retried after it closed). */
+  ordering_seq?: string | null;
+  /** Not sent before this (null: at once). */
+  deliver_at?: Date | null;
+  /** The waits before its retries, as its webhook had them when it was created; null: the installation's. */
+  retry_schedule_ms?: number[] | null;
 }
 
 export interface AttemptRow {
@@ -82,5 +97,8 @@ export interface DeliveryToStart {
   tenant_id: string;
   webhook_id: string;
   event_type: string;
+  /** When its age starts counting (the maximum delivery age): created, or due if scheduled later. */
   created_at: Date;
+  /** Its own retry schedule (see DeliveryRow); null or absent: the installation's. */
+  retry_schedule_ms?: number[] | null;
 }

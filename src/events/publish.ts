@@ -15,6 +15,10 @@ export interface PublishInput {
   /** The producer's own JSON text of `data`, sent to receivers as is; JSON.stringify(data) when absent. */
   dataJson?: string;
   idempotency_key?: string;
+  /** Its line on fifo webhooks; absent: each fifo webhook's single line. */
+  ordering_key?: string;
+  /** Not sent before this; absent: at once. */
+  deliver_at?: Date;
 }
 
 export interface PublishResult {
@@ -28,7 +32,7 @@ export interface PublishDeps {
   db: Knex;
   deliveries: DeliveryControl;
   /** Wakes the endpoints of committed deliveries behind the request (see EndpointWaker). */
-  startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
+  startQueue: { enqueue(deliveries: Array<{ webhook_id: string; deliver_at?: Date | null }>): void };
 }
 
 /**
@@ -44,7 +48,7 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
     const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
     if (!event) return null;
     const subscribers = await findSubscribers(tx, tenantId, input.event);
-    return { event, deliveries: await storeDeliveries(tx, event, subscribers) };
+    return { event, deliveries: await storeDeliveries(tx, event, subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at }) };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 
@@ -74,9 +78,10 @@ export async function sendTestEvent(deps: PublishDeps, tenantId: string, webhook
   const delivery = await deps.db.transaction(async (tx) => {
     const event = await storeEvent(tx, { tenantId, type: TEST_EVENT_TYPE, dataJson: JSON.stringify(data), createdAt });
     // Started here (trigger test, no retries); its workflow asks for its permit like a retry.
-    const [row] = await storeDeliveries(tx, event as EventRow, [webhookId], createdAt, true);
+    const [row] = await storeDeliveries(tx, event as EventRow, [webhookId], { createdAt, startedByCaller: true });
     return row;
   });
-  const result = await deps.deliveries.startTest({ ...delivery, event_type: TEST_EVENT_TYPE }, waitMs);
+  const { id, tenant_id, webhook_id, created_at } = delivery;
+  const result = await deps.deliveries.startTest({ id, tenant_id, webhook_id, created_at, event_type: TEST_EVENT_TYPE }, waitMs);
   return { deliveryId: delivery.id, eventId: delivery.event_id, result };
 }

@@ -9,15 +9,16 @@ import { storeDeliveries } from './store';
 /**
  * POST /events/{id}/redeliver: the event again, as new deliveries (new ids, age counted from
  * now, the same signed body), to every active webhook subscribed to its type, or to exactly
- * the ones named. Stored in one transaction and started like a publish's deliveries.
+ * the ones named (with each webhook's policy of today). Stored in one transaction and started like a publish's deliveries.
  */
 export async function redeliverEvent(deps: PublishDeps, tenantId: string, eventId: string, webhookIds?: string[]) {
   const stored = await deps.db.transaction(async (tx) => {
     const event = await findEvent(tx, tenantId, eventId);
     if (!event) throw new NotFoundError('event', eventId);
-    const subscribers = (await findSubscribers(tx, tenantId, event.type)).map((w) => w.id);
-    const targets = webhookIds === undefined ? subscribers : await checkTargets(tx, tenantId, event, subscribers, webhookIds);
-    return storeDeliveries(tx, event, targets, new Date());
+    const subscribers = await findSubscribers(tx, tenantId, event.type);
+    const named = webhookIds === undefined ? null : await checkTargets(tx, tenantId, event, subscribers.map((w) => w.id), webhookIds);
+    // A redelivery is a new delivery: on a fifo webhook it joins the end of its line (no key).
+    return storeDeliveries(tx, event, named === null ? subscribers : subscribers.filter((w) => named.includes(w.id)), { createdAt: new Date() });
   });
   deps.startQueue.enqueue(stored);
   return stored;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { newId } from '../db/ids';
 import { insertDeliveries, type NewDelivery } from '../db/repositories/deliveries';
 import { insertEvent } from '../db/repositories/events';
+import { lockLines, nextPlace } from '../db/repositories/lines';
 import type { EventRow } from '../db/types';
 
 export interface EventToStore {
@@ -36,24 +37,44 @@ export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | nu
   });
 }
 
-/** A webhook a delivery is stored for; `held`: its circuit is not closed (the row shows waiting_circuit). */
-export type DeliveryTarget = string | { id: string; circuit_state?: string };
+/**
+ * A webhook a delivery is stored for, with the policy it has now: `circuit_state` not closed
+ * (the row shows waiting_circuit), `ordering` fifo (the row takes its place in a line), its own
+ * `retry_schedule_ms`. A bare id: none of these.
+ */
+export type DeliveryTarget = string | { id: string; circuit_state?: string; ordering?: string; retry_schedule_ms?: number[] | null };
+
+export interface StoreOptions {
+  /** When its age starts (default: the event's creation); a redelivery's is now. */
+  createdAt?: Date;
+  /** The caller starts the workflow itself (a test delivery), which then asks for its permit. */
+  startedByCaller?: boolean;
+  /** Its line on fifo webhooks (absent: the webhook's single line). */
+  orderingKey?: string | null;
+  /** Not sent before this. */
+  deliverAt?: Date | null;
+}
 
 /**
  * One delivery of the event per webhook, created with it (or later, by a redelivery: its age
  * counts from then), waiting in its endpoint's permit queue; no workflow is started here (the
- * endpoint's grant starts it). `startedByCaller`: the caller starts the workflow itself (a test
- * delivery), which then asks for its permit.
+ * endpoint's grant starts it), except by a caller that starts it itself (a test delivery).
  */
-export async function storeDeliveries(
-  db: Knex, event: EventRow, targets: DeliveryTarget[], createdAt = event.created_at, startedByCaller = false,
-): Promise<NewDelivery[]> {
-  const deliveries: NewDelivery[] = targets.map((target) => {
-    const held = typeof target !== 'string' && (target.circuit_state ?? 'closed') !== 'closed';
+export async function storeDeliveries(db: Knex, event: EventRow, targets: DeliveryTarget[], options: StoreOptions = {}): Promise<NewDelivery[]> {
+  const createdAt = options.createdAt ?? event.created_at;
+  const policies = targets.map((target) => (typeof target === 'string' ? { id: target } : target));
+  const fifo = policies.filter((w) => w.ordering === 'fifo').map((w) => w.id);
+  if (fifo.length > 0) await lockLines(db, fifo);
+  const deliveries: NewDelivery[] = policies.map((target) => {
+    const held = (target.circuit_state ?? 'closed') !== 'closed';
     return {
-      id: newId('del'), tenant_id: event.tenant_id, webhook_id: typeof target === 'string' ? target : target.id, event_id: event.id, created_at: createdAt,
-      ...(startedByCaller ? { workflow_started_at: createdAt } : { permit_wanted_at: createdAt }),
+      id: newId('del'), tenant_id: event.tenant_id, webhook_id: target.id, event_id: event.id, created_at: createdAt,
+      ...(options.startedByCaller ? { workflow_started_at: createdAt } : { permit_wanted_at: createdAt }),
       ...(held ? { status: 'waiting_circuit' as const } : {}),
+      ...(options.orderingKey ? { ordering_key: options.orderingKey } : {}),
+      ...(target.ordering === 'fifo' ? { ordering_seq: nextPlace(db) } : {}),
+      ...(options.deliverAt ? { deliver_at: options.deliverAt } : {}),
+      ...(target.retry_schedule_ms ? { retry_schedule_ms: JSON.stringify(target.retry_schedule_ms) } : {}),
     };
   });
   await insertDeliveries(db, deliveries);

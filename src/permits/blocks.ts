@@ -179,14 +179,14 @@ export class PermitBlocks {
    * the claim on: an attempt may end (and release) before its start call returns here.
    */
   private async claimFor(block: Block, batchId: string, room: number, lendMs?: number): Promise<GrantBatchResult> {
-    const rows = await claimRows(this.deps.db, { webhookId: block.webhookId, batchId, room, block: { id: block.blockId, size: block.size, ...(lendMs ? { lendMs } : {}) } });
+    const { rows, backlog } = await claimRows(this.deps.db, { webhookId: block.webhookId, batchId, room, block: { id: block.blockId, size: block.size, ...(lendMs ? { lendMs } : {}) } });
     const now = Date.now();
     rows.forEach((r) => block.inUse.set(r.lease_id, { deliveryId: r.id, grantedAt: now }));
     const { granted, gone } = await startGrants(this.deps, rows, [], false, false);
     gone.forEach((leaseId) => block.inUse.delete(leaseId));
-    block.backlog = rows.length >= room;
+    block.backlog = backlog;
     this.watchIdle(block);
-    return { granted, claimed: rows.length, gone };
+    return { granted, claimed: rows.length, gone, backlog };
   }
 
   private end(block: Block): Promise<void> {
@@ -205,9 +205,11 @@ export class PermitBlocks {
     } catch (err) {
       this.deps.log.debug({ err, webhookId: block.webhookId }, 'ending a block in Postgres failed; it expires there');
     }
+    const inFlight = [...block.inUse].map(([leaseId, { deliveryId, grantedAt }]) => ({ leaseId, deliveryId, grantedAt }));
+    // Rows behind a fifo line's head wait for the head: only its end (in flight, or a retry's
+    // own request) frees them, so a block with none in flight says nothing waits.
     const back: BlockReturn = {
-      blockId: block.blockId, outcomes: [...block.outcomes], waiting: waiting || block.backlog,
-      inFlight: [...block.inUse].map(([leaseId, { deliveryId, grantedAt }]) => ({ leaseId, deliveryId, grantedAt })),
+      blockId: block.blockId, outcomes: [...block.outcomes], waiting, inFlight, ...(block.backlog && inFlight.length > 0 ? { backlog: true } : {}),
     };
     back.inFlight.forEach((l) => block.listed.add(l.leaseId));
     this.deps.releases.expect(block.webhookId, [...block.listed], block.maxConcurrency);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { claimWaitingRows, markGranted, type ClaimedRow, type ClaimInput } from '../db/repositories/permitQueue';
+import { claimWaitingRows, markGranted, type Claim, type ClaimedRow, type ClaimInput } from '../db/repositories/permitQueue';
 import { HIGH_PRIORITY_EVENTS } from '../events/catalogue';
 import type { Metrics } from '../metrics';
 import type { DeliveryControl } from '../temporal/deliveryControl';
@@ -17,9 +17,9 @@ export interface GrantDeps {
 
 type Grant = { deliveryId: string; leaseId: string };
 
-/** Claims up to `room` of a webhook's waiting rows, quota events first (see claimWaitingRows). */
-export function claimRows(db: Knex, input: Omit<ClaimInput, 'highPriorityTypes'>): Promise<ClaimedRow[]> {
-  return input.room > 0 ? claimWaitingRows(db, { ...input, highPriorityTypes: [...HIGH_PRIORITY_EVENTS] }) : Promise.resolve([]);
+/** Claims up to `room` of a webhook's waiting rows that may go now, quota events first (see claimWaitingRows). */
+export function claimRows(db: Knex, input: Omit<ClaimInput, 'highPriorityTypes'>): Promise<Claim> {
+  return input.room > 0 ? claimWaitingRows(db, { ...input, highPriorityTypes: [...HIGH_PRIORITY_EVENTS] }) : Promise.resolve({ rows: [], backlog: false });
 }
 
 /**
@@ -51,11 +51,11 @@ export async function startGrants(deps: Pick<GrantDeps, 'db' | 'deliveries'>, ro
  */
 export async function grantBatch(deps: GrantDeps, input: GrantBatchInput): Promise<GrantBatchResult> {
   if (input.lendMs) return deps.blocks.lend(input);
-  const rows = await claimRows(deps.db, { webhookId: input.webhookId, batchId: input.batchId, room: input.room });
+  const { rows, backlog } = await claimRows(deps.db, { webhookId: input.webhookId, batchId: input.batchId, room: input.room });
   const queued = input.queued ?? [];
   deps.releases.expect(input.webhookId, [...queued.map((q) => q.leaseId), ...rows.map((r) => r.lease_id)], input.maxConcurrency);
   const { granted, gone } = await startGrants(deps, rows, queued, input.probe);
   deps.releases.forget(input.webhookId, gone);
   if (input.rateDelayed) deps.metrics?.permitsRateDelayed.inc(Math.min(input.rateDelayed, rows.length));
-  return { granted, claimed: rows.length, gone };
+  return { granted, claimed: rows.length, gone, backlog };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { expireHeldRows, requeueStaleClaims, webhooksWithWaitingRows } from '../db/repositories/permitQueue';
+import { expireHeldRows, requeueStaleClaims, scheduledRowsDue, webhooksWithWaitingRows } from '../db/repositories/permitQueue';
 import { PeriodicPass } from '../events/periodicPass';
 import { EXPIRED_ERROR } from '../../workflows/statuses';
 import type { EndpointWaker } from './waker';
@@ -24,8 +24,9 @@ export interface SweepOptions {
  * terminated the endpoint workflow), puts back in the queue the rows of grant batches that never
  * completed (an endpoint run terminated mid-batch) once they are a minute old: longer than the
  * endpoint's workflow task timeout (30 s), so a batch repeated by its retried task (a worker
- * killed mid-batch) completes its own claim first; a block's own claims after ten seconds. And it dead-letters never-started rows an
- * open circuit held past the maximum delivery age (reporting each as a dead letter).
+ * killed mid-batch) completes its own claim first; a block's own claims after ten seconds. It
+ * arms the wakes of scheduled rows coming due (a restart loses none). And it dead-letters
+ * never-started rows an open circuit held past the maximum delivery age (reporting each).
  */
 export function permitSweep(
   deps: { db: Knex; waker: EndpointWaker; log: Logger; deadLettered: (deliveryId: string) => Promise<void> }, options: SweepOptions,
@@ -33,6 +34,8 @@ export function permitSweep(
   return new PeriodicPass('permit queue sweep', options.intervalMs, async () => {
     await requeueStaleClaims(deps.db, STALE_CLAIM_MS, STALE_BLOCK_CLAIM_MS);
     deps.waker.wake(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000), true);
+    // Scheduled rows coming due before the pass after next: their endpoints are woken on time.
+    for (const { webhookId, dueAt } of await scheduledRowsDue(deps.db, 2 * options.intervalMs)) deps.waker.wakeAt(webhookId, dueAt);
     for (const deliveryId of await expireHeldRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
   }, deps.log);
 }

@@ -6,6 +6,8 @@ import type { EndpointControl } from '../temporal/endpointControl';
 
 /** A burst of publishes to one endpoint wakes it at most this often (from one process). */
 const MIN_WAKE_INTERVAL_MS = 50;
+/** Scheduled rows due later than this are left to the sweep's timers (see wakeAt). */
+const MAX_TIMER_MS = 10 * 60_000;
 
 /**
  * Wakes endpoint workflows whose queue got rows (docs/permits.md): publish commits its rows and
@@ -23,13 +25,33 @@ export class EndpointWaker {
   private readonly again = new Set<string>();
   private readonly forced = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  /** Wakes armed for scheduled rows, by `<webhook id>@<due ms>`. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(private readonly db: Knex, private readonly endpoints: EndpointControl, private readonly log: Logger) {}
 
-  /** These committed deliveries' endpoints have rows waiting. */
-  enqueue(deliveries: Array<{ webhook_id: string }>): void {
-    this.wake([...new Set(deliveries.map((d) => d.webhook_id))]);
+  /** These committed deliveries' endpoints have rows waiting (a scheduled one, from its deliver_at). */
+  enqueue(deliveries: Array<{ webhook_id: string; deliver_at?: Date | null }>): void {
+    const now = Date.now();
+    const later = deliveries.filter((d) => d.deliver_at && d.deliver_at.getTime() > now);
+    later.forEach((d) => this.wakeAt(d.webhook_id, d.deliver_at as Date));
+    this.wake([...new Set(deliveries.filter((d) => !later.includes(d)).map((d) => d.webhook_id))]);
+  }
+
+  /**
+   * Wakes the endpoint when a scheduled row comes due. In memory: should this process die, the
+   * sweep of any process arms it again (it arms those due before its next pass), so the row
+   * is late by a pass at most, and never lost.
+   */
+  wakeAt(webhookId: string, dueAt: Date): void {
+    const key = `${webhookId}@${dueAt.getTime()}`;
+    const waitMs = dueAt.getTime() - Date.now();
+    if (this.stopped || this.timers.has(key) || waitMs > MAX_TIMER_MS) return;
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.wake([webhookId]);
+    }, Math.max(0, waitMs)).unref());
   }
 
   wake(webhookIds: string[], force = false): void {
@@ -44,6 +66,8 @@ export class EndpointWaker {
   /** Waits for the wakes in flight; none is sent after. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.timers.forEach((timer) => clearTimeout(timer));
+    this.timers.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 

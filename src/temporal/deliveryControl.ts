@@ -133,7 +133,8 @@ export class DeliveryControl {
   private async start(client: Client, delivery: DeliveryToStart, grant: PermitGrant): Promise<boolean> {
     try {
       await client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
-        ...this.startOptions(delivery, 'scheduled', undefined, grant),
+        // Its own schedule, as its webhook had it when it was created; else the installation's.
+        ...this.startOptions(delivery, 'scheduled', delivery.retry_schedule_ms ?? undefined, grant),
         // A delivery whose workflow already ran must not run again by accident (a grant batch
         // repeated after a crash); manual retry is explicit.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

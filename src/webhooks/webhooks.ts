@@ -31,6 +31,10 @@ export interface WebhookSettings {
   rate_limit_per_s?: number | null;
   /** Sent with every attempt (validated by the API's schema); null, {} or absent: none. */
   headers?: CustomHeaders | null;
+  /** 'fifo': its deliveries go in order, per ordering key; default 'none'. */
+  ordering?: 'none' | 'fifo';
+  /** Its own waits before retries (ms), for deliveries created from now on; null or absent: the installation's. */
+  retry_schedule?: number[] | null;
 }
 
 /** What a PATCH may change: the settings, each optional; `headers` replaces the whole set. */
@@ -66,6 +70,8 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
     secret_ciphertext: deps.secretBox.seal(secret),
     max_concurrency: settings.max_concurrency ?? deps.maxConcurrencyPerEndpoint,
     rate_limit_per_s: settings.rate_limit_per_s ?? null,
+    ordering: settings.ordering ?? 'none',
+    ...retryScheduleColumn(settings.retry_schedule),
     ...sealHeaders(deps.secretBox, settings.headers),
   });
   return { row, secret };
@@ -77,19 +83,28 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
  * running endpoint workflow at once.
  */
 export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookRow> {
-  const { headers, ...patch } = changes;
+  const { headers, retry_schedule: retrySchedule, ...patch } = changes;
   const url = patch.url === undefined ? undefined : await vetUrl(deps, patch.url);
-  const fields: WebhookPatch = { ...patch, ...(url ? { url } : {}), ...(headers === undefined ? {} : sealHeaders(deps.secretBox, headers)) };
+  const fields: WebhookPatch = {
+    ...patch, ...(url ? { url } : {}), ...(headers === undefined ? {} : sealHeaders(deps.secretBox, headers)), ...retryScheduleColumn(retrySchedule),
+  };
   if (fields.active === false) return retire(deps, tenantId, id, fields, 'webhook deactivated');
   // Re-enabling clears disabled_reason and disabled_at (and the old circuit: see reactivationColumns).
   const row = await updateWebhook(deps.db, tenantId, id, fields.active ? { ...fields, ...reactivationColumns(deps.db) } : fields);
   if (!row) throw new NotFoundError('webhook', id);
   const { max_concurrency: maxConcurrency, rate_limit_per_s: rateLimitPerS } = fields;
-  if (maxConcurrency !== undefined || rateLimitPerS !== undefined) {
+  // A new ordering changes which waiting rows may go (none: all of them): the endpoint looks again.
+  if (maxConcurrency !== undefined || rateLimitPerS !== undefined || fields.ordering !== undefined) {
     await deps.endpoints.configure(id, { maxConcurrency, rateLimitPerS })
       .catch((err: unknown) => deps.log.warn({ err, webhookId: id }, 'could not tell the endpoint workflow its new limits'));
   }
   return row;
+}
+
+/** The column of a retry schedule given (stored as JSON; null: the installation's); nothing when absent. */
+function retryScheduleColumn(schedule: number[] | null | undefined): { retry_schedule_ms?: string | null } {
+  if (schedule === undefined) return {};
+  return { retry_schedule_ms: schedule === null ? null : JSON.stringify(schedule) };
 }
 
 /** Soft delete: the row stays (its deliveries' history too); its open deliveries are cancelled. */

@@ -130,4 +130,21 @@ describe('typed client (createClient) against the running API', function () {
     const refused = await refusal(client.events.redeliver(published.id, { webhook_ids: ['wh_nope'] }));
     assert.equal(refused.status, 400);
   });
+
+  it('ordering, retry schedule, ordering key and scheduled delivery, typed', async function () {
+    const hook = await client.webhooks.create({ url: ctx.receiver.url, events: ['user.created'], name: 'in line', ordering: 'fifo', retry_schedule: ['1s', '5m'] });
+    assert.deepEqual([hook.ordering, hook.retry_schedule], ['fifo', ['1s', '5m']]);
+    assert.equal((await client.webhooks.update(hook.id, { retry_schedule: null })).retry_schedule, null);
+    const refused = await refusal(client.webhooks.update(hook.id, { retry_schedule: ['1s', 'soon'] }));
+    assert.deepEqual([refused.status, Object.keys(refused.fieldErrors())], [400, ['body.retry_schedule.1']]);
+
+    const deliverAt = new Date(Date.now() + 3_600_000).toISOString();
+    const [head] = (await client.events.publish({ event: 'user.created', data: {}, ordering_key: 'acct-1', deliver_at: deliverAt })).delivery_ids;
+    const [next] = (await client.events.publish({ event: 'user.created', data: {}, ordering_key: 'acct-1' })).delivery_ids;
+    const scheduled = await client.webhooks.delivery(hook.id, head);
+    assert.deepEqual([scheduled.ordering_key, scheduled.deliver_at, scheduled.waiting_for], ['acct-1', deliverAt, null]);
+    const listed = (await client.webhooks.deliveries(hook.id)).data.find((d) => d.id === next);
+    assert.deepEqual([listed?.ordering_key, listed?.deliver_at, listed?.waiting_for], ['acct-1', null, head]);
+    await client.webhooks.delete(hook.id);
+  });
 });

@@ -236,4 +236,62 @@ describe('dashboard in headless Chromium (API-key session)', function () {
       assert.ok(!/whs_[A-Za-z0-9+/]{20}/.test(text), `${where} holds a webhook secret`);
     }
   });
+
+  it('creates a FIFO webhook with its own retry schedule through the form; a refused schedule entry is named beside its field', async function () {
+    const { page, problems } = await browser.open();
+    await signInWithKey(page, baseUrl(), ctx.stack.apiKey);
+    await page.goto(`${baseUrl()}/webhooks/new`);
+    await page.getByLabel('Name').fill('In order');
+    await page.getByLabel('URL', { exact: true }).fill(ctx.receiver.url);
+    await page.getByRole('checkbox', { name: 'user.created' }).check();
+    await page.getByLabel('Ordering').selectOption('fifo');
+    const schedule = page.getByLabel('Retry schedule (optional)');
+    await schedule.fill('1s, soon');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const error = page.locator('#f-retry_schedule-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /^entry 2: .*soon/);
+    assert.equal(await schedule.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('[data-field-error]').count(), 1, 'only the schedule is wrong');
+    type Listed = { id: string; name: string; ordering: string; retry_schedule: string[] | null };
+    const named = async () => ((await ctx.stack.api('GET', '/webhooks')).body.data as Listed[]).filter((w) => w.name === 'In order');
+    assert.deepEqual(await named(), [], 'nothing was created');
+
+    await schedule.fill('1s, 5s');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    secrets.push(await page.getByRole('textbox', { name: 'Signing secret' }).inputValue());
+    const [stored] = await named();
+    assert.deepEqual([stored.ordering, stored.retry_schedule], ['fifo', ['1s', '5s']]);
+    await page.getByRole('button', { name: 'Done, hide it' }).click();
+    await page.getByRole('heading', { name: 'In order', level: 1 }).waitFor();
+    assert.equal(await page.locator('dd[data-ordering="fifo"]').innerText(), 'FIFO per ordering key');
+    assert.equal(await page.locator('dd[data-retry-schedule]').innerText(), '1s, 5s');
+
+    // Cleared on edit: sent as null, back to the installation's schedule.
+    await page.goto(`${baseUrl()}/webhooks/${stored.id}/edit`);
+    assert.equal(await schedule.inputValue(), '1s, 5s');
+    await schedule.fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('dd[data-retry-schedule=""]').waitFor();
+    assert.equal(await page.locator('dd[data-retry-schedule]').innerText(), 'installation default');
+    assert.equal((await ctx.stack.api('GET', `/webhooks/${stored.id}`)).body.retry_schedule, null);
+
+    // A delivery scheduled an hour ahead holds its line: the next one with its key waits for it.
+    const publish = (extra: Record<string, string>) => ctx.stack.api('POST', '/events', { event: 'user.created', data: {}, ordering_key: 'acct-7', ...extra });
+    const deliverAt = new Date(Date.now() + 3_600_000).toISOString();
+    const [head] = (await publish({ deliver_at: deliverAt })).body.delivery_ids as string[];
+    const [next] = (await publish({})).body.delivery_ids as string[];
+    const nextRow = page.locator(`tr[data-delivery-id="${next}"]`);
+    await nextRow.locator(`[data-waiting-for="${head}"]`).waitFor();
+    assert.equal(await nextRow.locator('[data-ordering-key]').innerText(), 'key acct-7');
+    const headRow = page.locator(`tr[data-delivery-id="${head}"]`);
+    assert.match(await headRow.locator('[data-deliver-at]').innerText(), /^scheduled for /);
+    assert.equal(await headRow.locator('[data-waiting-for]').count(), 0);
+    await nextRow.getByRole('link', { name: head }).click();
+    await page.getByRole('heading', { name: head }).waitFor();
+    assert.equal(await page.locator('dd[data-ordering-key]').innerText(), 'acct-7');
+    assert.equal(await page.locator('dd[data-deliver-at]').getAttribute('data-deliver-at'), deliverAt);
+    assert.deepEqual(problems, []);
+    assert.equal((await ctx.stack.api('DELETE', `/webhooks/${stored.id}`)).status, 204);
+  });
 });

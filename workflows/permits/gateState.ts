@@ -46,8 +46,10 @@ export interface BlockReturn {
   inFlight: Array<{ deliveryId: string; leaseId: string; grantedAt: number }>;
   /** Its attempts' outcomes in the order they ended (a run of successes as one). */
   outcomes: Outcome[];
-  /** Rows waited when it ended: lend again at once. */
+  /** Rows waited that may go now when it ended: lend again at once. */
   waiting: boolean;
+  /** Rows wait for some of `inFlight` to end (behind a fifo line's head): claim as they come back. */
+  backlog?: boolean;
 }
 
 export interface GateState {

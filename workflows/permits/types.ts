@@ -82,6 +82,11 @@ export interface GrantBatchResult {
   claimed: number;
   /** Leases whose delivery no longer runs (not granted after all). */
   gone: string[];
+  /**
+   * Rows wait that a claim may take as permits come back: the room was filled, or rows wait
+   * behind a fifo line's open head. Absent (batches of earlier releases): claimed ≥ room.
+   */
+  backlog?: boolean;
 }
 
 export interface PermitActivities {

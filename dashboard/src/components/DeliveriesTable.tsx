@@ -4,6 +4,7 @@ import { useDashboard, useResource } from '../hooks';
 import { dateTime, STATUS_LABELS } from '../lib/format';
 import { PAGE_SIZE } from '../lib/paging';
 import { Link } from '../router';
+import { DeliveryOrderNotes } from './DeliveryOrder';
 import { Pager } from './Pager';
 import { Empty, ErrorBox, Loading, StatusBadge } from './ui';
 
@@ -38,7 +39,9 @@ export function DeliveriesTable({ webhookId, refreshKey, refreshMs }: { webhookI
             <tbody>
               {page.data.data.map((d) => (
                 <tr key={d.id} data-delivery-id={d.id}>
-                  <td data-label="Delivery"><Link href={`/webhooks/${webhookId}/deliveries/${d.id}`} class="mono">{d.id}</Link></td>
+                  <td data-label="Delivery">
+                    <div><Link href={`/webhooks/${webhookId}/deliveries/${d.id}`} class="mono">{d.id}</Link><DeliveryOrderNotes webhookId={webhookId} delivery={d} /></div>
+                  </td>
                   <td data-label="Event">{d.event ?? '—'}</td>
                   <td data-label="Status"><StatusBadge status={d.status} /></td>
                   <td data-label="Attempts" class="num">{d.attempt_count}</td>

@@ -62,3 +62,26 @@ export function HeadersEditor({ rows, onChange, error, current }: { rows: Header
     </fieldset>
   );
 }
+
+/** How the webhook's deliveries go out: in any order (the default) or first in, first out per ordering key. */
+export const ORDERING_LABELS: Record<string, string> = { none: 'None (any order)', fifo: 'FIFO per ordering key' };
+
+export function OrderingField({ value, onChange, error }: { value: string; onChange: (ordering: string) => void; error?: string }) {
+  return (
+    <Field id="f-ordering" label="Ordering" error={error} hint="FIFO: one line per ordering key (one line for events without a key), each sent in publish order; a failing delivery holds its line">
+      <select {...described('f-ordering', error, true)} value={value} onChange={(ev) => onChange(ev.currentTarget.value)}>
+        {Object.entries(ORDERING_LABELS).map(([option, label]) => <option key={option} value={option}>{label}</option>)}
+      </select>
+    </Field>
+  );
+}
+
+/** The waits before each retry, as comma-separated durations; empty for the installation's schedule. */
+export function RetryScheduleField({ value, onChange, error }: { value: string; onChange: (text: string) => void; error?: string }) {
+  return (
+    <Field id="f-retry_schedule" label="Retry schedule (optional)" error={error}
+      hint="Waits before retries 1, 2, …, e.g. 1s, 30s, 5m (units ms, s, m, h, d; at most 20); none: no retry. Empty: the installation's schedule. Applies to deliveries created after the change.">
+      <input {...described('f-retry_schedule', error, true)} placeholder="1s, 30s, 5m" value={value} onInput={(ev) => onChange(ev.currentTarget.value)} />
+    </Field>
+  );
+}

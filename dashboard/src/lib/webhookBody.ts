@@ -9,6 +9,9 @@ export interface WebhookFormValues {
   rate_limit_per_s: string;
   headers: Array<{ name: string; value: string }>;
   clear_headers: boolean;
+  ordering: string;
+  /** Durations as typed, separated by commas (or spaces); "" is the installation's schedule. */
+  retry_schedule: string;
 }
 
 /** The webhook as the API returned it, as far as the form edits it. */
@@ -20,6 +23,8 @@ export interface WebhookFields {
   active: boolean;
   max_concurrency: number;
   rate_limit_per_s?: number | null;
+  ordering?: string;
+  retry_schedule?: string[] | null;
 }
 
 /** A number field as typed: "" is none; anything else goes to the API as a number (or as typed, for it to refuse). */
@@ -29,6 +34,28 @@ function numberOrText(text: string): number | string | null {
   const value = Number(trimmed);
   return Number.isFinite(value) ? value : trimmed;
 }
+
+/** What the schedule field shows for an empty schedule (no retry at all), and reads back as one. */
+export const NO_RETRIES = 'none';
+
+/**
+ * "1s, 30s,5m" → ["1s", "30s", "5m"]; "none" → [] (no retry); null when nothing is typed (the
+ * installation's schedule). Entries go as typed, for the API to judge.
+ */
+export function scheduleEntries(text: string): string[] | null {
+  if (text.trim().toLowerCase() === NO_RETRIES) return [];
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  return entries.length ? entries : null;
+}
+
+/** The schedule as the field shows it. */
+export function scheduleText(schedule: readonly string[] | null | undefined): string {
+  if (!schedule) return '';
+  return schedule.length ? schedule.join(', ') : NO_RETRIES;
+}
+
+const sameList = (a: readonly string[] | null, b: readonly string[] | null) =>
+  a === b || (a !== null && b !== null && a.length === b.length && a.every((item, i) => item === b[i]));
 
 function headerObject(rows: WebhookFormValues['headers']): Record<string, string> | null {
   const filled = rows.filter((row) => row.name.trim() !== '');
@@ -45,12 +72,18 @@ export function createBody(values: WebhookFormValues): Record<string, unknown> {
   if (rate !== null) body.rate_limit_per_s = rate;
   const headers = headerObject(values.headers);
   if (headers) body.headers = headers;
+  if (values.ordering !== 'none') body.ordering = values.ordering;
+  const schedule = scheduleEntries(values.retry_schedule);
+  if (schedule !== null) body.retry_schedule = schedule;
   return body;
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((item) => b.includes(item));
 
-/** PATCH body: only what changed; a cleared rate limit is sent as null, headers only when entered or cleared. */
+/**
+ * PATCH body: only what changed; a cleared rate limit or retry schedule is sent as null (the
+ * schedule then is the installation's), headers only when entered or cleared.
+ */
 export function patchBody(values: WebhookFormValues, original: WebhookFields): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (values.name !== original.name) body.name = values.name;
@@ -65,6 +98,9 @@ export function patchBody(values: WebhookFormValues, original: WebhookFields): R
   const headers = headerObject(values.headers);
   if (headers) body.headers = headers;
   else if (values.clear_headers) body.headers = {};
+  if (values.ordering !== (original.ordering ?? 'none')) body.ordering = values.ordering;
+  const schedule = scheduleEntries(values.retry_schedule);
+  if (!sameList(schedule, original.retry_schedule ?? null)) body.retry_schedule = schedule;
   return body;
 }
 
@@ -80,5 +116,7 @@ export function initialValues(original?: WebhookFields): WebhookFormValues {
     rate_limit_per_s: original?.rate_limit_per_s ? String(original.rate_limit_per_s) : '',
     headers: [],
     clear_headers: false,
+    ordering: original?.ordering ?? 'none',
+    retry_schedule: scheduleText(original?.retry_schedule),
   };
 }

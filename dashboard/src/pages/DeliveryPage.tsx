@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Attempt } from '../api/client';
+import { DeliveryOrderFacts } from '../components/DeliveryOrder';
 import { ErrorBox, Loading, StatusBadge } from '../components/ui';
 import { temporalWorkflowUrl } from '../config';
 import { useAction, useDashboard, useResource } from '../hooks';
@@ -63,6 +64,7 @@ export function DeliveryPage({ webhookId, deliveryId }: { webhookId: string; del
         <dt>Attempts</dt><dd data-attempt-count={d.attempt_count}>{d.attempt_count}</dd>
         <dt>Created</dt><dd>{dateTime(d.created_at)}</dd>
         <dt>Completed</dt><dd>{dateTime(d.completed_at)}</dd>
+        <DeliveryOrderFacts webhookId={webhookId} delivery={d} />
         {d.next_attempt_at && <><dt>Next attempt</dt><dd>{dateTime(d.next_attempt_at)}</dd></>}
         {d.error_message && <><dt>Last error</dt><dd class="bad">{d.error_message}</dd></>}
       </dl>

@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Webhook } from '../api/client';
 import type { CreateWebhookInput, UpdateWebhookInput } from '../../../src/client';
-import { described, EventCheckboxes, Field, HeadersEditor } from '../components/fields';
+import { described, EventCheckboxes, Field, HeadersEditor, OrderingField, RetryScheduleField } from '../components/fields';
 import { ErrorBox, Loading, RevealOnce } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
 import { errorsByField } from '../lib/fieldErrors';
 import { createBody, initialValues, patchBody, type WebhookFormValues } from '../lib/webhookBody';
 import { Link, navigate } from '../router';
 
-const FIELDS = ['name', 'url', 'description', 'events', 'active', 'max_concurrency', 'rate_limit_per_s', 'headers'] as const;
+const FIELDS = ['name', 'url', 'description', 'events', 'active', 'max_concurrency', 'rate_limit_per_s', 'headers', 'ordering', 'retry_schedule'] as const;
 
 /** Create (no id) or edit a webhook; the API's field errors appear beside their fields. */
 export function WebhookForm({ webhookId }: { webhookId?: string }) {
@@ -44,7 +44,8 @@ function FormBody({ original }: { original?: Webhook }) {
         setCreated(await client.webhooks.create(createBody(values) as CreateWebhookInput));
       }
     } catch (error) {
-      if (error instanceof ApiError && error.status === 400 && Array.isArray(error.details)) setErrors(errorsByField(error.details, FIELDS));
+      // A refused entry of the retry schedule is named by its place in the list.
+      if (error instanceof ApiError && error.status === 400 && Array.isArray(error.details)) setErrors(errorsByField(error.details, FIELDS, ['retry_schedule']));
       else setFailure(error as Error);
     } finally {
       setBusy(false);
@@ -90,6 +91,8 @@ function FormBody({ original }: { original?: Webhook }) {
         <Field id="f-rate_limit_per_s" label="Rate limit per second (optional)" error={e.rate_limit_per_s} hint="1–1000 deliveries per second; empty for no limit">
           <input {...described('f-rate_limit_per_s', e.rate_limit_per_s, true)} type="number" min={1} max={1000} value={values.rate_limit_per_s} onInput={(ev) => set({ rate_limit_per_s: ev.currentTarget.value })} />
         </Field>
+        <OrderingField value={values.ordering} onChange={(ordering) => set({ ordering })} error={e.ordering} />
+        <RetryScheduleField value={values.retry_schedule} onChange={(retry_schedule) => set({ retry_schedule })} error={e.retry_schedule} />
         <HeadersEditor rows={values.headers} onChange={(headers) => set({ headers })} error={e.headers} current={original?.headers ? Object.keys(original.headers) : undefined} />
         {original?.headers && Object.keys(original.headers).length > 0 && (
           <label class="check"><input type="checkbox" checked={values.clear_headers} onChange={(ev) => set({ clear_headers: ev.currentTarget.checked })} /> Remove all custom headers</label>

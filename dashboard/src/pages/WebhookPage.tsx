@@ -3,6 +3,7 @@ import { DeliveriesChart, LatencyChart } from '../components/Chart';
 import { CircuitCard } from '../components/CircuitCard';
 import { DeliveriesTable } from '../components/DeliveriesTable';
 import { WebhookActions } from '../components/WebhookActions';
+import { ORDERING_LABELS } from '../components/fields';
 import { ActiveBadge, CircuitBadge, ErrorBox, Loading } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
 import { dateTime, duration, percent } from '../lib/format';
@@ -46,6 +47,21 @@ function Charts({ webhookId, refreshKey }: { webhookId: string; refreshKey: numb
   );
 }
 
+const scheduleLabel = (schedule: string[] | null) => (!schedule ? 'installation default' : schedule.length ? schedule.join(', ') : 'no retries');
+
+/** Ordering and retry schedule, each shown once the API gives it (null schedule: the installation's). */
+function DeliveryRules({ webhook }: { webhook: { id: string; ordering?: string; retry_schedule?: string[] | null } }) {
+  const { ordering, retry_schedule: schedule } = webhook;
+  return (
+    <>
+      {ordering !== undefined && <><dt>Ordering</dt><dd data-ordering={ordering}>{ORDERING_LABELS[ordering] ?? ordering}</dd></>}
+      {schedule !== undefined && (
+        <><dt>Retry schedule</dt><dd data-retry-schedule={schedule?.join(',') ?? ''}>{scheduleLabel(schedule)}</dd></>
+      )}
+    </>
+  );
+}
+
 /** One webhook: what it is, how it is doing, its circuit, what can be done to it, its deliveries. */
 export function WebhookPage({ webhookId }: { webhookId: string }) {
   const { client, session } = useDashboard();
@@ -69,6 +85,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         {w.description && <><dt>Description</dt><dd>{w.description}</dd></>}
         <dt>Max concurrency</dt><dd>{w.max_concurrency}</dd>
         {w.rate_limit_per_s !== undefined && <><dt>Rate limit</dt><dd>{w.rate_limit_per_s ? `${w.rate_limit_per_s}/s` : 'none'}</dd></>}
+        <DeliveryRules webhook={w} />
         {w.headers && Object.keys(w.headers).length > 0 && <><dt>Custom headers</dt><dd>{Object.entries(w.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}</dd></>}
         {w.disabled_at && <><dt>Disabled</dt><dd class="bad">{dateTime(w.disabled_at)}{w.disabled_reason ? ` — ${w.disabled_reason}` : ''}</dd></>}
         <dt>Secret</dt><dd class="mono">{w.secret}</dd>

@@ -15,7 +15,7 @@ import { loadCircuit } from '../circuit';
 export function webhooksRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks' });
 
-  router.post('/', wholeTenantOnly, validate({ body: createWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
+  router.post('/', wholeTenantOnly, validate({ body: createWebhookSchema(deps.maxConcurrencyPerEndpoint, deps.minRetryWaitMs) }), async (ctx) => {
     const { row, secret } = await createWebhook(deps, ctx.state.tenantId, ctx.state.body as CreateWebhookBody);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/webhooks/${row.id}`);
@@ -33,7 +33,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
     ctx.body = { ...webhookJson(row), circuit: await loadCircuit(deps, row) };
   });
 
-  router.patch('/:webhookId', validate({ body: patchWebhookSchema(deps.maxConcurrencyPerEndpoint) }), async (ctx) => {
+  router.patch('/:webhookId', validate({ body: patchWebhookSchema(deps.maxConcurrencyPerEndpoint, deps.minRetryWaitMs) }), async (ctx) => {
     const row = await changeWebhook(deps, ctx.state.tenantId, webhookOf(ctx).id, ctx.state.body as PatchWebhookBody);
     ctx.body = webhookJson(row);
   });

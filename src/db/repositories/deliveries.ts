@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
+import { placeOnReopen, waitingForColumn } from './lines';
 import { FINAL_STATUSES, type AttemptTrigger, type DeliveryRow, type DeliveryStatus } from '../types';
 
 export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>
-  & Partial<Pick<DeliveryRow, 'status' | 'permit_wanted_at' | 'workflow_started_at'>>;
+  & Partial<Pick<DeliveryRow, 'status' | 'permit_wanted_at' | 'workflow_started_at' | 'ordering_key' | 'deliver_at'>>
+  & { ordering_seq?: Knex.Raw; retry_schedule_ms?: string };
 
 export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<void> {
   if (deliveries.length > 0) await db('deliveries').insert(deliveries);
@@ -131,22 +133,24 @@ export async function cancelOpenDeliveries(db: Knex, webhookId: string, reason: 
 
 export interface DeliveryWithType extends DeliveryRow {
   event_type: string;
+  /** The delivery ahead in its fifo line it waits for (see waitingForColumn). */
+  waiting_for?: string | null;
 }
 
 export async function findDelivery(db: Knex, tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryWithType | undefined> {
   return db('deliveries as d')
     .join('events as e', 'e.id', 'd.event_id')
     .where({ 'd.tenant_id': tenantId, 'd.webhook_id': webhookId, 'd.id': deliveryId })
-    .first('d.*', 'e.type as event_type');
+    .first('d.*', 'e.type as event_type', waitingForColumn(db));
 }
 
 /** A manual retry reopens the delivery; its attempts keep counting. */
 export async function reopenDelivery(db: Knex, deliveryId: string): Promise<void> {
-  await db('deliveries').where({ id: deliveryId }).update({ status: 'pending', completed_at: null, workflow_started_at: db.fn.now() });
+  await db('deliveries').where({ id: deliveryId }).update({ status: 'pending', completed_at: null, workflow_started_at: db.fn.now(), ordering_seq: placeOnReopen(db) });
 }
 
 /** Undoes reopenDelivery when the retry could not be handed to Temporal. */
 export async function restoreDelivery(db: Knex, row: DeliveryRow): Promise<void> {
   await db('deliveries').where({ id: row.id, status: 'pending' })
-    .update({ status: row.status, completed_at: row.completed_at, workflow_started_at: row.workflow_started_at });
+    .update({ status: row.status, completed_at: row.completed_at, workflow_started_at: row.workflow_started_at, ordering_seq: row.ordering_seq ?? null });
 }

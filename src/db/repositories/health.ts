@@ -6,11 +6,15 @@ export interface QueueStats {
   oldestPendingSeconds: number | null;
 }
 
-/** Deliveries not yet final, across all tenants (health is an operator view). */
+/**
+ * Deliveries not yet final, across all tenants (health is an operator view). A scheduled one
+ * counts from its deliver_at: before, it is not late, only waiting for its time.
+ */
 export async function queueStats(db: Knex): Promise<QueueStats> {
   const row = await db('deliveries')
     .whereNotIn('status', [...FINAL_STATUSES])
-    .first(db.raw('count(*)::int as depth'), db.raw('extract(epoch from now() - min(created_at))::float as oldest'));
+    .andWhere((q) => q.whereNull('deliver_at').orWhere('deliver_at', '<=', db.fn.now()))
+    .first(db.raw('count(*)::int as depth'), db.raw('extract(epoch from now() - min(greatest(created_at, deliver_at)))::float as oldest'));
   return { queueDepth: row?.depth ?? 0, oldestPendingSeconds: row?.oldest === null || row?.oldest === undefined ? null : Math.round(row.oldest) };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { waitingForColumn } from './lines';
 import type { AttemptRow, DeliveryStatus } from '../types';
 import type { DeliveryWithType } from './deliveries';
 
@@ -22,7 +23,7 @@ export async function listDeliveries(
       .orderBy([{ column: 'd.created_at', order: 'desc' }, { column: 'd.id', order: 'desc' }])
       .limit(page.limit)
       .offset(page.offset)
-      .select('d.*', 'e.type as event_type'),
+      .select('d.*', 'e.type as event_type', waitingForColumn(db)),
     base.clone().count<{ n: string }[]>('* as n').first(),
   ]);
   return { rows, total: Number(count?.n ?? 0) };

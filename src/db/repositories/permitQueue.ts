@@ -2,6 +2,7 @@
 // with permit_wanted_at set until a grant of its endpoint workflow claims it.
 import type { Knex } from 'knex';
 import { FINAL_STATUSES, type DeliveryToStart, type WebhookRow } from '../types';
+import { DUE_NOW, IN_LINE } from './lines';
 
 /** A row a grant claimed: start its workflow (or, started already, signal it) holding `lease_id`. */
 export interface ClaimedRow extends DeliveryToStart {
@@ -41,27 +42,36 @@ export async function blockStillLent(db: Knex, webhookId: string, block: { id: s
   return rows.length > 0;
 }
 
+/** A row waits in the queue (claimed by no grant yet) and is not final. */
+const WAITING = `d.permit_wanted_at IS NOT NULL AND d.status NOT IN ('succeeded','dead_lettered','cancelled')`;
+
+/** What a claim hands back: the rows, and whether rows wait that a later claim (as permits come back) may take. */
+export interface Claim {
+  rows: ClaimedRow[];
+  /** The room was filled, or rows wait behind a fifo line's open head (its end frees them). */
+  backlog: boolean;
+}
+
 /**
  * Claims up to `room` waiting rows of this webhook for grant batch `batchId`: quota events
  * first, then the longest waiting. Rows this batch claimed before (the batch is repeated after
  * a crash) come back first and count against the room, so a repeat grants nothing twice.
  * SKIP LOCKED: a row being claimed elsewhere is left to that claim.
  */
-export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<ClaimedRow[]> {
+export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Claim> {
   // One statement (atomic, one round trip): it holds the webhook row until it ends, so a wake
   // reading the backlog flag (see wakeTarget) waits for its verdict. A block's claim finds the
   // webhook only while the block is the current one and the circuit closed.
   const block = input.block;
   const { rows } = await db.raw(`
     WITH webhook AS (
-      SELECT id FROM webhooks WHERE id = :webhookId
+      SELECT id, ordering FROM webhooks WHERE id = :webhookId
          ${block && !block.lendMs ? `AND ${BLOCK_STILL_LENT}` : ''}
          FOR NO KEY UPDATE),
     before AS (SELECT d.id FROM deliveries AS d WHERE d.claim_batch = :batchId),
     picked AS (
-      SELECT d.id FROM deliveries AS d JOIN events AS e ON e.id = d.event_id, webhook
-       WHERE d.webhook_id = webhook.id AND d.permit_wanted_at IS NOT NULL
-         AND d.status NOT IN ('succeeded','dead_lettered','cancelled')
+      SELECT d.id FROM deliveries AS d JOIN events AS e ON e.id = d.event_id, webhook AS w
+       WHERE d.webhook_id = w.id AND ${WAITING} AND ${DUE_NOW}
        ORDER BY e.type = ANY(:high) DESC, d.permit_wanted_at, d.id
        LIMIT GREATEST(0, :room - (SELECT count(*) FROM before))
          FOR UPDATE OF d SKIP LOCKED),
@@ -70,35 +80,45 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
          SET permit_wanted_at = NULL, claim_batch = :batchId, claimed_at = now(), granted_at = NULL,
              lease_id = CASE WHEN d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
         FROM picked WHERE d.id = picked.id
-      RETURNING d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, d.event_id, d.permit_wanted_at AS waited),
+      RETURNING d.id, d.tenant_id, d.webhook_id, greatest(d.created_at, d.deliver_at) AS created_at, d.lease_id, d.workflow_started_at,
+                d.event_id, d.retry_schedule_ms),
     full_room AS (SELECT (SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room AS is_full),
+    held_back AS (
+      SELECT EXISTS (SELECT 1 FROM deliveries AS d, webhook AS w
+        WHERE d.webhook_id = w.id AND ${IN_LINE} AND ${WAITING}
+          AND (d.deliver_at IS NULL OR d.deliver_at <= now()) AND d.id NOT IN (SELECT id FROM claimed)) AS is_held),
     flag AS (
       UPDATE webhooks SET permit_backlog = (SELECT is_full FROM full_room)
              ${block?.lendMs ? ", permit_block_id = :blockId, permit_block_until = now() + :lendMs * interval '1 millisecond'" : ''}
        WHERE id = (SELECT id FROM webhook)
          AND (:lending OR permit_backlog IS DISTINCT FROM (SELECT is_full FROM full_room)))
-    SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, e.type AS event_type
-      FROM claimed AS c JOIN events AS e ON e.id = c.event_id
-    UNION ALL
-    SELECT d.id, d.tenant_id, d.webhook_id, d.created_at, d.lease_id, d.workflow_started_at, e.type
-      FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id`,
+    handed AS (
+      SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, c.retry_schedule_ms, e.type AS event_type
+        FROM claimed AS c JOIN events AS e ON e.id = c.event_id
+      UNION ALL
+      SELECT d.id, d.tenant_id, d.webhook_id, greatest(d.created_at, d.deliver_at), d.lease_id, d.workflow_started_at, d.retry_schedule_ms, e.type
+        FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id)
+    -- One row at least (id null when nothing was claimed), carrying the backlog verdict.
+    SELECT g.*, (SELECT is_full FROM full_room) OR (SELECT is_held FROM held_back) AS backlog
+      FROM (SELECT 1) AS one LEFT JOIN handed AS g ON true`,
   {
     webhookId: input.webhookId, batchId: input.batchId, room: input.room, high: [...input.highPriorityTypes],
     lending: Boolean(block?.lendMs), ...(block ? { blockId: block.id, blockSize: block.size } : {}), ...(block?.lendMs ? { lendMs: block.lendMs } : {}),
   });
-  return rows;
+  const backlog = rows.length > 0 && rows[0].backlog === true;
+  return { rows: rows.filter((r: { id: string | null }) => r.id !== null).map(({ backlog: _, ...row }: ClaimedRow & { backlog: boolean }) => row), backlog };
 }
 
 /**
  * A block's return: the webhook stops naming it (if it still did), so publishes wake the
  * endpoint again. Then, in a statement of its own (a snapshot after every wake that saw the
- * block), whether rows wait: the endpoint lends again at once if so.
+ * block), whether rows wait that may go now: the endpoint lends again at once if so.
  */
 export async function endBlock(db: Knex, webhookId: string, blockId: string): Promise<{ waiting: boolean }> {
   await revokeBlock(db, webhookId, blockId);
-  const row = await db('deliveries').where({ webhook_id: webhookId }).whereNotNull('permit_wanted_at')
-    .whereNotIn('status', [...FINAL_STATUSES]).first('id');
-  return { waiting: row !== undefined };
+  const { rows } = await db.raw(`SELECT 1 FROM deliveries AS d JOIN webhooks AS w ON w.id = d.webhook_id
+    WHERE d.webhook_id = ? AND ${WAITING} AND ${DUE_NOW} LIMIT 1`, [webhookId]);
+  return { waiting: rows.length > 0 };
 }
 
 /** Publishes tell the worker holding a webhook's block on this channel (payload: the webhook id). */
@@ -178,9 +198,18 @@ export async function withdrawPermitRequest(db: Knex, deliveryId: string): Promi
 
 /** Webhooks with rows that have waited longer than `minAgeMs` (the sweep wakes their endpoints). */
 export async function webhooksWithWaitingRows(db: Knex, minAgeMs: number): Promise<string[]> {
-  return db('deliveries').whereNotNull('permit_wanted_at').whereNotIn('status', [...FINAL_STATUSES])
-    .andWhere('permit_wanted_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [minAgeMs]))
-    .distinct('webhook_id').pluck('webhook_id');
+  // Rows that may go now only: a scheduled row not yet due, or one behind its line, needs no wake.
+  const { rows } = await db.raw(`SELECT DISTINCT d.webhook_id FROM deliveries AS d JOIN webhooks AS w ON w.id = d.webhook_id
+    WHERE ${WAITING} AND greatest(d.permit_wanted_at, d.deliver_at) < now() - (? * interval '1 millisecond') AND ${DUE_NOW}`, [minAgeMs]);
+  return rows.map((r: { webhook_id: string }) => r.webhook_id);
+}
+
+/** Scheduled rows coming due within `withinMs`: their endpoints are woken when they do (see EndpointWaker.wakeAt). */
+export async function scheduledRowsDue(db: Knex, withinMs: number): Promise<Array<{ webhookId: string; dueAt: Date }>> {
+  const { rows } = await db.raw(`SELECT d.webhook_id, min(d.deliver_at) AS due_at FROM deliveries AS d
+    WHERE d.deliver_at IS NOT NULL AND d.permit_wanted_at IS NOT NULL AND d.deliver_at > now() - interval '1 minute'
+      AND d.deliver_at <= now() + (? * interval '1 millisecond') GROUP BY d.webhook_id`, [withinMs]);
+  return rows.map((r: { webhook_id: string; due_at: Date }) => ({ webhookId: r.webhook_id, dueAt: r.due_at }));
 }
 
 /**
