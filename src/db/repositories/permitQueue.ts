@@ -91,7 +91,7 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
       UPDATE webhooks SET permit_backlog = (SELECT is_full FROM full_room)
              ${block?.lendMs ? ", permit_block_id = :blockId, permit_block_until = now() + :lendMs * interval '1 millisecond'" : ''}
        WHERE id = (SELECT id FROM webhook)
-         AND (:lending OR permit_backlog IS DISTINCT FROM (SELECT is_full FROM full_room)))
+         AND (:lending OR permit_backlog IS DISTINCT FROM (SELECT is_full FROM full_room))),
     handed AS (
       SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, c.retry_schedule_ms, e.type AS event_type
         FROM claimed AS c JOIN events AS e ON e.id = c.event_id
