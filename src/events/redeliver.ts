@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { orderingKeyOfEvent } from '../db/repositories/deliveries';
 import { findEvent } from '../db/repositories/events';
 import { findSubscribers, findWebhook } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
@@ -17,8 +18,9 @@ export async function redeliverEvent(deps: PublishDeps, tenantId: string, eventI
     if (!event) throw new NotFoundError('event', eventId);
     const subscribers = await findSubscribers(tx, tenantId, event.type);
     const named = webhookIds === undefined ? null : await checkTargets(tx, tenantId, event, subscribers.map((w) => w.id), webhookIds);
-    // A redelivery is a new delivery: on a fifo webhook it joins the end of its line (no key).
-    return storeDeliveries(tx, event, named === null ? subscribers : subscribers.filter((w) => named.includes(w.id)), { createdAt: new Date() });
+    // A redelivery is a new delivery: on a fifo webhook it joins the end of the line its event was published to.
+    const targets = named === null ? subscribers : subscribers.filter((w) => named.includes(w.id));
+    return storeDeliveries(tx, event, targets, { createdAt: new Date(), orderingKey: await orderingKeyOfEvent(tx, event.id) });
   });
   deps.startQueue.enqueue(stored);
   return stored;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ReceivedRequest, Reply } from './receiver';
+import type { ApiClient } from './system';
 
 /** A deterministic generator (mulberry32), so a failing run can be repeated exactly. */
 export function seededRandom(seed: number): () => number {
@@ -68,4 +69,21 @@ export function assertLineOrder(requests: ReceivedRequest[], lines: Map<string, 
         `line ${line}: ${ids[i]} (#${i}) was first sent (request ${firstOfThis}) before ${ids[i - 1]} had finished (its last request ${lastOfAhead})`);
     }
   }
+}
+
+/**
+ * Publishes one memory.created per key, one after the other (each accepted before the next is
+ * sent), to a tenant with one fifo webhook subscribed; returns each line's deliveries in order.
+ */
+export async function publishInTurn(api: ApiClient, keys: Array<string | null>): Promise<Map<string, string[]>> {
+  const lines = new Map<string, string[]>();
+  for (const [i, key] of keys.entries()) {
+    const response = await api('POST', '/events', {
+      event: 'memory.created', data: { memory_id: `mem_${i}`, line: key ?? '' }, ...(key ? { ordering_key: key } : {}),
+    });
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    const line = key ?? '';
+    lines.set(line, [...(lines.get(line) ?? []), response.body.delivery_ids[0] as string]);
+  }
+  return lines;
 }

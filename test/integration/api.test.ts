@@ -30,7 +30,7 @@ describe('management API', function () {
 
   it('create, get, list (active_only), patch and delete a webhook with the documented shapes', async function () {
     const created = await register({ description: 'first', max_concurrency: 4 });
-    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'disabled_at', 'disabled_reason', 'events', 'headers', 'id', 'max_concurrency', 'name', 'rate_limit_per_s', 'secret', 'updated_at', 'url']);
+    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'disabled_at', 'disabled_reason', 'events', 'headers', 'id', 'max_concurrency', 'name', 'ordering', 'rate_limit_per_s', 'retry_schedule', 'secret', 'updated_at', 'url']);
     assert.equal(created.disabled_reason, null);
     assert.equal(created.disabled_at, null);
     assert.match(created.secret, /^whs_[A-Za-z0-9+/=]{44}$/);
@@ -97,7 +97,7 @@ describe('management API', function () {
     const page = await stack.api('GET', `/webhooks/${webhook.id}/deliveries?limit=2&offset=0`);
     assert.equal(page.body.total, 3);
     assert.deepEqual(page.body.data.map((d: { id: string }) => d.id), [ids[2], ids[1]]);
-    assert.deepEqual(Object.keys(page.body.data[0]).sort(), ['attempt_count', 'completed_at', 'created_at', 'error_message', 'event', 'event_id', 'id', 'last_status_code', 'next_attempt_at', 'status', 'webhook_id']);
+    assert.deepEqual(Object.keys(page.body.data[0]).sort(), ['attempt_count', 'completed_at', 'created_at', 'deliver_at', 'error_message', 'event', 'event_id', 'id', 'last_status_code', 'next_attempt_at', 'ordering_key', 'status', 'waiting_for', 'webhook_id']);
     const next = await stack.api('GET', `/webhooks/${webhook.id}/deliveries?limit=2&offset=2`);
     assert.deepEqual(next.body.data.map((d: { id: string }) => d.id), [ids[0]]);
     assert.equal((await stack.api('GET', `/webhooks/${webhook.id}/deliveries?status=dead_lettered`)).body.total, 0);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { assertLineOrder, LineReplies } from '../helpers/lines';
+import { assertLineOrder, LineReplies, publishInTurn } from '../helpers/lines';
 import { Receiver } from '../helpers/receiver';
 import { Scenario } from '../helpers/scenario';
 import { useTestStack } from '../helpers/system';
@@ -26,19 +26,7 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     receiver.maxInFlight = 0;
   });
 
-  /** Publishes one event per key, one after the other (each accepted before the next is sent). */
-  async function publishInTurn(keys: Array<string | null>): Promise<Map<string, string[]>> {
-    const lines = new Map<string, string[]>();
-    for (const [i, key] of keys.entries()) {
-      const response = await ctx.stack.api('POST', '/events', {
-        event: 'memory.created', data: { memory_id: `mem_${i}`, line: key ?? '' }, ...(key ? { ordering_key: key } : {}),
-      });
-      assert.equal(response.status, 202, JSON.stringify(response.body));
-      const line = key ?? '';
-      lines.set(line, [...(lines.get(line) ?? []), response.body.delivery_ids[0] as string]);
-    }
-    return lines;
-  }
+  const publish = (keys: Array<string | null>) => publishInTurn(ctx.stack.api, keys);
 
   async function waitAllSucceeded(lines: Map<string, string[]>): Promise<void> {
     await s.waitForStatus([...lines.values()].flat(), 'succeeded', 120_000);
@@ -48,7 +36,7 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     const replies = new LineReplies({ failureRate: 0.3 });
     receiver.respond = replies.respond;
     const webhookId = await s.webhook(receiver, { ordering: 'fifo', max_concurrency: 5 });
-    const lines = await publishInTurn(Array.from({ length: 40 }, () => null));
+    const lines = await publish(Array.from({ length: 40 }, () => null));
     await waitAllSucceeded(lines);
 
     assertLineOrder(receiver.requests, lines);
@@ -72,7 +60,7 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     receiver.respond = replies.respond;
     await s.webhook(receiver, { ordering: 'fifo', max_concurrency: 3 });
     const keys = Array.from({ length: 45 }, (_, i) => ['alpha', 'beta', 'gamma'][i % 3]);
-    const lines = await publishInTurn(keys);
+    const lines = await publish(keys);
     await waitAllSucceeded(lines);
 
     assertLineOrder(receiver.requests, lines);
@@ -85,7 +73,7 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     let failing = true;
     receiver.respond = () => (failing ? { status: 503, body: 'down' } : { status: 200, body: 'ok' });
     const webhookId = await s.webhook(receiver, { ordering: 'fifo', retry_schedule: ['1s', '1s', '1s', '1s', '1s'] });
-    const lines = await publishInTurn(['k', 'k', 'k']);
+    const lines = await publish(['k', 'k', 'k']);
     const [head, second, third] = lines.get('k') as string[];
     await eventually('the head retried', async () => (receiver.requests.length >= 2 ? true : null));
     const get = async (id: string) => (await ctx.stack.api('GET', `/webhooks/${webhookId}/deliveries/${id}`)).body;
@@ -95,6 +83,12 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     const listed = (await ctx.stack.api('GET', `/webhooks/${webhookId}/deliveries`)).body.data;
     assert.equal(listed.find((d: { id: string }) => d.id === third).waiting_for, second, 'the list says it too');
     assert.ok(receiver.requests.every((r) => r.headers['x-continuum-delivery'] === head), 'nothing behind the failing head was sent');
+    // A redelivery of the head's event is a new delivery at the end of the same line.
+    const again = await ctx.stack.api('POST', `/events/${h.event_id}/redeliver`, {});
+    const [{ id: fourth }] = again.body.deliveries as Array<{ id: string }>;
+    const d = await get(fourth);
+    assert.deepEqual([d.ordering_key, d.waiting_for], ['k', third]);
+    lines.get('k')?.push(fourth);
 
     failing = false;
     await waitAllSucceeded(lines);
@@ -105,7 +99,7 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
   it('ordering "none" (the default) keeps today\'s behaviour: no order, no waiting', async function () {
     const release = receiver.hold();
     const webhookId = await s.webhook(receiver, { max_concurrency: 4 });
-    const lines = await publishInTurn(['k', 'k', 'k', 'k']);
+    const lines = await publish(['k', 'k', 'k', 'k']);
     await eventually('all four in flight together', async () => (receiver.inFlight === 4 ? true : null));
     release();
     await waitAllSucceeded(lines);

@@ -144,6 +144,12 @@ export async function findDelivery(db: Knex, tenantId: string, webhookId: string
     .first('d.*', 'e.type as event_type', waitingForColumn(db));
 }
 
+/** The ordering key the event was published with (its deliveries carry it); null: none. */
+export async function orderingKeyOfEvent(db: Knex, eventId: string): Promise<string | null> {
+  const row = await db('deliveries').where({ event_id: eventId }).whereNotNull('ordering_key').first('ordering_key');
+  return row?.ordering_key ?? null;
+}
+
 /** A manual retry reopens the delivery; its attempts keep counting. */
 export async function reopenDelivery(db: Knex, deliveryId: string): Promise<void> {
   await db('deliveries').where({ id: deliveryId }).update({ status: 'pending', completed_at: null, workflow_started_at: db.fn.now(), ordering_seq: placeOnReopen(db) });

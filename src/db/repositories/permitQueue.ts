@@ -218,7 +218,8 @@ export async function scheduledRowsDue(db: Knex, withinMs: number): Promise<Arra
  */
 export async function expireHeldRows(db: Knex, maxAgeMs: number, error: string): Promise<string[]> {
   return db('deliveries').whereNotNull('permit_wanted_at').whereNull('workflow_started_at').where({ status: 'waiting_circuit' })
-    .andWhere('created_at', '<', db.raw(`now() - (? * interval '1 millisecond')`, [maxAgeMs]))
+    // A scheduled delivery's age counts from its deliver_at.
+    .andWhereRaw(`greatest(created_at, deliver_at) < now() - (? * interval '1 millisecond')`, [maxAgeMs])
     .update({ status: 'dead_lettered', last_error: error, completed_at: db.fn.now(), permit_wanted_at: null, next_attempt_at: null })
     .returning('id').then((rows: Array<{ id: string }>) => rows.map((r) => r.id));
 }
