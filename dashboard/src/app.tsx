@@ -66,6 +66,7 @@ export function App({ config }: { config: PageConfig }) {
     <Dashboard.Provider value={context}>
       <header class="top">
         <Link href="/webhooks" class="brand">Continuum Webhooks</Link>
+        <Link href="/event-types">Event types</Link>
         <span class="who" data-session-kind={session.kind}>
           {session.kind === 'portal' ? 'Portal' : 'API key'}{session.tenant_id ? ` · ${session.tenant_id}` : ''}
           {session.read_only ? ' · read-only' : ''}

@@ -38,6 +38,7 @@ export function Link(props: { href: string; children: ComponentChildren } & Anch
 export type Route =
   | { page: 'list' }
   | { page: 'new' }
+  | { page: 'eventTypes' }
   | { page: 'webhook'; webhookId: string }
   | { page: 'edit'; webhookId: string }
   | { page: 'delivery'; webhookId: string; deliveryId: string }
@@ -47,6 +48,7 @@ export type Route =
 export function matchRoute(path: string): Route {
   if (path === '/' || /^\/webhooks\/?$/.test(path)) return { page: 'list' };
   if (path === '/webhooks/new') return { page: 'new' };
+  if (/^\/event-types\/?$/.test(path)) return { page: 'eventTypes' };
   let m = /^\/webhooks\/(wh_[0-9a-z]+)\/deliveries\/(del_[0-9a-z]+)$/.exec(path);
   if (m) return { page: 'delivery', webhookId: m[1], deliveryId: m[2] };
   m = /^\/webhooks\/(wh_[0-9a-z]+)(\/edit)?$/.exec(path);

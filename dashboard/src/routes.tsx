@@ -5,11 +5,12 @@ import { WebhookList } from './pages/WebhookList';
 import { WebhookForm } from './pages/WebhookForm';
 import { WebhookPage } from './pages/WebhookPage';
 import { DeliveryPage } from './pages/DeliveryPage';
+import { EventTypesPage } from './pages/EventTypesPage';
 import { Empty } from './components/ui';
 
 /** The page for the current path; pages for changes a session can't make are not offered. */
 const TITLES: Record<Route['page'], string> = {
-  list: 'Webhooks', new: 'New webhook', webhook: 'Webhook', edit: 'Edit webhook', delivery: 'Delivery', missing: 'Not found',
+  list: 'Webhooks', new: 'New webhook', eventTypes: 'Event types', webhook: 'Webhook', edit: 'Edit webhook', delivery: 'Delivery', missing: 'Not found',
 };
 
 export function Routes() {
@@ -26,6 +27,7 @@ export function Routes() {
   switch (route.page) {
     case 'list': return <WebhookList />;
     case 'new': return <WebhookForm />;
+    case 'eventTypes': return <EventTypesPage />;
     case 'edit': return <WebhookForm webhookId={route.webhookId} />;
     case 'webhook': return <WebhookPage webhookId={route.webhookId} />;
     case 'delivery': return <DeliveryPage webhookId={route.webhookId} deliveryId={route.deliveryId} />;

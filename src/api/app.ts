@@ -9,6 +9,7 @@ import { methodNotAllowed } from './middleware/methods';
 import { checkIdParams, loadWebhookParam } from './middleware/params';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventsRouter } from './routes/events';
+import { eventTypesRouter } from './routes/eventTypes';
 import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from './routes/metrics';
 import { buildOpenApi, listRoutes } from './openapi';
@@ -32,7 +33,7 @@ export function createApp(deps: ApiDeps): Koa & { routes: string[] } {
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(authenticate(deps.db, deps.metrics), refuseWritesWhenReadOnly, jsonBody);
-  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), recoveriesRouter(deps), portalRouter(deps)]) {
+  for (const router of [webhooksRouter(deps), deliveriesRouter(deps), operationsRouter(deps), eventsRouter(deps), eventTypesRouter(), recoveriesRouter(deps), portalRouter(deps)]) {
     api.use(loadWebhookParam(checkIdParams(router), deps.db).routes());
   }
 

@@ -2,7 +2,19 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { VERSION } from '../version';
 import { ID_PARAMS } from './middleware/params';
-import { OPERATIONAL_EVENT_COMPONENTS } from './openapiComponents';
+import { OPERATIONAL_EVENT_COMPONENTS } from '../events/operationalSchemas';
+import { EVENT_TYPES } from '../events/catalogue';
+import { dataJsonSchema } from '../events/dataSchemas';
+
+/** The `data` of each publishable type (the schema publish validates with), e.g. `MemoryCreatedData`. */
+function eventDataComponents(): Record<string, object> {
+  const name = (type: string) => `${type.split(/[._]/).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}Data`;
+  return Object.fromEntries(EVENT_TYPES.map((type) => {
+    const schema: Record<string, unknown> = { ...dataJsonSchema(type), description: `data of ${type}` };
+    delete schema.$schema; // the document's own dialect applies
+    return [name(type), schema];
+  }));
+}
 import { errorBody } from './responses';
 import { RESPONSES, type BodySpec } from './responseRoutes';
 
@@ -21,6 +33,8 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/webhooks/{webhookId}/stats': 'Delivery statistics',
   'POST /api/v1/webhooks/{webhookId}/retry/{deliveryId}': 'Retry a delivery now',
   'POST /api/v1/webhooks/{webhookId}/circuit/reset': 'Close the circuit at once',
+  'POST /api/v1/webhooks/{webhookId}/filter/test': 'Whether a sample event matches the webhook\'s filter, and if not the first condition it fails',
+  'GET /api/v1/event-types': 'The event-type catalogue: each type\'s description, priority and the JSON Schema of its data',
   'POST /api/v1/webhooks/{webhookId}/test': 'Send a signed webhook.test event and report the attempt',
   'POST /api/v1/webhooks/{webhookId}/secret/rotate': 'Rotate the signing secret (old one signs for 24 h)',
   'POST /api/v1/events': 'Publish an event to every subscribed webhook',
@@ -148,7 +162,7 @@ export function buildOpenApi(routes: Route[]): object {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key (ck_…) or a portal token (cpt_…, limited to its webhooks; read-only ones get 403 read_only on any change)' },
       },
-      schemas: { Error: responseSchema({ name: 'Error', schema: errorBody }), ...responseComponents(), ...OPERATIONAL_EVENT_COMPONENTS },
+      schemas: { Error: responseSchema({ name: 'Error', schema: errorBody }), ...responseComponents(), ...OPERATIONAL_EVENT_COMPONENTS, ...eventDataComponents() },
     },
   };
 }

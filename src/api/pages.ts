@@ -22,6 +22,7 @@ const PAGE_ROUTES = [
   /^\/$/,
   /^\/webhooks\/?$/,
   /^\/webhooks\/new$/,
+  /^\/event-types\/?$/,
   /^\/webhooks\/wh_[0-9a-z]{26}(\/edit)?$/,
   /^\/webhooks\/wh_[0-9a-z]{26}\/deliveries\/del_[0-9a-z]{26}$/,
 ];

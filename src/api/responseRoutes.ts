@@ -33,6 +33,8 @@ export const RESPONSES: Record<string, Record<number, BodySpec | null>> = {
   'GET /api/v1/webhooks/{webhookId}/stats': { 200: body('WebhookStats', r.webhookStats) },
   'GET /api/v1/webhooks/{webhookId}/stats/timeseries': { 200: body('Timeseries', r.timeseries) },
   'POST /api/v1/webhooks/{webhookId}/retry/{deliveryId}': { 202: body('RetryAccepted', r.retryAccepted) },
+  'POST /api/v1/webhooks/{webhookId}/filter/test': { 200: body('FilterTestResult', r.filterTestResult) },
+  'GET /api/v1/event-types': { 200: body('EventTypeList', r.eventTypeList) },
   'POST /api/v1/webhooks/{webhookId}/circuit/reset': { 200: body('CircuitReset', r.circuitReset) },
   'POST /api/v1/webhooks/{webhookId}/test': { 200: TEST_RESULT, 202: TEST_RESULT },
   'POST /api/v1/webhooks/{webhookId}/secret/rotate': { 200: body('RotatedWebhook', r.rotatedWebhook) },

@@ -35,6 +35,7 @@ export const webhook = z.object({
   headers: z.record(z.string(), z.string()).describe('Custom headers sent on every attempt, by name; values always masked'),
   ordering: z.enum(ORDERINGS).describe('"fifo": deliveries go in order within each ordering_key\'s line (see the README, "Ordered delivery"); "none": no order'),
   retry_schedule: z.array(z.string()).nullable().describe('Its own waits before retries 1..n (e.g. ["1s","5m"]), for deliveries created since it was set; null: the installation\'s schedule'),
+  filter: z.record(z.string(), z.unknown()).nullable().describe('Conditions on the event body an event must meet to be delivered here; null: every event of its types'),
   created_at: timestamp,
   updated_at: timestamp,
   secret: z.string().describe('The full secret on create and rotate only; masked otherwise'),
@@ -212,3 +213,26 @@ export type EventDetail = z.infer<typeof eventDetail>;
 export type Health = z.infer<typeof health>;
 export type Session = z.infer<typeof session>;
 export type PortalSession = z.infer<typeof portalSession>;
+
+export const eventTypeList = z.object({
+  data: z.array(z.object({
+    name: z.string(),
+    description: z.string(),
+    priority: z.enum(['high', 'normal']).describe('high: served before other waiting deliveries of a congested endpoint'),
+    operational: z.boolean().describe('sent by the service itself about a tenant\'s webhooks: subscribable, never publishable'),
+    schema: z.record(z.string(), z.unknown()).describe('JSON Schema (draft 2020-12) of the event\'s data'),
+    example: z.record(z.string(), z.unknown()).describe('data that passes the schema'),
+  })),
+});
+
+export const filterTestResult = z.object({
+  filter: z.record(z.string(), z.unknown()).nullable().describe('the webhook\'s filter; null: it has none, so every event of its types matches'),
+  matches: z.boolean(),
+  failed: z.object({
+    path: z.string().describe('where the condition is in the filter, e.g. "data.importance" or "$and.1.event"'),
+    condition: z.unknown().describe('the condition as written'),
+    actual: z.unknown().optional().describe('the value the event has there (absent: the field is missing)'),
+  }).nullable().describe('the first condition the event fails, in the filter\'s order; null when it matches'),
+});
+export type EventTypeList = z.infer<typeof eventTypeList>;
+export type FilterTestResult = z.infer<typeof filterTestResult>;

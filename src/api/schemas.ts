@@ -4,6 +4,7 @@ import { OPERATIONAL_KEY_PREFIX } from '../events/operationalData';
 import { DELIVERY_STATUSES } from '../db/types';
 import { MAX_URL_LENGTH } from '../security/urlPolicy';
 import { customHeadersSchema } from './customHeaderSchema';
+import { filterSchema } from './filterSchema';
 import { formatDuration, parseDuration } from '../config';
 import { ORDERINGS } from '../db/types';
 
@@ -52,13 +53,14 @@ export function createWebhookSchema(maxConcurrency: number, minRetryWaitMs = 100
     ordering: z.enum(ORDERINGS, { message: `must be one of: ${ORDERINGS.join(', ')}` }).optional()
       .describe('"fifo": each delivery is first sent only after the one ahead of it in its line (same ordering_key) finished; lines run side by side up to max_concurrency. Default "none"'),
     retry_schedule: retryScheduleSchema(minRetryWaitMs).optional(),
+    filter: filterSchema.nullable().optional(),
   });
 }
 export type CreateWebhookBody = z.infer<ReturnType<typeof createWebhookSchema>>;
 
 export function patchWebhookSchema(maxConcurrency: number, minRetryWaitMs = 1000) {
   return createWebhookSchema(maxConcurrency, minRetryWaitMs).partial().refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of: url, events, name, description, active, max_concurrency, rate_limit_per_s, headers, ordering, retry_schedule',
+    message: 'send at least one of: url, events, name, description, active, max_concurrency, rate_limit_per_s, headers, ordering, retry_schedule, filter',
   });
 }
 export type PatchWebhookBody = z.infer<ReturnType<typeof patchWebhookSchema>>;

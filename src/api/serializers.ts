@@ -28,6 +28,7 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
     ordering: row.ordering,
     // Null: the installation's schedule (CONTINUUM_RETRY_SCHEDULE).
     retry_schedule: row.retry_schedule_ms === null ? null : row.retry_schedule_ms.map(formatDuration),
+    filter: row.filter ?? null,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     secret: plaintextSecret ?? maskSecret(),

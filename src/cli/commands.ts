@@ -10,6 +10,7 @@ import { RECOVERY_COMMANDS, RECOVERY_USAGE } from './recoveryCommands';
 import { withWorkflowControls } from './workflowControls';
 import type { Command } from './command';
 import { PORTAL_COMMANDS, PORTAL_USAGE } from './portalCommands';
+import { EVENT_TYPE_COMMANDS, EVENT_TYPES_USAGE } from './eventTypeCommands';
 
 export type { Command, CommandContext } from './command';
 
@@ -23,13 +24,15 @@ export const USAGE = `usage: npm run cli -- <command>
   deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
   prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)
 ${RECOVERY_USAGE}
-${PORTAL_USAGE}`;
+${PORTAL_USAGE}
+${EVENT_TYPES_USAGE}`;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '-');
 const table = (out: (line: string) => void, rows: unknown[][]) => rows.forEach((row) => out(row.map((cell) => cell ?? '-').join('\t')));
 
 export const COMMANDS: Record<string, Command> = {
   ...PORTAL_COMMANDS,
+  ...EVENT_TYPE_COMMANDS,
   'api-keys create': {
     required: ['tenant'],
     async run({ db, options, out }) {

@@ -2,7 +2,7 @@ import type * as R from '../api/responses';
 import type * as Rec from '../api/recoveryResponses';
 import { ApiError, errorFromResponse } from './errors';
 import type {
-  CreatePortalSessionInput, CreateWebhookInput, ListDeliveriesQuery, ListWebhooksQuery, PublishEventInput, RecoverInput,
+  CreatePortalSessionInput, CreateWebhookInput, FilterTestInput, ListDeliveriesQuery, ListWebhooksQuery, PublishEventInput, RecoverInput,
   RedeliverInput, TimeseriesQuery, UpdateWebhookInput,
 } from './types';
 
@@ -66,6 +66,8 @@ export function createClient(options: ClientOptions) {
       delete: (id: string) => call<void>('DELETE', webhook(id)),
       test: (id: string) => call<R.TestResult>('POST', `${webhook(id)}/test`),
       rotateSecret: (id: string) => call<R.RotatedWebhook>('POST', `${webhook(id)}/secret/rotate`),
+      /** Whether a sample event matches the webhook's filter, and if not the first condition it fails. */
+      testFilter: (id: string, sample: FilterTestInput) => call<R.FilterTestResult>('POST', `${webhook(id)}/filter/test`, sample),
       resetCircuit: (id: string) => call<R.CircuitReset>('POST', `${webhook(id)}/circuit/reset`),
       deliveries: (id: string, query: ListDeliveriesQuery = {}) => call<R.DeliveryList>('GET', `${webhook(id)}/deliveries`, undefined, { ...query }),
       delivery: (id: string, deliveryId: string) => call<R.DeliveryDetail>('GET', `${webhook(id)}/deliveries/${seg(deliveryId)}`),
@@ -78,6 +80,10 @@ export function createClient(options: ClientOptions) {
       publish: (body: PublishEventInput) => call<R.PublishedEvent>('POST', '/events', body),
       get: (id: string) => call<R.EventDetail>('GET', `/events/${seg(id)}`),
       redeliver: (id: string, body: RedeliverInput = {}) => call<Rec.Redelivered>('POST', `/events/${seg(id)}/redeliver`, body),
+    },
+    eventTypes: {
+      /** The catalogue: each type's description, priority and the JSON Schema of its data. */
+      list: () => call<R.EventTypeList>('GET', '/event-types'),
     },
     recoveries: {
       get: (id: string) => call<Rec.Recovery>('GET', `/recoveries/${seg(id)}`),

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { createPortalSessionSchema, createWebhookSchema, patchWebhookSchema, publishEventSchema } from '../api/schemas';
 import type { recoverSchema, redeliverSchema } from '../api/recoverySchemas';
+import type { filterTestSchema } from '../api/filterSchema';
 import type { DeliveryStatus } from '../db/types';
 
 // Request bodies, typed from the same zod schemas the API validates them with (type-only
@@ -11,6 +12,7 @@ export type PublishEventInput = z.input<typeof publishEventSchema>;
 export type CreatePortalSessionInput = z.input<typeof createPortalSessionSchema>;
 export type RecoverInput = z.input<typeof recoverSchema>;
 export type RedeliverInput = z.input<typeof redeliverSchema>;
+export type FilterTestInput = z.input<typeof filterTestSchema>;
 
 /** A page of a list: the answer carries `total` (every match), `limit` and `offset`. */
 export interface PageQuery {
@@ -38,6 +40,6 @@ export interface TimeseriesQuery {
 export type {
   Attempt, Circuit, CircuitReset, Delivery, DeliveryDetail, DeliveryList, ErrorBody, Event, EventDetail, Health, PortalSession,
   PublishedEvent, RetryAccepted, RotatedWebhook, Session, TestResult, Timeseries, TimeseriesBucket, Webhook, WebhookList,
-  WebhookStats, WebhookWithCircuit,
+  WebhookStats, WebhookWithCircuit, EventTypeList, FilterTestResult,
 } from '../api/responses';
 export type { Recovery, RecoveryAccepted, Redelivered } from '../api/recoveryResponses';

@@ -12,6 +12,7 @@ import * as retention from './migrations/010_retention';
 import * as permitQueue from './migrations/011_permit_queue';
 import * as permitBlocks from './migrations/012_permit_blocks';
 import * as deliveryPolicy from './migrations/013_delivery_policy';
+import * as webhookFilters from './migrations/014_webhook_filters';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '011_permit_queue': permitQueue,
   '012_permit_blocks': permitBlocks,
   '013_delivery_policy': deliveryPolicy,
+  '014_webhook_filters': webhookFilters,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -38,6 +38,8 @@ export interface WebhookRow {
   ordering: 'none' | 'fifo';
   /** Its own waits before retries 1..n, in ms (jsonb); null: the installation's schedule. */
   retry_schedule_ms: number[] | null;
+  /** Conditions on the event body an event must meet to be delivered here (json); null: every event of its types. */
+  filter: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;

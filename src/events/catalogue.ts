@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** The 11 event types a tenant can publish and subscribe to. */
 export const EVENT_TYPES = [
   'memory.created',
@@ -43,50 +41,3 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 /** Served before other waiting deliveries when an endpoint is congested. */
 export const HIGH_PRIORITY_EVENTS: ReadonlySet<string> = new Set(['quota.warning', 'quota.exceeded']);
 
-const id = z.string().min(1).max(256);
-const score = z.number().min(0).max(1);
-
-// Where the spec shows a payload, its identifying field is required and every shown field is
-// type-checked; other fields are allowed, so producers can add context without a schema change.
-const memory = z.looseObject({
-  memory_id: id,
-  user_id: id.optional(),
-  content_preview: z.string().max(1000).optional(),
-  memory_type: z.string().max(64).optional(),
-  importance: score.optional(),
-  concepts: z.array(z.string().max(256)).max(1000).optional(),
-  session_id: id.optional(),
-});
-
-const quota = z.looseObject({
-  quota_type: id,
-  current_usage: z.number().nonnegative().optional(),
-  quota_limit: z.number().nonnegative().optional(),
-  percentage_used: z.number().nonnegative().optional(),
-});
-
-const anyObject = z.looseObject({});
-
-export const EVENT_DATA_SCHEMAS: Record<EventType, z.ZodType<Record<string, unknown>>> = {
-  'memory.created': memory,
-  'memory.updated': memory,
-  'memory.deleted': z.looseObject({ memory_id: id }),
-  'concept.discovered': z.looseObject({
-    concept: z.string().min(1).max(1000),
-    description: z.string().max(10_000).optional(),
-    related_concepts: z.array(z.string().max(1000)).max(1000).optional(),
-    confidence: score.optional(),
-  }),
-  'session.started': anyObject,
-  'session.ended': anyObject,
-  'sync.completed': z.looseObject({
-    sync_id: id,
-    items_synced: z.number().int().nonnegative().optional(),
-    duration_ms: z.number().nonnegative().optional(),
-    sync_type: z.string().max(64).optional(),
-  }),
-  'sync.failed': anyObject,
-  'user.created': anyObject,
-  'quota.warning': quota,
-  'quota.exceeded': quota,
-};

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordCircuit } from '../db/repositories/circuits';
 import { findSubscribers } from '../db/repositories/webhooks';
+import { matchingFilter } from './filters';
 import type { Metrics } from '../metrics';
 import type { NewDelivery } from '../db/repositories/deliveries';
 import { findDeadLetter } from '../db/repositories/deadLetters';
@@ -43,7 +44,7 @@ export class OperationalEvents {
    * was stored before (same key).
    */
   async store(tx: Knex.Transaction, notice: OperationalNotice): Promise<StoredNotice | null> {
-    const subscribers = await findSubscribers(tx, notice.tenantId, notice.type, notice.aboutWebhookId);
+    const subscribers = matchingFilter(await findSubscribers(tx, notice.tenantId, notice.type, notice.aboutWebhookId), { event: notice.type, data: notice.data });
     if (subscribers.length === 0) return null;
     const event = await storeEvent(tx, {
       tenantId: notice.tenantId, type: notice.type, dataJson: JSON.stringify(notice.data), idempotencyKey: notice.key, createdAt: this.now(),

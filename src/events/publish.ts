@@ -4,6 +4,7 @@ import { ConflictError } from '../errors';
 import { findEventByIdempotencyKey } from '../db/repositories/events';
 import { listDeliveriesOfEvent } from '../db/repositories/deliveries';
 import { findSubscribers } from '../db/repositories/webhooks';
+import { matchingFilter } from './filters';
 import type { EventRow } from '../db/types';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import { TEST_EVENT_TYPE } from './catalogue';
@@ -47,7 +48,8 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
   const stored = await deps.db.transaction(async (tx) => {
     const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
     if (!event) return null;
-    const subscribers = await findSubscribers(tx, tenantId, input.event);
+    // A webhook whose filter the event does not meet gets no delivery at all.
+    const subscribers = matchingFilter(await findSubscribers(tx, tenantId, input.event), { event: input.event, data: input.data });
     return { event, deliveries: await storeDeliveries(tx, event, subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at }) };
   });
   if (!stored) return replay(deps.db, tenantId, input);

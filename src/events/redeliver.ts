@@ -5,6 +5,7 @@ import { findSubscribers, findWebhook } from '../db/repositories/webhooks';
 import type { EventRow } from '../db/types';
 import { echo, NotFoundError, ValidationError, type FieldIssue } from '../errors';
 import type { PublishDeps } from './publish';
+import { matchingFilter } from './filters';
 import { storeDeliveries } from './store';
 
 /**
@@ -16,10 +17,11 @@ export async function redeliverEvent(deps: PublishDeps, tenantId: string, eventI
   const stored = await deps.db.transaction(async (tx) => {
     const event = await findEvent(tx, tenantId, eventId);
     if (!event) throw new NotFoundError('event', eventId);
+    // Webhooks named explicitly get it; the default set is the subscribers whose filter it meets.
     const subscribers = await findSubscribers(tx, tenantId, event.type);
     const named = webhookIds === undefined ? null : await checkTargets(tx, tenantId, event, subscribers.map((w) => w.id), webhookIds);
     // A redelivery is a new delivery: on a fifo webhook it joins the end of the line its event was published to.
-    const targets = named === null ? subscribers : subscribers.filter((w) => named.includes(w.id));
+    const targets = named === null ? matchingFilter(subscribers, { event: event.type, data: typeof event.payload === 'string' ? JSON.parse(event.payload) : event.payload }) : subscribers.filter((w) => named.includes(w.id));
     return storeDeliveries(tx, event, targets, { createdAt: new Date(), orderingKey: await orderingKeyOfEvent(tx, event.id) });
   });
   deps.startQueue.enqueue(stored);

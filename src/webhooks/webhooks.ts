@@ -35,6 +35,8 @@ export interface WebhookSettings {
   ordering?: 'none' | 'fifo';
   /** Its own waits before retries (ms), for deliveries created from now on; null or absent: the installation's. */
   retry_schedule?: number[] | null;
+  /** Conditions on the event body (checked by the API's schema); null or absent: every event of its types. */
+  filter?: Record<string, unknown> | null;
 }
 
 /** What a PATCH may change: the settings, each optional; `headers` replaces the whole set. */
@@ -72,6 +74,7 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
     rate_limit_per_s: settings.rate_limit_per_s ?? null,
     ordering: settings.ordering ?? 'none',
     ...retryScheduleColumn(settings.retry_schedule),
+    ...filterColumn(settings.filter),
     ...sealHeaders(deps.secretBox, settings.headers),
   });
   return { row, secret };
@@ -83,10 +86,10 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
  * running endpoint workflow at once.
  */
 export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookRow> {
-  const { headers, retry_schedule: retrySchedule, ...patch } = changes;
+  const { headers, retry_schedule: retrySchedule, filter, ...patch } = changes;
   const url = patch.url === undefined ? undefined : await vetUrl(deps, patch.url);
   const fields: WebhookPatch = {
-    ...patch, ...(url ? { url } : {}), ...(headers === undefined ? {} : sealHeaders(deps.secretBox, headers)), ...retryScheduleColumn(retrySchedule),
+    ...patch, ...(url ? { url } : {}), ...(headers === undefined ? {} : sealHeaders(deps.secretBox, headers)), ...retryScheduleColumn(retrySchedule), ...filterColumn(filter),
   };
   if (fields.active === false) return retire(deps, tenantId, id, fields, 'webhook deactivated');
   // Re-enabling clears disabled_reason and disabled_at (and the old circuit: see reactivationColumns).
@@ -105,6 +108,12 @@ export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: str
 function retryScheduleColumn(schedule: number[] | null | undefined): { retry_schedule_ms?: string | null } {
   if (schedule === undefined) return {};
   return { retry_schedule_ms: schedule === null ? null : JSON.stringify(schedule) };
+}
+
+/** The filter's column (JSON text, as written); nothing when absent. */
+function filterColumn(filter: Record<string, unknown> | null | undefined): { filter?: string | null } {
+  if (filter === undefined) return {};
+  return { filter: filter === null ? null : JSON.stringify(filter) };
 }
 
 /** Soft delete: the row stays (its deliveries' history too); its open deliveries are cancelled. */

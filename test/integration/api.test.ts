@@ -30,7 +30,7 @@ describe('management API', function () {
 
   it('create, get, list (active_only), patch and delete a webhook with the documented shapes', async function () {
     const created = await register({ description: 'first', max_concurrency: 4 });
-    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'disabled_at', 'disabled_reason', 'events', 'headers', 'id', 'max_concurrency', 'name', 'ordering', 'rate_limit_per_s', 'retry_schedule', 'secret', 'updated_at', 'url']);
+    assert.deepEqual(Object.keys(created).sort(), ['active', 'created_at', 'description', 'disabled_at', 'disabled_reason', 'events', 'filter', 'headers', 'id', 'max_concurrency', 'name', 'ordering', 'rate_limit_per_s', 'retry_schedule', 'secret', 'updated_at', 'url']);
     assert.equal(created.disabled_reason, null);
     assert.equal(created.disabled_at, null);
     assert.match(created.secret, /^whs_[A-Za-z0-9+/=]{44}$/);

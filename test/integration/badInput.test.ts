@@ -38,7 +38,7 @@ describe('bad input: clear 4xx errors, nothing written', function () {
   const validWebhook = { url: 'http://127.0.0.1:9999/hook', events: ['memory.created'], name: 'x' };
   const cases: Array<{ name: string; call: (s: TestSystem) => Promise<ApiResponse>; status: number; code: string; field?: string }> = [
     { name: 'missing API key', status: 401, code: 'unauthorized', call: (s) => s.api('POST', '/webhooks', validWebhook, { key: null }) },
-    { name: 'invalid API key', status: 401, code: 'unauthorized', call: (s) => s.api('POST', '/events', { event: 'user.created', data: {} }, { key: 'ck_not_a_real_key_at_all_0000' }) },
+    { name: 'invalid API key', status: 401, code: 'unauthorized', call: (s) => s.api('POST', '/events', { event: 'user.created', data: { user_id: 'u1' } }, { key: 'ck_not_a_real_key_at_all_0000' }) },
     { name: 'unknown event type (publish)', status: 400, code: 'validation_error', field: 'body.event', call: (s) => s.api('POST', '/events', { event: 'memory.exploded', data: {} }) },
     { name: 'unknown event type (subscribe)', status: 400, code: 'validation_error', field: 'body.events.0', call: (s) => s.api('POST', '/webhooks', { ...validWebhook, events: ['nope.nope'] }) },
     { name: 'data missing a required field', status: 400, code: 'validation_error', field: 'body.data.memory_id', call: (s) => s.api('POST', '/events', { event: 'memory.created', data: { importance: 0.5 } }) },

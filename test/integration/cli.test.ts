@@ -45,7 +45,7 @@ describe('operator CLI', function () {
     let healthy = false;
     receiver.respond = () => ({ status: healthy ? 200 : 500 });
     const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['sync.failed'], name: 'ops' })).body;
-    const [deliveryId] = (await stack.api('POST', '/events', { event: 'sync.failed', data: {} })).body.delivery_ids;
+    const [deliveryId] = (await stack.api('POST', '/events', { event: 'sync.failed', data: { sync_id: 's1' } })).body.delivery_ids;
     await eventually('dead-lettered', async () => (await stack.system.db('deliveries').where({ id: deliveryId }).first()).status === 'dead_lettered', 60_000);
 
     const hooks = await cli('webhooks', 'list', '--tenant', 'tenant_a');
@@ -65,5 +65,14 @@ describe('operator CLI', function () {
       await assert.rejects(exec(process.execPath, [CLI, ...args], { env: { ...process.env, ...stack.env } }),
         (err: { code: number; stderr: string }) => err.code === 1 && /is required|usage:|must be one of/.test(err.stderr), args.join(' '));
     }
+  });
+
+  it('event-types list prints the catalogue: each type, its priority and its required fields; --json the schemas', async function () {
+    const lines = await cli('event-types', 'list');
+    assert.equal(lines.length, 16, 'a header and 15 types');
+    assert.ok(lines.includes('memory.created\tnormal\tpublished\tmemory_id\tNew memory stored'), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('quota.exceeded\thigh\tpublished\tquota_type\t')));
+    const catalogue = JSON.parse((await cli('event-types', 'list', '--json')).join('\n'));
+    assert.deepEqual(catalogue.find((t: { name: string }) => t.name === 'sync.completed').schema.required, ['sync_id']);
   });
 });

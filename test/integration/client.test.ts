@@ -113,7 +113,7 @@ describe('typed client (createClient) against the running API', function () {
   it('bulk recovery, its status and redelivery, typed', async function () {
     const hook = await client.webhooks.create({ url: ctx.receiver.url, events: ['session.ended'], name: 'recover-client', rate_limit_per_s: 50, headers: { 'X-Route': 'eu' } });
     assert.deepEqual([hook.rate_limit_per_s, hook.headers], [50, { 'X-Route': '********' }]);
-    const published = await client.events.publish({ event: 'session.ended', data: {} });
+    const published = await client.events.publish({ event: 'session.ended', data: { session_id: 's1' } });
     await eventually('delivered', async () => (await client.webhooks.delivery(hook.id, published.delivery_ids[0])).status === 'succeeded');
     const accepted = await client.webhooks.recover(hook.id, { since: new Date(Date.now() - 3_600_000).toISOString(), statuses: ['succeeded'] });
     assert.equal(accepted.matched, 1);
@@ -139,8 +139,8 @@ describe('typed client (createClient) against the running API', function () {
     assert.deepEqual([refused.status, Object.keys(refused.fieldErrors())], [400, ['body.retry_schedule.1']]);
 
     const deliverAt = new Date(Date.now() + 3_600_000).toISOString();
-    const [head] = (await client.events.publish({ event: 'user.created', data: {}, ordering_key: 'acct-1', deliver_at: deliverAt })).delivery_ids;
-    const [next] = (await client.events.publish({ event: 'user.created', data: {}, ordering_key: 'acct-1' })).delivery_ids;
+    const [head] = (await client.events.publish({ event: 'user.created', data: { user_id: 'u1' }, ordering_key: 'acct-1', deliver_at: deliverAt })).delivery_ids;
+    const [next] = (await client.events.publish({ event: 'user.created', data: { user_id: 'u1' }, ordering_key: 'acct-1' })).delivery_ids;
     const scheduled = await client.webhooks.delivery(hook.id, head);
     assert.deepEqual([scheduled.ordering_key, scheduled.deliver_at, scheduled.waiting_for], ['acct-1', deliverAt, null]);
     const listed = (await client.webhooks.deliveries(hook.id)).data.find((d) => d.id === next);

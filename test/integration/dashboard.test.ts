@@ -141,7 +141,7 @@ describe('dashboard in headless Chromium (API-key session)', function () {
       const badge = page.locator(`tr[data-webhook-id="${webhookId}"] [data-circuit]`);
       assert.equal(await badge.getAttribute('data-circuit'), 'closed');
 
-      assert.equal((await ctx.stack.api('POST', '/events', { event: 'sync.failed', data: {} })).status, 202);
+      assert.equal((await ctx.stack.api('POST', '/events', { event: 'sync.failed', data: { sync_id: 's1' } })).status, 202);
       await page.locator(`tr[data-webhook-id="${webhookId}"] [data-circuit="open"]`).waitFor({ timeout: 60_000 });
       await assertNoHorizontalScroll(page);
       await page.setViewportSize({ width: 1280, height: 900 });
@@ -277,7 +277,7 @@ describe('dashboard in headless Chromium (API-key session)', function () {
     assert.equal((await ctx.stack.api('GET', `/webhooks/${stored.id}`)).body.retry_schedule, null);
 
     // A delivery scheduled an hour ahead holds its line: the next one with its key waits for it.
-    const publish = (extra: Record<string, string>) => ctx.stack.api('POST', '/events', { event: 'user.created', data: {}, ordering_key: 'acct-7', ...extra });
+    const publish = (extra: Record<string, string>) => ctx.stack.api('POST', '/events', { event: 'user.created', data: { user_id: 'u1' }, ordering_key: 'acct-7', ...extra });
     const deliverAt = new Date(Date.now() + 3_600_000).toISOString();
     const [head] = (await publish({ deliver_at: deliverAt })).body.delivery_ids as string[];
     const [next] = (await publish({})).body.delivery_ids as string[];

@@ -118,7 +118,7 @@ describe('end to end: API → Temporal → signed POST → receiver', function (
 
   it('creates no delivery for webhooks not subscribed to the type, or inactive', async function () {
     await stack.api('POST', '/webhooks', { url: receiver.url, events: ['session.started'], name: 'inactive', active: false });
-    const published = await stack.api('POST', '/events', { event: 'session.started', data: {} });
+    const published = await stack.api('POST', '/events', { event: 'session.started', data: { session_id: 's1' } });
     assert.equal(published.status, 202);
     assert.deepEqual(published.body.delivery_ids, []);
   });

@@ -124,7 +124,7 @@ describe('hostile input: a 4xx with the error body, never a 5xx, nothing written
     }, body);
     const created = await stack.api('POST', '/webhooks', hook);
     ids.webhookId = created.body.id;
-    const published = await stack.api('POST', '/events', { event: 'user.created', data: { ok: true } });
+    const published = await stack.api('POST', '/events', { event: 'user.created', data: { user_id: 'u1', ok: true } });
     ids.eventId = published.body.id;
     ids.deliveryId = newId('del');
     assert.ok(ids.webhookId && ids.eventId, JSON.stringify(published.body));

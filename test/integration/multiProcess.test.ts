@@ -118,7 +118,7 @@ describe('several processes on the production Temporal server', function () {
     receivers.push(failing);
     const id = await webhook(failing, 'sync.failed');
     for (let i = 0; i < 3; i++) {
-      const published = await api[i % 2]('POST', '/events', { event: 'sync.failed', data: { error: 'boom' } });
+      const published = await api[i % 2]('POST', '/events', { event: 'sync.failed', data: { sync_id: 's1', error: 'boom' } });
       assert.equal(published.status, 202, JSON.stringify(published.body));
     }
     await eventually('circuit open, seen through the first API', async () => (await api[0]('GET', `/webhooks/${id}`)).body.circuit?.state === 'open', 120_000);

@@ -53,7 +53,7 @@ describe('operational events', function () {
     const refused = await ctx.stack.api('POST', '/events', { event: 'webhook.disabled', data: { webhook_id: 'wh_x' } });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error.details[0].field, 'body.event');
-    const reserved = await ctx.stack.api('POST', '/events', { event: 'user.created', data: {}, idempotency_key: 'continuum:webhook.disabled:x' });
+    const reserved = await ctx.stack.api('POST', '/events', { event: 'user.created', data: { user_id: 'u1' }, idempotency_key: 'continuum:webhook.disabled:x' });
     assert.equal(reserved.status, 400);
     assert.equal(reserved.body.error.details[0].field, 'body.idempotency_key');
     assert.deepEqual(await tableCounts(ctx.stack.system.db), before);

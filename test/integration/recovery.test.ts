@@ -1,3 +1,5 @@
+import { EVENT_CATALOGUE } from '../../src/events/dataSchemas';
+import type { EventType } from '../../src/events/catalogue';
 import assert from 'node:assert/strict';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
@@ -34,7 +36,7 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
     return { receiver, webhookId: created.body.id as string };
   }
 
-  async function publishDeadLettered(event: string, count: number, data: Record<string, unknown> = {}): Promise<string[]> {
+  async function publishDeadLettered(event: EventType, count: number, data: Record<string, unknown> = EVENT_CATALOGUE[event].example): Promise<string[]> {
     const responses = await Promise.all(Array.from({ length: count }, () => stack.api('POST', '/events', { event, data })));
     const ids = responses.map((r) => {
       assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -202,7 +204,7 @@ describe('bulk recovery: one call recovers an outage, paced by the endpoint', fu
    * A running recovery of 2 dead-lettered deliveries whose re-attempts the receiver holds, its
    * workflow then stopped by an operator (`stop`, on its handle), as from the Web UI.
    */
-  async function recoveryStoppedByOperator(event: string, data: Record<string, unknown>, stop: (handle: WorkflowHandle) => Promise<unknown>) {
+  async function recoveryStoppedByOperator(event: EventType, data: Record<string, unknown>, stop: (handle: WorkflowHandle) => Promise<unknown>) {
     const { receiver, webhookId } = await webhookWithReceiver(event);
     receiver.respond = () => ({ status: 500 });
     const since = new Date(Date.now() - 1000).toISOString();

@@ -64,7 +64,7 @@ describe('security: production URL policy', function () {
         id: newId('wh'), tenant_id: 'tenant_a', url: `https://localhost:${listener.port}/hook`, events: ['session.ended'], name: 'rebound',
         description: null, active: true, secret_ciphertext: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')).seal(generateWebhookSecret()), max_concurrency: 10,
       });
-      const [deliveryId] = (await stack.api('POST', '/events', { event: 'session.ended', data: {} })).body.delivery_ids;
+      const [deliveryId] = (await stack.api('POST', '/events', { event: 'session.ended', data: { session_id: 's1' } })).body.delivery_ids;
       const attempt = await eventually('a refused attempt', () => stack.system.db('delivery_attempts').where({ delivery_id: deliveryId }).first());
       assert.equal(attempt.status_code, null);
       assert.match(attempt.error_message, /blocked target: localhost resolves to non-public (127\.0\.0\.1|::1)/);

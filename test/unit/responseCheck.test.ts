@@ -3,7 +3,7 @@ import { checkResponse, matchRoute } from '../helpers/responseCheck';
 
 const webhook = {
   id: 'wh_1', url: 'https://example.com/h', events: ['memory.created'], name: 'n', description: null, active: true, max_concurrency: 10,
-  disabled_reason: null, disabled_at: null, rate_limit_per_s: null, headers: {}, ordering: 'none', retry_schedule: null,
+  disabled_reason: null, disabled_at: null, rate_limit_per_s: null, headers: {}, ordering: 'none', retry_schedule: null, filter: null,
   created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', secret: 'whs_****',
 };
 

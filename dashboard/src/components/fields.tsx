@@ -85,3 +85,13 @@ export function RetryScheduleField({ value, onChange, error }: { value: string; 
     </Field>
   );
 }
+
+/** Conditions on the event body, as JSON; empty for every event of the chosen types. */
+export function FilterField({ value, onChange, error }: { value: string; onChange: (text: string) => void; error?: string }) {
+  return (
+    <Field id="f-filter" label="Filter (optional)" error={error}
+      hint='MongoDB-style conditions on "event" and "data.…", e.g. {"data.importance": {"$gte": 0.7}}; operators $eq $ne $gt $gte $lt $lte $in $nin $exists $and $or $not. Events that do not match are not delivered here. Empty: every event of its types.'>
+      <textarea {...described('f-filter', error, true)} rows={4} class="mono" spellcheck={false} value={value} onInput={(ev) => onChange(ev.currentTarget.value)} />
+    </Field>
+  );
+}

@@ -12,6 +12,8 @@ export interface WebhookFormValues {
   ordering: string;
   /** Durations as typed, separated by commas (or spaces); "" is the installation's schedule. */
   retry_schedule: string;
+  /** The filter's JSON as typed; "" is none. */
+  filter: string;
 }
 
 /** The webhook as the API returned it, as far as the form edits it. */
@@ -25,6 +27,7 @@ export interface WebhookFields {
   rate_limit_per_s?: number | null;
   ordering?: string;
   retry_schedule?: string[] | null;
+  filter?: Record<string, unknown> | null;
 }
 
 /** A number field as typed: "" is none; anything else goes to the API as a number (or as typed, for it to refuse). */
@@ -34,6 +37,19 @@ function numberOrText(text: string): number | string | null {
   const value = Number(trimmed);
   return Number.isFinite(value) ? value : trimmed;
 }
+
+/** The filter as typed: parsed when it is JSON, else the text itself (for the API to refuse, naming the field); null when empty. */
+export function filterValue(text: string): unknown {
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The filter as the field shows it. */
+export const filterText = (filter: Record<string, unknown> | null | undefined) => (filter ? JSON.stringify(filter, null, 2) : '');
 
 /** What the schedule field shows for an empty schedule (no retry at all), and reads back as one. */
 export const NO_RETRIES = 'none';
@@ -75,6 +91,8 @@ export function createBody(values: WebhookFormValues): Record<string, unknown> {
   if (values.ordering !== 'none') body.ordering = values.ordering;
   const schedule = scheduleEntries(values.retry_schedule);
   if (schedule !== null) body.retry_schedule = schedule;
+  const filter = filterValue(values.filter);
+  if (filter !== null) body.filter = filter;
   return body;
 }
 
@@ -101,6 +119,8 @@ export function patchBody(values: WebhookFormValues, original: WebhookFields): R
   if (values.ordering !== (original.ordering ?? 'none')) body.ordering = values.ordering;
   const schedule = scheduleEntries(values.retry_schedule);
   if (!sameList(schedule, original.retry_schedule ?? null)) body.retry_schedule = schedule;
+  const filter = filterValue(values.filter);
+  if (JSON.stringify(filter) !== JSON.stringify(original.filter ?? null)) body.filter = filter;
   return body;
 }
 
@@ -118,5 +138,6 @@ export function initialValues(original?: WebhookFields): WebhookFormValues {
     clear_headers: false,
     ordering: original?.ordering ?? 'none',
     retry_schedule: scheduleText(original?.retry_schedule),
+    filter: filterText(original?.filter),
   };
 }

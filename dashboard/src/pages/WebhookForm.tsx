@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Webhook } from '../api/client';
 import type { CreateWebhookInput, UpdateWebhookInput } from '../../../src/client';
-import { described, EventCheckboxes, Field, HeadersEditor, OrderingField, RetryScheduleField } from '../components/fields';
+import { described, EventCheckboxes, Field, FilterField, HeadersEditor, OrderingField, RetryScheduleField } from '../components/fields';
 import { ErrorBox, Loading, RevealOnce } from '../components/ui';
 import { useDashboard, useResource } from '../hooks';
 import { errorsByField } from '../lib/fieldErrors';
 import { createBody, initialValues, patchBody, type WebhookFormValues } from '../lib/webhookBody';
 import { Link, navigate } from '../router';
 
-const FIELDS = ['name', 'url', 'description', 'events', 'active', 'max_concurrency', 'rate_limit_per_s', 'headers', 'ordering', 'retry_schedule'] as const;
+const FIELDS = ['name', 'url', 'description', 'events', 'active', 'max_concurrency', 'rate_limit_per_s', 'headers', 'ordering', 'retry_schedule', 'filter'] as const;
 
 /** Create (no id) or edit a webhook; the API's field errors appear beside their fields. */
 export function WebhookForm({ webhookId }: { webhookId?: string }) {
@@ -45,7 +45,7 @@ function FormBody({ original }: { original?: Webhook }) {
       }
     } catch (error) {
       // A refused entry of the retry schedule is named by its place in the list.
-      if (error instanceof ApiError && error.status === 400 && Array.isArray(error.details)) setErrors(errorsByField(error.details, FIELDS, ['retry_schedule']));
+      if (error instanceof ApiError && error.status === 400 && Array.isArray(error.details)) setErrors(errorsByField(error.details, FIELDS, ['retry_schedule'], ['filter']));
       else setFailure(error as Error);
     } finally {
       setBusy(false);
@@ -81,6 +81,7 @@ function FormBody({ original }: { original?: Webhook }) {
           <textarea {...described('f-description', e.description)} rows={2} value={values.description} onInput={(ev) => set({ description: ev.currentTarget.value })} />
         </Field>
         <EventCheckboxes all={config.event_types} selected={values.events} onChange={(events) => set({ events })} error={e.events} />
+        <FilterField value={values.filter} onChange={(filter) => set({ filter })} error={e.filter} />
         <div class="field check">
           <label><input type="checkbox" checked={values.active} onChange={(ev) => set({ active: ev.currentTarget.checked })} /> Active</label>
           {e.active && <p class="field-error" data-field-error="active" role="alert">{e.active}</p>}

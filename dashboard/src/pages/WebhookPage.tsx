@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { DeliveriesChart, LatencyChart } from '../components/Chart';
 import { CircuitCard } from '../components/CircuitCard';
+import { FilterTest } from '../components/FilterTest';
 import { DeliveriesTable } from '../components/DeliveriesTable';
 import { WebhookActions } from '../components/WebhookActions';
 import { ORDERING_LABELS } from '../components/fields';
@@ -86,6 +87,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         <dt>Max concurrency</dt><dd>{w.max_concurrency}</dd>
         {w.rate_limit_per_s !== undefined && <><dt>Rate limit</dt><dd>{w.rate_limit_per_s ? `${w.rate_limit_per_s}/s` : 'none'}</dd></>}
         <DeliveryRules webhook={w} />
+        {w.filter !== undefined && <><dt>Filter</dt><dd data-filter={w.filter ? JSON.stringify(w.filter) : ''}>{w.filter ? <code>{JSON.stringify(w.filter)}</code> : 'none: every event of its types'}</dd></>}
         {w.headers && Object.keys(w.headers).length > 0 && <><dt>Custom headers</dt><dd>{Object.entries(w.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}</dd></>}
         {w.disabled_at && <><dt>Disabled</dt><dd class="bad">{dateTime(w.disabled_at)}{w.disabled_reason ? ` — ${w.disabled_reason}` : ''}</dd></>}
         <dt>Secret</dt><dd class="mono">{w.secret}</dd>
@@ -96,6 +98,7 @@ export function WebhookPage({ webhookId }: { webhookId: string }) {
         <CircuitCard webhookId={w.id} circuit={w.circuit} onChange={bump} />
       </div>
       <Charts webhookId={w.id} refreshKey={refreshKey} />
+      {w.filter && !session.read_only && <FilterTest webhookId={w.id} events={w.events} />}
       {!session.read_only && <WebhookActions webhookId={w.id} name={w.name} onChange={bump} />}
       <DeliveriesTable webhookId={w.id} refreshKey={refreshKey} refreshMs={REFRESH_MS} />
     </article>

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { listDeliveriesOfEvent } from '../../db/repositories/deliveries';
 import { findEvent } from '../../db/repositories/events';
 import { NotFoundError, ValidationError } from '../../errors';
-import { EVENT_DATA_SCHEMAS } from '../../events/catalogue';
+import { EVENT_DATA_SCHEMAS } from '../../events/dataSchemas';
 import { publishEvent } from '../../events/publish';
 import { redeliverEvent } from '../../events/redeliver';
 import type { ApiDeps } from '../deps';

@@ -5,10 +5,13 @@ import { retryDelivery } from '../../webhooks/lifecycle';
 import { rotateWebhookSecret } from '../../webhooks/webhooks';
 import type { ApiDeps } from '../deps';
 import { webhookOf } from '../middleware/params';
+import { validate } from '../middleware/validate';
+import { filterTestSchema, type FilterTestBody } from '../filterSchema';
+import { explainFilter } from '../../events/filters';
 import { webhookJson } from '../serializers';
 import { loadCircuit } from '../circuit';
 
-/** Actions on a webhook (loaded by loadWebhookParam): retry a delivery now, reset the circuit, send a test, rotate the secret. */
+/** Actions on a webhook (loaded by loadWebhookParam): retry a delivery now, test its filter, reset the circuit, send a test, rotate the secret. */
 export function operationsRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/webhooks/:webhookId' });
 
@@ -17,6 +20,12 @@ export function operationsRouter(deps: ApiDeps): Router {
     const delivery = await retryDelivery(deps, ctx.state.tenantId, webhook, ctx.params.deliveryId);
     ctx.status = 202;
     ctx.body = { delivery_id: delivery.id, webhook_id: webhook.id, status: 'pending', previous_status: delivery.status, attempt_count: delivery.attempt_count };
+  });
+
+  router.post('/filter/test', validate({ body: filterTestSchema }), (ctx) => {
+    const sample = ctx.state.body as FilterTestBody;
+    const filter = webhookOf(ctx).filter ?? null;
+    ctx.body = { filter, ...explainFilter(filter, sample) };
   });
 
   router.post('/circuit/reset', async (ctx) => {

@@ -3,7 +3,7 @@ import type { WebhookRow } from '../types';
 
 export type NewWebhook = Pick<WebhookRow,
   'id' | 'tenant_id' | 'url' | 'events' | 'name' | 'description' | 'active' | 'secret_ciphertext' | 'max_concurrency'>
-  & Partial<Pick<WebhookRow, 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names' | 'ordering'>> & { retry_schedule_ms?: string | null };
+  & Partial<Pick<WebhookRow, 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names' | 'ordering'>> & { retry_schedule_ms?: string | null; filter?: string | null };
 
 export async function insertWebhook(db: Knex, webhook: NewWebhook): Promise<WebhookRow> {
   const [row] = await db('webhooks').insert(webhook).returning('*');
@@ -52,12 +52,12 @@ export async function listWebhooksPage(db: Knex, tenantId: string, filter: Webho
 
 /** Active webhooks of the tenant subscribed to `eventType` (but `exceptWebhookId`: an operational event's own webhook). */
 export async function findSubscribers(db: Knex, tenantId: string, eventType: string, exceptWebhookId?: string)
-  : Promise<Pick<WebhookRow, 'id' | 'max_concurrency' | 'circuit_state' | 'ordering' | 'retry_schedule_ms'>[]> {
+  : Promise<Pick<WebhookRow, 'id' | 'max_concurrency' | 'circuit_state' | 'ordering' | 'retry_schedule_ms' | 'filter'>[]> {
   const query = db('webhooks')
     .where({ tenant_id: tenantId, active: true })
     .whereNull('deleted_at')
     .whereRaw('? = ANY(events)', [eventType])
-    .select('id', 'max_concurrency', 'circuit_state', 'ordering', 'retry_schedule_ms')
+    .select('id', 'max_concurrency', 'circuit_state', 'ordering', 'retry_schedule_ms', 'filter')
     .orderBy('id'); // fifo webhooks' lines are locked in this order (see storeDeliveries)
   if (exceptWebhookId) query.whereNot({ id: exceptWebhookId });
   return query;
@@ -77,7 +77,7 @@ export function acceptsDeliveries<T extends Pick<WebhookRow, 'active' | 'deleted
 /** `retry_schedule_ms` as JSON text (null: the installation's schedule). */
 export type WebhookPatch = Partial<Pick<WebhookRow,
   'url' | 'events' | 'name' | 'description' | 'active' | 'max_concurrency' | 'rate_limit_per_s' | 'headers_ciphertext' | 'header_names' | 'ordering'>>
-  & { retry_schedule_ms?: string | null };
+  & { retry_schedule_ms?: string | null; filter?: string | null };
 
 /** Columns set beside the patch's own (see reactivationColumns). */
 type ExtraColumns = { deleted_at?: Date } | Record<string, Knex.Raw | null>;
