@@ -9,7 +9,7 @@ const arg = (argv: string[], name: string, fallback: string) => {
 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const USAGE = 'usage: --scenario fanout|hot|failing|steady|fifo|wide|all [--scale f] [--rate events/s for steady] [--timeout-s n] [--linger-s n]'
+const USAGE = 'usage: --scenario fanout|hot|failing|steady|fifo|filtered|unfiltered|wide|all (or several, comma-separated) [--scale f] [--rate events/s for steady] [--timeout-s n] [--linger-s n]'
   + ' [--engine dev|server] [--workers N --apis M (separate processes; 0 0 = one process)] [--floor-count n]';
 
 /** npm run bench -- [--scenario all] [--scale 1] [--rate 50] [--engine dev] [--workers 0 --apis 0] [--linger-s 0] */
@@ -23,7 +23,7 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
   const workers = Number(arg(argv, 'workers', '0'));
   const apis = Number(arg(argv, 'apis', '0'));
   const floorCount = Number(arg(argv, 'floor-count', String(Math.max(200, Math.round(1000 * Math.min(1, scale))))));
-  const chosen = scenarios(scale, rate).filter((s) => name === 'all' || s.name === name);
+  const chosen = scenarios(scale, rate).filter((s) => name === 'all' || name.split(',').includes(s.name));
   const counts = [workers, apis, floorCount, lingerMs].every((n) => Number.isInteger(n) && n >= 0);
   if (chosen.length === 0 || !(scale > 0) || !(rate > 0) || !['dev', 'server'].includes(engine) || !counts || floorCount < 1) throw new Error(USAGE);
   // Millisecond retries and a short open circuit keep the failing scenario bounded in time.

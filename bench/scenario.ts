@@ -27,7 +27,7 @@ async function publishAll(apis: ApiClient[], scenario: Scenario, publishedAt: Ma
     if (intervalMs) await new Promise((r) => setTimeout(r, Math.max(0, started + i * intervalMs - Date.now())));
     const key = scenario.fifo ? `k${i % scenario.fifo.orderingKeys}` : undefined;
     const at = Date.now();
-    const response = await apis[i % apis.length]('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}` }, ...(key ? { ordering_key: key } : {}) });
+    const response = await apis[i % apis.length]('POST', '/events', { event: 'memory.created', data: { memory_id: `m${i}`, ...(scenario.filtered ? { shard: i % scenario.endpoints } : {}) }, ...(key ? { ordering_key: key } : {}) });
     const accepted = Date.now();
     publishMs.push(accepted - at);
     if (response.status !== 202) throw new Error(`publish answered ${response.status}: ${JSON.stringify(response.body)}`);
@@ -142,9 +142,11 @@ export async function runScenario(stack: BenchStack, scenario: Scenario, timeout
     for (let i = 0; i < scenario.endpoints; i++) {
       webhookIds.push((await apis[0]('POST', '/webhooks', {
         url: `${receiver.url}?endpoint=${i}`, events: ['memory.created'], name: `${scenario.name}-${i}`, ...(scenario.fifo ? { ordering: 'fifo' } : {}),
+        // Each event meets exactly one webhook's filter: as many deliveries as events.
+        ...(scenario.filtered ? { filter: { event: 'memory.created', 'data.shard': { $eq: i } } } : {}),
       })).body.id);
     }
-    const total = scenario.events * scenario.endpoints;
+    const total = scenario.filtered ? scenario.events : scenario.events * scenario.endpoints;
     log(`${scenario.name}: ${scenario.events} events x ${scenario.endpoints} endpoints = ${total} deliveries`);
     const counters = await scrapeCounters(stack.metricsUrl);
     const cpu = cpuMeter(stack.pids);

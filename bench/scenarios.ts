@@ -14,6 +14,8 @@ export interface Scenario {
    * webhook has that many lines. The events of one key are published one after the other.
    */
   fifo?: { orderingKeys: number };
+  /** Webhook i has a filter that only events with data.shard = i meet (event i has shard i % endpoints). */
+  filtered?: boolean;
 }
 
 /** `steadyRatePerS` changes the steady scenario's rate (same 60 s × scale): a latency curve. */
@@ -26,6 +28,10 @@ export function scenarios(scale: number, steadyRatePerS = 50): Scenario[] {
     { name: 'steady', endpoints: 1, events: n(steadyRatePerS * 60), ratePerS: steadyRatePerS, receiverLatencyMs: 0, failureRate: 0 },
     // Every webhook fifo, each event in one of 10 lines (per webhook): 10 x 10 lines side by side.
     { name: 'fifo', endpoints: 10, events: n(100), receiverLatencyMs: 0, failureRate: 0, fifo: { orderingKeys: 10 } },
+    // Publish's cost of filters: 100 filtered webhooks on one tenant, each event meeting one of
+    // them, beside one unfiltered webhook getting every event (as many deliveries either way).
+    { name: 'filtered', endpoints: 100, events: n(1000), receiverLatencyMs: 0, failureRate: 0, filtered: true },
+    { name: 'unfiltered', endpoints: 1, events: n(1000), receiverLatencyMs: 0, failureRate: 0 },
     // Many webhooks each seeing little: what idle endpoints cost (open workflows, cache).
     { name: 'wide', endpoints: n(1000), events: 5, receiverLatencyMs: 0, failureRate: 0 },
   ];
