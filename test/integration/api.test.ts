@@ -205,6 +205,7 @@ describe('management API', function () {
     const calls: Array<[string, string, unknown?]> = [
       ['GET', w], ['PATCH', w, { name: 'stolen' }], ['DELETE', w], ['GET', `${w}/deliveries`], ['GET', `${w}/deliveries/${deliveryId}`],
       ['GET', `${w}/stats`], ['GET', `${w}/stats/timeseries`], ['POST', `${w}/retry/${deliveryId}`], ['POST', `${w}/circuit/reset`],
+      ['POST', `${w}/filter/test`, { event: 'memory.created', data: { memory_id: 'm' } }],
       ['POST', `${w}/test`], ['POST', `${w}/secret/rotate`], ['GET', `/events/${eventId}`], ['POST', `/events/${eventId}/redeliver`],
       ['POST', `${w}/recover`, { since: new Date(Date.now() - 60_000).toISOString() }], ['GET', `/recoveries/${recoveryId}`],
       ['DELETE', `/portal/sessions/${portalSessionId}`],

@@ -25,7 +25,7 @@ interface HostileCase {
 type Caller = (method: string, path: string, body?: string | Buffer, headers?: Record<string, string>) => Promise<RawResponse>;
 
 const json = (value: unknown) => JSON.stringify(value);
-const deep = (levels: number) => `{"event":"user.created","data":{"x":${'['.repeat(levels)}${']'.repeat(levels)}}}`;
+const deep = (levels: number) => `{"event":"user.created","data":{"user_id":"u1","x":${'['.repeat(levels)}${']'.repeat(levels)}}}`;
 // Subscribed to another type than the events published here: no delivery starts, so nothing
 // writes rows in the background while counts are compared.
 const hook = { url: 'http://127.0.0.1:9999/hook', events: ['sync.completed'], name: 'hostile' };
@@ -172,7 +172,7 @@ describe('hostile input: a 4xx with the error body, never a 5xx, nothing written
     // The body is level 1, data level 2: 30 arrays inside reach the limit of 32.
     const atDepthLimit = await call('POST', '/events', deep(30));
     assert.equal(atDepthLimit.status, 202, atDepthLimit.text);
-    const exactNumbers = await call('POST', '/events', '{"event":"user.created","data":{"a":9007199254740991,"b":0.1,"c":1.50,"d":1e2,"e":-0}}',
+    const exactNumbers = await call('POST', '/events', '{"event":"user.created","data":{"user_id":"u1","a":9007199254740991,"b":0.1,"c":1.50,"d":1e2,"e":-0}}',
       { 'content-type': 'application/json; charset=UTF-8' });
     assert.equal(exactNumbers.status, 202, exactNumbers.text);
     assert.equal((await call('GET', `/webhooks/${ids.webhookId}/deliveries?limit=0010`)).status, 200);

@@ -54,7 +54,7 @@ describe('retention', function () {
   async function publish(event: string, count = 1): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const published = await stack.api('POST', '/events', { event, data: { sync_id: 's', quota_type: 'q', i } });
+      const published = await stack.api('POST', '/events', { event, data: { sync_id: 's', quota_type: 'q', user_id: 'u', session_id: 's', memory_id: 'm', concept: 'c', i } });
       assert.equal(published.status, 202, JSON.stringify(published.body));
       ids.push(published.body.id);
     }
