@@ -5,6 +5,8 @@ import { ID_PARAMS } from './middleware/params';
 import { OPERATIONAL_EVENT_COMPONENTS } from '../events/operationalSchemas';
 import { EVENT_TYPES } from '../events/catalogue';
 import { dataJsonSchema } from '../events/dataSchemas';
+import { errorBody } from './responses';
+import { RESPONSES, type BodySpec } from './responseRoutes';
 
 /** The `data` of each publishable type (the schema publish validates with), e.g. `MemoryCreatedData`. */
 function eventDataComponents(): Record<string, object> {
@@ -15,8 +17,6 @@ function eventDataComponents(): Record<string, object> {
     return [name(type), schema];
   }));
 }
-import { errorBody } from './responses';
-import { RESPONSES, type BodySpec } from './responseRoutes';
 
 /** What each route is for. A route without an entry here fails start-up (and the tests). */
 const SUMMARIES: Record<string, string> = {

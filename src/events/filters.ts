@@ -6,6 +6,8 @@ import { $and, $eq, $exists, $gt, $gte, $in, $lt, $lte, $ne, $nin, $not, $or, cr
 
 const OPERATIONS = { $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $and, $or, $not };
 export const FILTER_OPERATORS = Object.keys(OPERATIONS);
+/** What a field's condition may use ($and and $or join whole conditions, not a field's). */
+const FIELD_OPERATORS = FILTER_OPERATORS.filter((op) => op !== '$and' && op !== '$or');
 export const MAX_FILTER_BYTES = 4096;
 export const MAX_FILTER_DEPTH = 8;
 
@@ -45,7 +47,7 @@ function checkQuery(query: unknown, path: string, issues: FilterIssue[]): void {
     } else if (key === '$not') {
       checkQuery(value, at, issues);
     } else if (key.startsWith('$')) {
-      issues.push({ path: at, message: `unknown operator ${key}: use ${FILTER_OPERATORS.join(', ')}` });
+      issues.push({ path: at, message: `unknown operator ${key} here: use $and, $or, $not, or a condition on a field with ${FIELD_OPERATORS.join(', ')}` });
     } else if (key !== 'event' && key !== 'data' && !key.startsWith('data.')) {
       issues.push({ path: at, message: 'a condition names "event", "data" or a path under it ("data.memory_type")' });
     } else if (isOperatorObject(value)) {
@@ -58,7 +60,7 @@ function checkQuery(query: unknown, path: string, issues: FilterIssue[]): void {
 function checkOperators(operators: Record<string, unknown>, path: string, issues: FilterIssue[]): void {
   for (const [op, operand] of Object.entries(operators)) {
     const at = join(path, op);
-    if (!FILTER_OPERATORS.includes(op) || op === '$and' || op === '$or') issues.push({ path: at, message: `unknown operator ${op} here: use $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not` });
+    if (!FIELD_OPERATORS.includes(op)) issues.push({ path: at, message: `unknown operator ${op} here: use ${FIELD_OPERATORS.join(', ')}` });
     else if ((op === '$in' || op === '$nin') && !Array.isArray(operand)) issues.push({ path: at, message: `${op} takes an array` });
     else if (op === '$exists' && typeof operand !== 'boolean') issues.push({ path: at, message: '$exists takes true or false' });
     else if (op === '$not' && !isOperatorObject(operand)) issues.push({ path: at, message: '$not takes operators, e.g. {"$gt": 3}' });
@@ -88,7 +90,8 @@ export function compileFilter(filter: Filter): (doc: FilterDocument) => boolean 
 }
 
 /**
- * Compiled filters by their JSON text: each is compiled once, however many events it sees.
+ * Compiled filters by their JSON text, as stored (the column read as text): each is parsed and
+ * compiled once, however many events it sees, and an event costs a lookup per webhook.
  * Bounded (oldest dropped first) so a process serving many webhooks keeps a working set.
  */
 export class FilterCache {
@@ -96,14 +99,13 @@ export class FilterCache {
 
   constructor(private readonly maxEntries = 10_000) {}
 
-  matches(filter: Filter | null | undefined, doc: FilterDocument): boolean {
-    if (!filter) return true;
-    const key = JSON.stringify(filter);
-    let tester = this.compiled.get(key);
+  matches(filterText: string | null | undefined, doc: FilterDocument): boolean {
+    if (!filterText) return true;
+    let tester = this.compiled.get(filterText);
     if (!tester) {
-      tester = compileFilter(filter);
+      tester = compileFilter(JSON.parse(filterText) as Filter);
       if (this.compiled.size >= this.maxEntries) this.compiled.delete(this.compiled.keys().next().value as string);
-      this.compiled.set(key, tester);
+      this.compiled.set(filterText, tester);
     }
     return tester(doc);
   }
@@ -142,6 +144,6 @@ export function explainFilter(filter: Filter | null, doc: FilterDocument): { mat
 const shared = new FilterCache();
 
 /** The webhooks whose filter (if any) the event matches. */
-export function matchingFilter<T extends { filter?: Filter | null }>(webhooks: T[], doc: FilterDocument): T[] {
-  return webhooks.filter((w) => shared.matches(w.filter, doc));
+export function matchingFilter<T extends { filter_text: string | null }>(webhooks: T[], doc: FilterDocument): T[] {
+  return webhooks.filter((w) => shared.matches(w.filter_text, doc));
 }

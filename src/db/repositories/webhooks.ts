@@ -52,12 +52,12 @@ export async function listWebhooksPage(db: Knex, tenantId: string, filter: Webho
 
 /** Active webhooks of the tenant subscribed to `eventType` (but `exceptWebhookId`: an operational event's own webhook). */
 export async function findSubscribers(db: Knex, tenantId: string, eventType: string, exceptWebhookId?: string)
-  : Promise<Pick<WebhookRow, 'id' | 'max_concurrency' | 'circuit_state' | 'ordering' | 'retry_schedule_ms' | 'filter'>[]> {
+  : Promise<Array<Pick<WebhookRow, 'id' | 'max_concurrency' | 'circuit_state' | 'ordering' | 'retry_schedule_ms'> & { filter_text: string | null }>> {
   const query = db('webhooks')
     .where({ tenant_id: tenantId, active: true })
     .whereNull('deleted_at')
     .whereRaw('? = ANY(events)', [eventType])
-    .select('id', 'max_concurrency', 'circuit_state', 'ordering', 'retry_schedule_ms', 'filter')
+    .select('id', 'max_concurrency', 'circuit_state', 'ordering', 'retry_schedule_ms', db.raw('filter::text AS filter_text')) // as stored: the key of its compiled form
     .orderBy('id'); // fifo webhooks' lines are locked in this order (see storeDeliveries)
   if (exceptWebhookId) query.whereNot({ id: exceptWebhookId });
   return query;
