@@ -47,7 +47,7 @@ export type PidGroups = Record<string, number[]>;
 
 /**
  * CPU seconds per group between two marks; `bench` is this process (in a single-process
- * run it also holds the system under test, see the README).
+ * run it also holds the system under test, see docs/benchmarks.md).
  */
 export function cpuMeter(groups: () => PidGroups) {
   const sample = () => Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, pids.map((pid) => [pid, processTreeCpuSeconds(pid)] as const)]));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../events/catalogue';
 import { checkFilter, FILTER_OPERATORS, MAX_FILTER_BYTES, MAX_FILTER_DEPTH } from '../events/filters';
 
-/** A webhook's `filter` (README, "Filters"): each refusal names its place inside the filter. */
+/** A webhook's `filter` (docs/delivery.md, "Filters"): each refusal names its place inside the filter. */
 export const filterSchema = z.record(z.string(), z.unknown()).superRefine((filter, ctx) => {
   for (const issue of checkFilter(filter)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
 }).describe(`Conditions on the event body ("event", "data.<path>") in the MongoDB query language, with ${FILTER_OPERATORS.join(', ')}; `

@@ -33,7 +33,7 @@ export const webhook = z.object({
   max_concurrency: z.number().int().min(1),
   rate_limit_per_s: z.number().int().min(1).max(1000).nullable().describe('Permits granted per second at most (token bucket, burst of one second); null: no limit'),
   headers: z.record(z.string(), z.string()).describe('Custom headers sent on every attempt, by name; values always masked'),
-  ordering: z.enum(ORDERINGS).describe('"fifo": deliveries go in order within each ordering_key\'s line (see the README, "Ordered delivery"); "none": no order'),
+  ordering: z.enum(ORDERINGS).describe('"fifo": deliveries go in order within each ordering_key\'s line (see docs/delivery.md, "Ordered delivery"); "none": no order'),
   retry_schedule: z.array(z.string()).nullable().describe('Its own waits before retries 1..n (e.g. ["1s","5m"]), for deliveries created since it was set; null: the installation\'s schedule'),
   filter: z.record(z.string(), z.unknown()).nullable().describe('Conditions on the event body an event must meet to be delivered here; null: every event of its types'),
   created_at: timestamp,

@@ -1,7 +1,7 @@
 import { $and, $eq, $exists, $gt, $gte, $in, $lt, $lte, $ne, $nin, $not, $or, createQueryTester } from 'sift';
 
 // A webhook's `filter`: conditions on the event body (`event`, `data.*`) in the MongoDB query
-// language, evaluated by sift restricted to the operators below (README, "Filters"). Checked
+// language, evaluated by sift restricted to the operators below (docs/delivery.md, "Filters"). Checked
 // once when a webhook is created or changed; compiled once per filter text, not per event.
 
 const OPERATIONS = { $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $and, $or, $not };

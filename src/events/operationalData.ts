@@ -1,5 +1,5 @@
 // What operational events say and when they are due: pure, so the rules are unit-tested
-// without servers. operational.ts stores them; README "Operational events" documents the shapes.
+// without servers. operational.ts stores them; docs/delivery.md, "Operational events", documents the shapes.
 import type { DeadLetter, WebhookRef } from '../db/repositories/deadLetters';
 import type { WebhookRow } from '../db/types';
 import { isOperationalEventType, TEST_EVENT_TYPE, type OperationalEventType } from './catalogue';

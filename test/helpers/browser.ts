@@ -14,7 +14,7 @@ const FLAGS = [
 ];
 
 /**
- * Where screenshots are written: the README's (docs/screenshots) with UPDATE_SCREENSHOTS=1, else
+ * Where screenshots are written: the dashboard page's (docs/screenshots) with UPDATE_SCREENSHOTS=1, else
  * a temporary folder, so a test run leaves the working tree as it found it.
  */
 export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'

@@ -9,7 +9,7 @@ import { RoleProcess } from '../helpers/workerProcess';
 
 /**
  * A webhook's own retry schedule, scheduled delivery (deliver_at, across a crash of the whole
- * process) and the refusals of every new field (README, "Delivery policy").
+ * process) and the refusals of every new field (docs/delivery.md, "Delivery policy").
  */
 describe('delivery policy: a webhook\'s retry schedule, deliver_at, and their refusals', function () {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

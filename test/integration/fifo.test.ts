@@ -6,7 +6,7 @@ import { useTestStack } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 
 /**
- * Ordered delivery (README, "Ordered delivery"): on a fifo webhook, a delivery's first attempt
+ * Ordered delivery (docs/delivery.md, "Ordered delivery"): on a fifo webhook, a delivery's first attempt
  * starts only after the one ahead of it in its line finished, retries hold the line, and lines
  * run side by side up to max_concurrency. The order is the order publishes were accepted.
  */

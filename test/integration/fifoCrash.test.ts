@@ -35,7 +35,7 @@ async function midRun(receiver: Receiver): Promise<void> {
 }
 
 /**
- * Ordered delivery across crashes (README, "Ordered delivery"): a delivery sent again after a
+ * Ordered delivery across crashes (docs/delivery.md, "Ordered delivery"): a delivery sent again after a
  * crash may repeat (at least once), but the one behind it never starts before it finished.
  */
 describe('fifo order across crashes', function () {

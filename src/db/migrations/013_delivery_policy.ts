@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * A webhook's delivery policy (README, "Delivery policy"): its ordering ('none' or 'fifo') and
+ * A webhook's delivery policy (docs/delivery.md, "Delivery policy"): its ordering ('none' or 'fifo') and
  * its own retry schedule (milliseconds; null: the installation's). A delivery keeps what
  * applied when it was created: its schedule, its line (ordering key, and its place in the
  * line: `ordering_seq`, taken from one sequence under a lock per webhook, so places follow the

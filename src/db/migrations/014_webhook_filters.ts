@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * A webhook's payload filter (README, "Filters"): MongoDB-style conditions on the event body,
+ * A webhook's payload filter (docs/delivery.md, "Filters"): MongoDB-style conditions on the event body,
  * checked by the API before it is stored. `json`, not `jsonb`: the conditions keep the order
  * the tenant wrote them in, which is the order the filter test reports the first failing one.
  */

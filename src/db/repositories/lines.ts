@@ -1,4 +1,4 @@
-// Fifo lines (README, "Ordered delivery"): on a webhook with ordering 'fifo', deliveries with
+// Fifo lines (docs/delivery.md, "Ordered delivery"): on a webhook with ordering 'fifo', deliveries with
 // the same ordering key (or none) form a line, in the order of their places (`ordering_seq`).
 // A delivery is first sent only when no delivery ahead of it in its line is still open. The
 // claim (permitQueue.ts) enforces it; this file is the one home of what "ahead" means.
