@@ -1,9 +1,9 @@
-import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { RecoveryActivities, RecoveryProgress, RecoveryWorkflowInput } from './recoveryTypes';
 
 /** Matched deliveries read per activity call. */
 const PAGE_SIZE = 100;
-const RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 };
+const RETRY: RetryPolicy = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 };
 const { loadRecoveryPage, startRecoveryAttempt, finishRecovery } = proxyActivities<RecoveryActivities>({
   startToCloseTimeout: '1m', retry: RETRY,
 });

@@ -1,5 +1,6 @@
 import {
   CancellationScope, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../defaults';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../statuses';
@@ -15,7 +16,7 @@ function activities(input: DeliveryWorkflowInput) {
     // The HTTP attempt is bounded inside the activity; this bound only catches a worker that
     // died mid-attempt, so the attempt runs again elsewhere (at-least-once).
     startToCloseTimeout: input.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
-    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 },
+    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 } satisfies RetryPolicy,
   };
   // (Activity proxies are Proxy objects: pick functions by name, spreading copies nothing.)
   const { requestPermit, setDeliveryStatus } = proxyActivities<DeliveryActivities>(options);
