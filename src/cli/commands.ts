@@ -22,6 +22,7 @@ export const USAGE = `usage: npm run cli -- <command>
   webhooks disabled [--tenant <id>]                   webhooks disabled automatically (circuit open too long)
   deliveries list   --tenant <id> --webhook <wh_id> [--status <status>] [--limit <n>]
   deliveries retry  --tenant <id> --webhook <wh_id> --delivery <del_id>   (needs TEMPORAL_ADDRESS)
+  migrate                           brings the database schema up to date (every command and server does this at start)
   prune             [--dry-run]     deletes history past CONTINUUM_RETENTION now (--dry-run: counts only)
 ${RECOVERY_USAGE}
 ${PORTAL_USAGE}

@@ -1,3 +1,4 @@
+import { appliedMigrations } from '../db/migrate';
 import { countPrunable, retentionCutoff, type PrunedRows } from '../db/repositories/retention';
 import { createLogger } from '../log';
 import { RetentionPass } from '../maintenance/retention';
@@ -7,6 +8,15 @@ const counts = (rows: PrunedRows) => `${rows.deliveries} deliveries, ${rows.atte
   + `${rows.recoveries} recoveries, ${rows.portal_sessions} portal sessions`;
 
 export const MAINTENANCE_COMMANDS: Record<string, Command> = {
+  // Every command (and every server process) migrates before it runs; this one does nothing
+  // else, for a deployment step that brings the schema up to date before new processes start.
+  migrate: {
+    required: [],
+    async run({ db, out }) {
+      const applied = await appliedMigrations(db);
+      out(`Database schema is up to date: ${applied.length} migrations, the latest ${applied.at(-1)}`);
+    },
+  },
   prune: {
     required: [],
     flags: ['dry-run'],

@@ -47,3 +47,9 @@ const source: Knex.MigrationSource<string> = {
 export async function migrateToLatest(db: Knex): Promise<void> {
   await db.migrate.latest({ migrationSource: source });
 }
+
+/** The migrations this database has run, oldest first. */
+export async function appliedMigrations(db: Knex): Promise<string[]> {
+  const [completed] = await db.migrate.list({ migrationSource: source });
+  return (completed as Array<{ name: string }>).map((migration) => migration.name);
+}

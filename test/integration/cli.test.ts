@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createDb } from '../../src/db/knex';
+import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { useTestStack, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
@@ -74,5 +76,23 @@ describe('operator CLI', function () {
     assert.ok(lines.some((l) => l.startsWith('quota.exceeded\thigh\tpublished\tquota_type\t')));
     const catalogue = JSON.parse((await cli('event-types', 'list', '--json')).join('\n'));
     assert.deepEqual(catalogue.find((t: { name: string }) => t.name === 'sync.completed').schema.required, ['sync_id']);
+  });
+
+  it('migrate brings a new database up to date, says where it stands, and changes nothing the second time', async function () {
+    const fresh = await createTestDatabase();
+    const db = createDb(fresh.url, 1);
+    try {
+      const migrate = async () => (await exec(process.execPath, [CLI, 'migrate'], { env: { ...process.env, ...stack.env, DATABASE_URL: fresh.url } })).stdout.trim();
+      const first = await migrate();
+      const applied: string[] = await db('knex_migrations').orderBy('id').pluck('name');
+      assert.ok(applied.length >= 14, applied.join(','));
+      assert.equal(first, `Database schema is up to date: ${applied.length} migrations, the latest ${applied.at(-1)}`);
+      assert.ok(await db.schema.hasTable('deliveries'));
+      assert.equal(await migrate(), first);
+      assert.equal((await db('knex_migrations').count<{ n: string }[]>('* as n'))[0].n, String(applied.length));
+    } finally {
+      await db.destroy();
+      await fresh.drop();
+    }
   });
 });
