@@ -14,6 +14,7 @@ import { disableGoneWebhook, type GoneDeps } from '../src/webhooks/gone';
 import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { postWebhook, type PostResult } from './http';
+import { ATTR, inSpan } from '../src/tracing';
 import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
@@ -73,6 +74,12 @@ async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<Attem
   return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: WEBHOOK_RETIRED_ERROR, durationMs: 0, nextWaitMs: null };
 }
 
+/** A failed POST's class for its span: the status code, or the kind of network failure (never the message). */
+function failureClass(result: PostResult): string {
+  if (result.statusCode !== null) return String(result.statusCode);
+  return /^(timeout|blocked target|connection refused|DNS lookup failed|[A-Z][A-Z0-9_]+)\b/.exec(result.error ?? '')?.[1] ?? '_OTHER';
+}
+
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
 
@@ -90,6 +97,23 @@ export function createAttemptActivity(deps: AttemptDeps) {
       'User-Agent': USER_AGENT,
     };
     return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
+  }
+
+  /**
+   * The POST, a span when tracing is on (a child of the attempt activity's): ids, event type,
+   * attempt number and status code; nothing of the URL, the headers or the body.
+   */
+  function tracedSend(ctx: DeliveryContext, request: AttemptRequest, attemptNumber: number): Promise<PostResult> {
+    const attributes = {
+      [ATTR.method]: 'POST', [ATTR.tenantId]: ctx.tenant_id, [ATTR.webhookId]: ctx.webhook_id, [ATTR.deliveryId]: request.deliveryId,
+      [ATTR.eventType]: ctx.event_type, [ATTR.attemptNumber]: attemptNumber, [ATTR.attemptTrigger]: request.trigger,
+    };
+    return inSpan('POST webhook', 'client', attributes, async (span) => {
+      const result = await send(ctx, request.deliveryId);
+      if (result.statusCode !== null) span.set({ [ATTR.statusCode]: result.statusCode });
+      if (result.error) span.fail(failureClass(result));
+      return result;
+    });
   }
 
   /** Handed to the coalescer, which sends it (a failure or a probe's outcome at once). */
@@ -129,7 +153,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     const attemptNumber = ctx.attempt_count;
     const startedAt = new Date(now());
-    const result = await send(ctx, request.deliveryId);
+    const result = await tracedSend(ctx, request, attemptNumber);
     const durationMs = Math.max(0, now() - startedAt.getTime());
     const status = outcomeStatus(result.statusCode, request.scheduledWaitMs, request.trigger);
     deps.metrics?.observeAttempt(status === 'succeeded', durationMs);

@@ -55,6 +55,10 @@ const envSchema = z.object({
   CONTINUUM_DASHBOARD_FRAME_ANCESTORS: z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/;,'"]+$/, 'each entry must be an origin, e.g. https://app.example.com'))).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
+  // Traces (docs/tracing.md): on when the endpoint is set. The OpenTelemetry SDK reads these and
+  // its other OTEL_* variables itself; they are checked here so a typo stops the start.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be the http(s) URL of an OTLP collector, e.g. http://localhost:4318').optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc'], { message: 'must be http/protobuf, http/json or grpc' }).optional(),
 });
 
 export interface Config {
@@ -113,6 +117,8 @@ export interface Config {
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
   warnings: string[];
 }
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported there when set (docs/tracing.md). */
+  otlpEndpoint?: string;
 
 const DEFAULT_ENDPOINT_PERMITS_PER_RUN = 500;
 
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings: deprecationWarnings(e, present),
   };
   assertProductionSafe(config);
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   return config;
 }
 

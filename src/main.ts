@@ -5,6 +5,7 @@ import { DependencyMonitor } from './infra/dependencyMonitor';
 import { createLogger, type Logger } from './log';
 import { startSystem, type Role, type RunningSystem } from './system';
 import { sdkLogger } from './temporal/sdkLogger';
+import { startTracing, stopTracing } from './tracing';
 
 const ROLES: Record<string, Role[]> = { all: ['api', 'worker'], api: ['api'], worker: ['worker'] };
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -52,7 +53,8 @@ function handleStopSignals(log: Logger, current: () => RunningSystem | null): (r
     const system = current();
     // Still starting: exiting runs the children's exit hooks; the run record covers the rest.
     if (!system) process.exit(1);
-    system.stop().then(() => process.exit(exitCode), () => process.exit(1));
+    // Spans still buffered go out once everything that makes them has stopped.
+    system.stop().then(stopTracing).then(() => process.exit(exitCode), () => process.exit(1));
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
   return shutdown;
@@ -80,6 +82,8 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: sdkLevel, other: sdkLevel }), forward: {} } },
   });
   for (const warning of config.warnings) log.warn(warning);
+  // Before the system starts: its Temporal client and worker take their interceptors from it.
+  if (await startTracing(config.otlpEndpoint)) log.info('tracing: exporting traces to OTEL_EXPORTER_OTLP_ENDPOINT');
   if (config.allowHttp || config.allowPrivateTargets) {
     log.warn({ allowHttp: config.allowHttp, allowPrivateTargets: config.allowPrivateTargets },
       'development mode: http:// and/or private/loopback webhook targets are allowed; never use this in production');

@@ -13,6 +13,7 @@ import * as permitQueue from './migrations/011_permit_queue';
 import * as permitBlocks from './migrations/012_permit_blocks';
 import * as deliveryPolicy from './migrations/013_delivery_policy';
 import * as webhookFilters from './migrations/014_webhook_filters';
+import * as traceParent from './migrations/015_trace_parent';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '012_permit_blocks': permitBlocks,
   '013_delivery_policy': deliveryPolicy,
   '014_webhook_filters': webhookFilters,
+  '015_trace_parent': traceParent,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -79,6 +79,8 @@ export interface DeliveryRow {
   deliver_at?: Date | null;
   /** The waits before its retries, as its webhook had them when it was created; null: the installation's. */
   retry_schedule_ms?: number[] | null;
+  /** Its publish's W3C traceparent, stored only while tracing is on (docs/tracing.md). */
+  trace_parent?: string | null;
 }
 
 export interface AttemptRow {
@@ -103,4 +105,6 @@ export interface DeliveryToStart {
   created_at: Date;
   /** Its own retry schedule (see DeliveryRow); null or absent: the installation's. */
   retry_schedule_ms?: number[] | null;
+  /** Its publish's W3C traceparent when tracing was on (its workflow joins that trace). */
+  trace_parent?: string | null;
 }

@@ -9,6 +9,7 @@ import type { EventRow } from '../db/types';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import { TEST_EVENT_TYPE } from './catalogue';
 import { storeDeliveries, storeEvent } from './store';
+import { currentTraceParent } from '../tracing';
 
 export interface PublishInput {
   event: string;
@@ -45,12 +46,14 @@ export interface PublishDeps {
 export async function publishEvent(deps: PublishDeps, tenantId: string, input: PublishInput): Promise<PublishResult> {
   const createdAt = new Date();
   const dataJson = input.dataJson ?? JSON.stringify(input.data);
+  // Tracing on: the request's span is current, and its deliveries' workflows join its trace.
+  const traceParent = currentTraceParent();
   const stored = await deps.db.transaction(async (tx) => {
     const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
     if (!event) return null;
     // A webhook whose filter the event does not meet gets no delivery at all.
     const subscribers = matchingFilter(await findSubscribers(tx, tenantId, input.event), { event: input.event, data: input.data });
-    return { event, deliveries: await storeDeliveries(tx, event, subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at }) };
+    return { event, deliveries: await storeDeliveries(tx, event, subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at, traceParent }) };
   });
   if (!stored) return replay(deps.db, tenantId, input);
 

@@ -53,6 +53,8 @@ export interface StoreOptions {
   orderingKey?: string | null;
   /** Not sent before this. */
   deliverAt?: Date | null;
+  /** The publish's W3C traceparent (tracing on): the deliveries' workflows join its trace. */
+  traceParent?: string | null;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function storeDeliveries(db: Knex, event: EventRow, targets: Delive
       ...(target.ordering === 'fifo' ? { ordering_seq: nextPlace(db) } : {}),
       ...(options.deliverAt ? { deliver_at: options.deliverAt } : {}),
       ...(target.retry_schedule_ms ? { retry_schedule_ms: JSON.stringify(target.retry_schedule_ms) } : {}),
+      ...(options.traceParent ? { trace_parent: options.traceParent } : {}),
     };
   });
   await insertDeliveries(db, deliveries);

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError, type ConnectionLike, type WorkflowHandle } from '@temporalio/client';
+import { activeTracing } from '../tracing';
 
 /** Raised when Temporal can't be reached; publish's rows then wait for the sweep to wake their endpoint. */
 export class TemporalUnavailableError extends Error {}
@@ -21,7 +22,11 @@ export class TemporalConnector {
     // A query to a closed workflow (an endpoint workflow that ended when its webhook was
     // deactivated) is refused rather than answered from its last state: callers fall back to
     // what Postgres knows, which a re-enabled webhook has reset.
-    return new Client({ connection, namespace: this.options.namespace, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+    // Tracing on: starts of delivery workflows carry the trace (src/tracing/temporal.ts).
+    const interceptors = activeTracing()?.clientInterceptors;
+    return new Client({
+      connection, namespace: this.options.namespace, workflow: { queryRejectCondition: 'NOT_OPEN' }, ...(interceptors ? { interceptors: { workflow: interceptors } } : {}),
+    });
   }
 
   /** From now on, calls go through this process's worker connection (owned by the worker). */

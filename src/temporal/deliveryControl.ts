@@ -7,6 +7,7 @@ import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchA
 import type { DeliveryToStart } from '../db/types';
 import { isWorkflowNotFound, type TemporalConnector } from './client';
 import { withDeadline } from '../infra/deadline';
+import { withTraceParent } from '../tracing';
 
 const BATCH_CALL_DEADLINE_MS = 1500;
 
@@ -129,17 +130,17 @@ export class DeliveryControl {
     return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  /** False when the workflow was running already. */
+  /** False when the workflow was running already. Tracing on: the start is a span in its publish's trace. */
   private async start(client: Client, delivery: DeliveryToStart, grant: PermitGrant): Promise<boolean> {
     try {
-      await client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+      await withTraceParent(delivery.trace_parent, () => client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         // Its own schedule, as its webhook had it when it was created; else the installation's.
         ...this.startOptions(delivery, 'scheduled', delivery.retry_schedule_ms ?? undefined, grant),
         // A delivery whose workflow already ran must not run again by accident (a grant batch
         // repeated after a crash); manual retry is explicit.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         requestEagerStart: this.temporal.canStartEagerly,
-      });
+      }));
       return true;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

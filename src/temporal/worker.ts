@@ -1,6 +1,7 @@
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createActivities } from '../../activities';
+import { activeTracing } from '../tracing';
 import { endpointTaskQueue } from './endpointControl';
 import { recoveryWaitTaskQueue } from './recoveryControl';
 
@@ -35,12 +36,18 @@ export function workflowsPath(): string {
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
+  // Tracing on (docs/tracing.md): its workflow interceptors join the bundle, its activity
+  // interceptors and workflow span sink join the workers. Off: none of it.
+  const tracing = activeTracing()?.worker;
   try {
-    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: Runtime.instance().logger }));
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({
+      workflowsPath: workflowsPath(), logger: Runtime.instance().logger, workflowInterceptorModules: tracing?.workflowInterceptorModules,
+    }));
     const activities = createActivities(options.activityDeps);
+    const traced = tracing ? { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks } : {};
     const workers = await Promise.all([options.taskQueue, endpointTaskQueue(options.taskQueue)].map((taskQueue) =>
       Worker.create({
-        connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s',
+        connection, namespace: options.namespace, taskQueue, activities, workflowBundle, shutdownGraceTime: '5s', ...traced,
         ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
       })));
     // Activities only: the waits of recoveries, each holding a slot while its delivery runs.

@@ -13,6 +13,7 @@ import { redeliverSchema, type RedeliverBody } from '../recoverySchemas';
 import { apiKeyOnly, inScope, principalOf } from '../principal';
 import { publishEventSchema } from '../schemas';
 import { deliveryJson, eventJson } from '../serializers';
+import { ATTR, inSpan } from '../../tracing';
 
 type PublishBody = z.infer<typeof publishEventSchema>;
 
@@ -27,7 +28,13 @@ export function eventsRouter(deps: ApiDeps): Router {
     const data = EVENT_DATA_SCHEMAS[body.event].safeParse(body.data);
     if (!data.success) throw new ValidationError(`data is invalid for ${body.event}`, fieldIssues(data.error, 'body.data'));
     const dataJson = (ctx.state.json as JsonBody).memberText('data') as string;
-    const result = await publishEvent(deps, ctx.state.tenantId, { ...body, dataJson });
+    // Tracing on: the root of each delivery's trace (or a child of the producer's traceparent).
+    const attributes = { [ATTR.method]: 'POST', [ATTR.route]: '/api/v1/events', [ATTR.tenantId]: ctx.state.tenantId, [ATTR.eventType]: body.event };
+    const result = await inSpan('POST /api/v1/events', 'server', attributes, async (span) => {
+      const published = await publishEvent(deps, ctx.state.tenantId, { ...body, dataJson });
+      span.set({ [ATTR.eventId]: published.event.id, [ATTR.deliveryCount]: published.deliveryIds.length, [ATTR.replayed]: published.replayed, [ATTR.statusCode]: 202 });
+      return published;
+    }, ctx.headers);
     if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.status = 202;
     ctx.body = { ...eventJson(result.event), delivery_ids: result.deliveryIds };

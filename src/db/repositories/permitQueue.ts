@@ -81,7 +81,7 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
              lease_id = CASE WHEN d.workflow_started_at IS NULL AND d.attempt_count = 0 THEN d.id || ':first' ELSE d.id || '@' || :batchId END
         FROM picked WHERE d.id = picked.id
       RETURNING d.id, d.tenant_id, d.webhook_id, greatest(d.created_at, d.deliver_at) AS created_at, d.lease_id, d.workflow_started_at,
-                d.event_id, d.retry_schedule_ms),
+                d.event_id, d.retry_schedule_ms, d.trace_parent),
     full_room AS (SELECT (SELECT count(*) FROM before) + (SELECT count(*) FROM claimed) >= :room AS is_full),
     held_back AS (
       SELECT EXISTS (SELECT 1 FROM deliveries AS d, webhook AS w
@@ -93,10 +93,10 @@ export async function claimWaitingRows(db: Knex, input: ClaimInput): Promise<Cla
        WHERE id = (SELECT id FROM webhook)
          AND (:lending OR permit_backlog IS DISTINCT FROM (SELECT is_full FROM full_room))),
     handed AS (
-      SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, c.retry_schedule_ms, e.type AS event_type
+      SELECT c.id, c.tenant_id, c.webhook_id, c.created_at, c.lease_id, c.workflow_started_at, c.retry_schedule_ms, c.trace_parent, e.type AS event_type
         FROM claimed AS c JOIN events AS e ON e.id = c.event_id
       UNION ALL
-      SELECT d.id, d.tenant_id, d.webhook_id, greatest(d.created_at, d.deliver_at), d.lease_id, d.workflow_started_at, d.retry_schedule_ms, e.type
+      SELECT d.id, d.tenant_id, d.webhook_id, greatest(d.created_at, d.deliver_at), d.lease_id, d.workflow_started_at, d.retry_schedule_ms, d.trace_parent, e.type
         FROM deliveries AS d JOIN before AS b ON b.id = d.id JOIN events AS e ON e.id = d.event_id)
     -- One row at least (id null when nothing was claimed), carrying the backlog verdict.
     SELECT g.*, (SELECT is_full FROM full_room) OR (SELECT is_held FROM held_back) AS backlog
