@@ -61,6 +61,9 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc'], { message: 'must be http/protobuf, http/json or grpc' }).optional(),
 });
 
+/** Every variable the configuration reads (the deployment manifests are checked against these names). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   production: boolean;
   port: number;
@@ -114,11 +117,11 @@ export interface Config {
   /** Origins allowed to show the dashboard in a frame (portal links embedded in a tenant's product); none by default. */
   dashboardFrameAncestors: string[];
   logLevel: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported there when set (docs/tracing.md). */
+  otlpEndpoint?: string;
   /** Accepted but worth telling the operator (deprecated names): logged once at start. */
   warnings: string[];
 }
-  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported there when set (docs/tracing.md). */
-  otlpEndpoint?: string;
 
 const DEFAULT_ENDPOINT_PERMITS_PER_RUN = 500;
 
@@ -191,10 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalUiUrl: (e.CONTINUUM_TEMPORAL_UI_URL ?? `http://localhost:${e.CONTINUUM_DEV_TEMPORAL_PORT + 1000}`).replace(/\/+$/, ''),
     dashboardFrameAncestors: e.CONTINUUM_DASHBOARD_FRAME_ANCESTORS ?? [],
     logLevel: e.LOG_LEVEL,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     warnings: deprecationWarnings(e, present),
   };
   assertProductionSafe(config);
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   return config;
 }
 
