@@ -14,6 +14,8 @@ import { startEmbeddedPostgres } from '../src/infra/embeddedPostgres';
 import { freePort, startDevServer } from '../src/temporal/devServer';
 import { startTemporalServer } from '../src/temporal/server';
 import { startSystem } from '../src/system';
+import { startTracing, stopTracing } from '../src/tracing';
+import { OtlpReceiver } from '../test/helpers/otlpReceiver';
 import { RoleProcess } from '../test/helpers/workerProcess';
 import type { PidGroups } from './measure';
 
@@ -24,6 +26,8 @@ export interface Topology {
   /** Separate `main.js worker` and `main.js api` processes; 0 and 0: one system in this process. */
   workers: number;
   apis: number;
+  /** Traces on (docs/tracing.md), exported to a span-counting OTLP sink on 127.0.0.1. */
+  tracing?: boolean;
 }
 
 export interface BenchStack extends Topology {
@@ -37,6 +41,8 @@ export interface BenchStack extends Topology {
   metricsUrl: string;
   /** Processes whose CPU is counted, by group (this process is counted as `bench`). */
   pids(): PidGroups;
+  /** Spans the sink has received so far (tracing on), else null. */
+  spans(): number | null;
   stop(): Promise<void>;
 }
 
@@ -53,6 +59,20 @@ async function embeddedPostgres(stops: Stop[], prefix: string) {
   });
   const pid = Number((await readFile(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   return { url: pg.url, pid };
+}
+
+const otelEnv = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('OTEL_')));
+
+/**
+ * The OTLP sink traces go to: it counts spans (OTLP/HTTP JSON, so they can be counted without a
+ * protobuf decoder; the exporter's JSON costs a little more than the default protobuf). Its
+ * settings join `env`, with a short export delay so a scenario's spans arrive within it.
+ */
+async function traceSink(stops: Stop[], env: Record<string, string>): Promise<OtlpReceiver> {
+  const sink = await new OtlpReceiver({ keep: false }).start();
+  stops.push(() => sink.stop());
+  Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '500' });
+  return sink;
 }
 
 async function startEngine(engine: Engine, stops: Stop[], pids: PidGroups) {
@@ -107,10 +127,20 @@ export async function startBenchStack(topology: Topology, env: Record<string, st
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('CONTINUUM_')) as Array<[string, string]>),
       ...env,
     };
+    const sink = topology.tracing ? await traceSink(stops, fullEnv) : null;
     const inProcess = topology.workers === 0 && topology.apis === 0;
-    const base = { ...topology, inProcess, apiKey, temporalAddress: temporal.address, namespace: 'default', metricsUrl: temporal.metricsUrl, pids: () => pids, stop };
+    const base = {
+      ...topology, inProcess, apiKey, temporalAddress: temporal.address, namespace: 'default', metricsUrl: temporal.metricsUrl, pids: () => pids, stop,
+      spans: () => sink?.spanCount ?? null,
+    };
     if (inProcess) {
       const config = loadConfig(fullEnv);
+      if (sink) {
+        // The SDK reads its OTEL_* settings from this process's environment.
+        Object.assign(process.env, otelEnv(fullEnv));
+        await startTracing(config.otlpEndpoint);
+        stops.push(stopTracing);
+      }
       const system = await startSystem(config, { roles: ['api', 'worker'], log: createLogger('error'), host: '127.0.0.1' });
       stops.push(() => system.stop());
       return { ...base, db: system.db, apiUrls: [system.apiUrl as string] };

@@ -61,11 +61,14 @@ export class OtlpReceiver {
         let status = 200;
         try {
           if (req.method !== 'POST' || req.url !== '/v1/traces') throw new Error(`unexpected ${req.method} ${req.url}`);
-          const spans = spansOf(JSON.parse(body));
-          this.spanCount += spans.length;
           if (this.options.keep) {
+            const spans = spansOf(JSON.parse(body));
+            this.spanCount += spans.length;
             this.bodies.push(body);
             this.spans.push(...spans);
+          } else {
+            // Counting only (the bench, in the process it measures): one "spanId" key per span, no parse.
+            this.spanCount += body.match(/"spanId":/g)?.length ?? 0;
           }
         } catch {
           status = 400;
