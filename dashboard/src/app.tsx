@@ -67,6 +67,7 @@ export function App({ config }: { config: PageConfig }) {
       <header class="top">
         <Link href="/webhooks" class="brand">Continuum Webhooks</Link>
         <Link href="/event-types">Event types</Link>
+        <a href="/docs">API reference</a>
         <span class="who" data-session-kind={session.kind}>
           {session.kind === 'portal' ? 'Portal' : 'API key'}{session.tenant_id ? ` · ${session.tenant_id}` : ''}
           {session.read_only ? ' · read-only' : ''}

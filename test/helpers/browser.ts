@@ -84,3 +84,33 @@ export async function assertNoHorizontalScroll(page: Page): Promise<void> {
   };
   assert.ok(scroll <= client, `page is ${scroll} px wide in a ${client} px viewport`);
 }
+
+/**
+ * Keeps a context's traffic on one origin: any request elsewhere is refused before it leaves the
+ * machine and listed in `foreign`; answers of 400 and above are listed in `failed` (Chromium logs
+ * those as "Failed to load resource", which `open` does not count as a problem).
+ */
+export async function keepToOrigin(context: BrowserContext, origin: string): Promise<{ foreign: string[]; failed: string[] }> {
+  const traffic = { foreign: [] as string[], failed: [] as string[] };
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    traffic.foreign.push(url);
+    return route.abort('blockedbyclient');
+  });
+  context.on('response', (response) => {
+    if (response.status() >= 400) traffic.failed.push(`${response.status()} ${response.url()}`);
+  });
+  return traffic;
+}
+
+/**
+ * Lists the page's Content-Security-Policy violations as the page itself sees them: some (a
+ * refused eval caught by the code that tried it) never reach the console.
+ */
+export async function collectCspViolations(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(`window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
+      e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));`);
+  return async () => await page.evaluate('window.__cspViolations') as string[];
+}

@@ -63,9 +63,30 @@ describe('dashboard pages (src/api/pages.ts)', function () {
     }
   });
 
+  it('serves the API reference at /docs with the hashes its build lists, and refuses a list that would allow more', async function () {
+    const hash = `'sha256-${'A'.repeat(43)}='`;
+    writeFileSync(path.join(directory, 'docs.html'), '<div id="api-reference"></div>');
+    writeFileSync(path.join(directory, 'docs-csp.json'), JSON.stringify({ styleHashes: [hash] }));
+    mkdirSync(path.join(directory, 'assets', 'docs'), { recursive: true });
+    writeFileSync(path.join(directory, 'assets', 'docs', 'chunk-1.js'), 'export {};');
+    const { url, server } = await serve({ directory, temporalUiUrl: '', temporalNamespace: 'default', frameAncestors: [] });
+    try {
+      const page = await fetch(`${url}/docs`);
+      assert.equal(await page.text(), '<div id="api-reference"></div>');
+      assert.match(page.headers.get('content-security-policy') ?? '', new RegExp(`; style-src-elem 'self' ${hash.replace(/[+/]/g, '\\$&')}; style-src-attr 'unsafe-inline'$`));
+      assert.doesNotMatch((await fetch(`${url}/`)).headers.get('content-security-policy') ?? '', /style-src-elem|sha256/);
+      assert.equal((await fetch(`${url}/assets/docs/chunk-1.js`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    } finally {
+      server.close();
+    }
+    writeFileSync(path.join(directory, 'docs-csp.json'), JSON.stringify({ styleHashes: ["'unsafe-inline'"] }));
+    assert.throws(() => dashboardPages({ directory, temporalUiUrl: '', temporalNamespace: 'default', frameAncestors: [] }), /docs-csp\.json: styleHashes/);
+  });
+
   it('says the dashboard is not built (503) when the build output is missing', async function () {
     const { url, server } = await serve({ directory: path.join(directory, 'missing'), temporalUiUrl: '', temporalNamespace: 'default', frameAncestors: [] });
     try {
+      assert.equal((await fetch(`${url}/docs`)).status, 503);
       const response = await fetch(`${url}/`);
       assert.equal(response.status, 503);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'dashboard_not_built');
