@@ -55,6 +55,28 @@ export function apiClient(baseUrl: string, defaultKey: string): ApiClient {
   };
 }
 
+/**
+ * The environment of a system on the shared Temporal server and `databaseUrl`: its own task
+ * queue, secret key and bootstrap key (tenant_a), dev relaxations on, the fast schedules; `env` on top.
+ */
+export function testSystemEnv(databaseUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: getInfra().temporalAddress,
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
+    CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
+    CONTINUUM_BOOTSTRAP_API_KEY: generateApiKey(),
+    CONTINUUM_ALLOW_HTTP: 'true',
+    CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...FAST_ENV,
+    ...env,
+  };
+}
+
 /** The real system (API, waker and sweep, worker) against the shared Temporal server and a given database. */
 export async function startTestSystem(
   databaseUrl: string,
@@ -62,22 +84,9 @@ export async function startTestSystem(
   roles: Role[] = ['api', 'worker'],
   options: { logFile?: string } = {},
 ): Promise<TestSystem> {
-  const apiKey = env.CONTINUUM_BOOTSTRAP_API_KEY ?? generateApiKey();
-  const taskQueue = env.TEMPORAL_TASK_QUEUE ?? `test-${randomBytes(4).toString('hex')}`;
-  const fullEnv: Record<string, string> = {
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: getInfra().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
-    CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
-    CONTINUUM_BOOTSTRAP_API_KEY: apiKey,
-    CONTINUUM_ALLOW_HTTP: 'true',
-    CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...FAST_ENV,
-    ...env,
-  };
+  const fullEnv = testSystemEnv(databaseUrl, env);
+  const apiKey = fullEnv.CONTINUUM_BOOTSTRAP_API_KEY;
+  const taskQueue = fullEnv.TEMPORAL_TASK_QUEUE;
   const config = loadConfig(fullEnv);
   const system = await startSystem(config, {
     roles,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../../src/security/apiKeys';
-import { createTestDatabase, getInfra } from '../helpers/infra';
+import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { apiClient, FAST_ENV } from '../helpers/system';
+import { apiClient, testSystemEnv } from '../helpers/system';
 import { RoleProcess } from '../helpers/workerProcess';
 
 describe('credentials never reach the logs', function () {
@@ -25,20 +25,7 @@ describe('credentials never reach the logs', function () {
 
   it('started with CONTINUUM_BOOTSTRAP_API_KEY at debug level, a delivery later the key is nowhere in stdout or stderr', async function () {
     const key = generateApiKey();
-    const env = {
-      ...FAST_ENV,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: getInfra().temporalAddress,
-      TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
-      CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
-      CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
-      CONTINUUM_BOOTSTRAP_API_KEY: key,
-      CONTINUUM_ALLOW_HTTP: 'true',
-      CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
-      LOG_LEVEL: 'debug',
-    };
+    const env = testSystemEnv(database.url, { CONTINUUM_BOOTSTRAP_API_KEY: key, LOG_LEVEL: 'debug' });
     let everything = '';
     node = new RoleProcess('all', env);
     node.onOutput = (chunk) => (everything += chunk);

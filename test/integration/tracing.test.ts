@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { createDb } from '../../src/db/knex';
 import { ATTR } from '../../src/tracing/attributes';
 import { generateApiKey } from '../../src/security/apiKeys';
-import { createTestDatabase, getInfra } from '../helpers/infra';
+import { createTestDatabase } from '../helpers/infra';
 import { OtlpReceiver, type ExportedSpan } from '../helpers/otlpReceiver';
 import { Receiver } from '../helpers/receiver';
-import { apiClient, FAST_ENV, type ApiClient } from '../helpers/system';
+import { apiClient, testSystemEnv, type ApiClient } from '../helpers/system';
 import { eventually } from '../helpers/wait';
 import { RoleProcess } from '../helpers/workerProcess';
 
@@ -17,23 +17,13 @@ const DIST = path.resolve(__dirname, '../..');
 
 /** `main.js all` against the test's Postgres and Temporal, its own queue, with `env` on top. */
 function childEnv(databaseUrl: string, apiKey: string, env: Record<string, string>): Record<string, string> {
-  return {
-    ...FAST_ENV,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: getInfra().temporalAddress,
-    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
-    CONTINUUM_SECRET_KEY: randomBytes(32).toString('base64'),
-    CONTINUUM_BOOTSTRAP_TENANT: 'tenant_a',
+  return testSystemEnv(databaseUrl, {
     CONTINUUM_BOOTSTRAP_API_KEY: apiKey,
-    CONTINUUM_ALLOW_HTTP: 'true',
-    CONTINUUM_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: 'warn',
     // Exports every 100 ms: a test waits for the spans of a finished delivery, not for a batch.
     OTEL_BSP_SCHEDULE_DELAY: '100',
     ...env,
-  };
+  });
 }
 
 interface Published {
