@@ -38,8 +38,12 @@ describe('npm start supervises its dev servers', function () {
     dataDir = await tempDataDir();
     temporalPort = await freeDevTemporalPort();
     // Restarts after 600 ms, 1.2 s …: long enough for health polls to see the outage, short
-    // enough for the give-up case below to end within seconds.
-    node = await new RoleProcess('all', { ...devEnv(dataDir, temporalPort), ...FAST_ENV, CONTINUUM_RESTART_BACKOFF: '600ms' }).start(START_TIMEOUT_MS);
+    // enough for the give-up case below to end within seconds. A dev Temporal restarted on its
+    // data serves again within about a second, less than the default 2 s between dependency
+    // checks: checks every 250 ms, so health sees every outage here.
+    node = await new RoleProcess('all', {
+      ...devEnv(dataDir, temporalPort), ...FAST_ENV, CONTINUUM_RESTART_BACKOFF: '600ms', CONTINUUM_DEPENDENCY_CHECK_INTERVAL: '250ms',
+    }).start(START_TIMEOUT_MS);
     apiKey = (await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim();
   });
 
