@@ -1,5 +1,6 @@
 // The OpenTelemetry SDK behind src/tracing (loaded only when tracing is on).
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
@@ -10,19 +11,19 @@ import type { ActiveTracing, SpanHandle, SpanKindName } from './types';
 import { temporalTracing } from './temporal';
 
 const KINDS: Record<SpanKindName, SpanKind> = { server: SpanKind.SERVER, client: SpanKind.CLIENT, internal: SpanKind.INTERNAL };
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** Stored traceparents are always W3C, whatever propagators the OTEL_* variables configure. */
+const W3C = new W3CTraceContextPropagator();
 
-/** The context whose parent is this stored traceparent (always W3C, whatever propagators are configured); root when none. */
+/** The context whose parent is this stored traceparent; root when none (or not a valid one). */
 export function parentContext(traceParent: string | null): Context {
-  const match = traceParent ? TRACEPARENT.exec(traceParent) : null;
-  if (!match) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: match[1], spanId: match[2], traceFlags: parseInt(match[3], 16), isRemote: true });
+  return traceParent ? W3C.extract(ROOT_CONTEXT, { traceparent: traceParent }, defaultTextMapGetter) : ROOT_CONTEXT;
 }
 
-function formatTraceParent(span: Span | undefined): string | null {
-  const sc = span?.spanContext();
-  if (!sc || !trace.isSpanContextValid(sc)) return null;
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}`;
+/** The active span's traceparent, to be stored; null when no valid span is active. */
+function currentTraceParent(): string | null {
+  const carrier: { traceparent?: string } = {};
+  W3C.inject(context.active(), carrier, defaultTextMapSetter);
+  return carrier.traceparent ?? null;
 }
 
 function handle(span: Span): SpanHandle {
@@ -68,7 +69,7 @@ export function startSdk(): ActiveTracing {
         }
       });
     },
-    traceParent: () => formatTraceParent(trace.getActiveSpan()),
+    traceParent: currentTraceParent,
     withTraceParent: (traceParent, fn) => context.with(parentContext(traceParent), fn),
     clientInterceptors: temporal.clientInterceptors,
     worker: temporal.worker,
