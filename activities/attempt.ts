@@ -1,26 +1,32 @@
 import type { Knex } from 'knex';
 import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import { beginAttempt, deliveryExists, findAttemptByLease, recordAttempt, setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { beginAttempt, findAttemptByLease, recordAttempt, whyNotSent, type GateSettings, type Recorded } from '../src/gate/attempts';
+import type { Dispatcher } from '../src/gate/dispatcher';
 import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
 import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
 import { USER_AGENT } from '../src/version';
-import type { PermitReleases } from '../src/permits/releases';
 import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
 import { disableGoneWebhook, type GoneDeps } from '../src/webhooks/gone';
-import type { AttemptRequest, AttemptResult, Outcome } from '../workflows/types';
+import type { AttemptRequest, AttemptResult } from '../workflows/types';
 import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
+import { giveBackLeases } from '../src/gate/leases';
 import { postWebhook, type PostResult } from './http';
 import { ATTR, inSpan } from '../src/tracing';
 import ipaddr from 'ipaddr.js';
 
 export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
   db: Knex;
-  /** Permits go back to endpoint workflows through it, coalesced. */
-  releases: PermitReleases;
+  /** The breaker's threshold and how the next leases are claimed. */
+  gate: GateSettings;
+  /** Hands out the next leases an attempt's record took. */
+  dispatcher: Pick<Dispatcher, 'handOut' | 'dispatch'>;
+  /** How long a confirmed lease lasts: the attempt's bound and a margin (docs/permits.md). */
+  leaseBoundMs: number;
   metrics?: Metrics;
   /** A delivery dead-lettered by its last attempt is reported through it. */
   operational: OperationalEvents;
@@ -67,11 +73,15 @@ function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null
   return scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
 }
 
-/** No attempt: the delivery is unknown (a bug: not retried) or its webhook is gone. */
-async function skipAttempt(deps: AttemptDeps, deliveryId: string): Promise<AttemptResult> {
-  if (!(await deliveryExists(deps.db, deliveryId))) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`);
-  await setDeliveryStatus(deps.db, deliveryId, 'cancelled', WEBHOOK_RETIRED_ERROR);
-  return { attemptNumber: 0, status: 'cancelled', statusCode: null, error: WEBHOOK_RETIRED_ERROR, durationMs: 0, nextWaitMs: null };
+/** No attempt: the delivery is unknown (a bug: not retried), its webhook is gone, or its lease is no longer held. */
+async function skipAttempt(deps: AttemptDeps, request: AttemptRequest): Promise<AttemptResult> {
+  const why = await whyNotSent(deps.db, request.deliveryId);
+  if (why === 'unknown') throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
+  const none = { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null };
+  if (why === 'lease_lost') return { ...none, status: 'retrying', error: 'lease expired before the attempt', leaseLost: true };
+  deps.dispatcher.dispatch(await giveBackLeases(deps.db, [request.leaseId], false));
+  await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', WEBHOOK_RETIRED_ERROR);
+  return { ...none, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR };
 }
 
 /** A failed POST's class for its span: the status code, or the kind of network failure (never the message). */
@@ -116,40 +126,42 @@ export function createAttemptActivity(deps: AttemptDeps) {
     });
   }
 
-  /** Handed to the coalescer, which sends it (a failure or a probe's outcome at once). */
-  function releasePermit(request: AttemptRequest, outcome: Outcome): boolean {
-    if (!request.permit) return false;
-    deps.releases.give(request.permit.webhookId, { leaseId: request.permit.leaseId, outcome }, outcome === 'failure' || request.permit.probe === true);
-    return true;
+  /** After the commit: the next leases go out, the endpoint workflow hears of a moved circuit, the notice starts. */
+  async function afterRecord(recorded: Recorded, webhookId: string, tenantId: string): Promise<void> {
+    deps.dispatcher.handOut(recorded.leased);
+    deps.operational.started([recorded.notice]);
+    if (recorded.circuit) {
+      // Lost (Temporal away, a crash): the sweep tells it of an open period it missed.
+      await deps.endpoints.circuitChanged({ webhookId, tenantId }, { state: recorded.circuit.state, openedAtMs: recorded.circuit.openedAt?.getTime() ?? null })
+        .catch(() => undefined);
+    }
   }
 
   /**
-   * After the permit is back: should this fail, the activity runs again, finds its attempt made
+   * After the record: should this fail, the activity runs again, finds its attempt made
    * and reports again (the notice's key makes the repeat store nothing).
    */
   async function reportDeadLetter(status: AttemptResult['status'], deliveryId: string): Promise<void> {
     if (status === 'dead_lettered') await deps.operational.deadLettered(deliveryId);
   }
 
-  /** One signed POST, recorded as an attempt together with the delivery's new state. */
+  /** What an attempt recorded before (its workflow task failed after the record) reports again; nothing is sent twice. */
+  async function reportMade(request: AttemptRequest, made: NonNullable<Awaited<ReturnType<typeof findAttemptByLease>>>): Promise<AttemptResult> {
+    const status = outcomeStatus(made.status_code, request.scheduledWaitMs, request.trigger);
+    await reportDeadLetter(status, request.deliveryId);
+    if (status === 'cancelled') await disableGoneWebhook(deps, request.webhookId, request.deliveryId);
+    return {
+      attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
+      durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null,
+    };
+  }
+
+  /** One signed POST under a confirmed lease, recorded as an attempt together with the delivery's new state and the breaker. */
   return async function attemptDelivery(request: AttemptRequest): Promise<AttemptResult> {
-    const leaseId = request.permit?.leaseId ?? null;
-    const ctx = await beginAttempt(deps.db, request.deliveryId, leaseId);
+    const ctx = await beginAttempt(deps.db, request.deliveryId, request.leaseId, deps.leaseBoundMs);
     if (!ctx) {
-      const made = leaseId ? await findAttemptByLease(deps.db, request.deliveryId, leaseId) : undefined;
-      if (!made) {
-        const permitReleased = releasePermit(request, 'none');
-        return { ...await skipAttempt(deps, request.deliveryId), permitReleased };
-      }
-      // This attempt ran before (its workflow task failed after the POST): report, don't resend.
-      const status = outcomeStatus(made.status_code, request.scheduledWaitMs, request.trigger);
-      const permitReleased = releasePermit(request, permitOutcome(status));
-      await reportDeadLetter(status, request.deliveryId);
-      if (status === 'cancelled' && request.permit) await disableGoneWebhook(deps, request.permit.webhookId, request.deliveryId);
-      return {
-        attemptNumber: made.attempt_number, status, statusCode: made.status_code, error: made.error_message,
-        durationMs: made.duration_ms, nextWaitMs: status === 'retrying' ? request.scheduledWaitMs : null, permitReleased,
-      };
+      const made = await findAttemptByLease(deps.db, request.deliveryId, request.leaseId);
+      return made ? reportMade(request, made) : skipAttempt(deps, request);
     }
     const attemptNumber = ctx.attempt_count;
     const startedAt = new Date(now());
@@ -160,22 +172,14 @@ export function createAttemptActivity(deps: AttemptDeps) {
     // Retry-After may lengthen the scheduled wait, never shorten it.
     const nextWaitMs = status === 'retrying' ? Math.max(request.scheduledWaitMs ?? 0, result.retryAfterMs ?? 0) : null;
     const error = status === 'cancelled' ? GONE_ERROR : result.error;
-    await recordAttempt(deps.db, {
-      deliveryId: request.deliveryId,
-      attemptNumber,
-      startedAt,
-      durationMs,
-      statusCode: result.statusCode,
-      errorMessage: error,
-      responseBody: result.responseBody,
-      trigger: request.trigger,
-      leaseId,
-      newStatus: status,
-      nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
-    });
-    const permitReleased = releasePermit(request, permitOutcome(status));
+    const recorded = await recordAttempt(deps.db, {
+      deliveryId: request.deliveryId, webhookId: ctx.webhook_id, leaseId: request.leaseId, attemptNumber, startedAt, durationMs,
+      statusCode: result.statusCode, errorMessage: error, responseBody: result.responseBody, trigger: request.trigger,
+      newStatus: status, nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs), outcome: permitOutcome(status),
+    }, deps.gate);
+    await afterRecord(recorded, ctx.webhook_id, ctx.tenant_id);
     await reportDeadLetter(status, request.deliveryId);
     if (status === 'cancelled') await disableGoneWebhook(deps, ctx.webhook_id, request.deliveryId);
-    return { attemptNumber, status, statusCode: result.statusCode, error, durationMs, nextWaitMs, permitReleased };
+    return { attemptNumber, status, statusCode: result.statusCode, error, durationMs, nextWaitMs };
   };
 }

@@ -1,19 +1,17 @@
 import { createAttemptActivity, type AttemptDeps } from './attempt';
-import { createLegacyActivities } from './legacy';
-import { createPermitActivities, type PermitDeps } from './permits';
+import { createEndpointActivities, createGateActivities, type GateDeps } from './gate';
 import { createRecoveryActivities, type RecoveryDeps } from './recovery';
-import type { EndpointControl } from '../src/temporal/endpointControl';
-import type { DeliveryActivities } from '../workflows/types';
+import type { DeliveryActivities, EndpointActivities } from '../workflows/types';
 import type { RecoveryActivities } from '../workflows/recoveryTypes';
 
-export type ActivityDeps = AttemptDeps & PermitDeps & RecoveryDeps & { endpoints: EndpointControl };
+export type ActivityDeps = AttemptDeps & GateDeps & RecoveryDeps;
 
 /** All activities, built from their dependencies (no module-level singletons). */
-export function createActivities(deps: ActivityDeps): DeliveryActivities & RecoveryActivities {
+export function createActivities(deps: ActivityDeps): DeliveryActivities & EndpointActivities & RecoveryActivities {
   return {
     attemptDelivery: createAttemptActivity(deps),
-    ...createPermitActivities(deps),
-    ...createLegacyActivities(deps),
+    ...createGateActivities(deps),
+    ...createEndpointActivities(deps),
     ...createRecoveryActivities(deps),
   };
 }

@@ -36,11 +36,7 @@ const envSchema = z.object({
   CONTINUUM_DELIVERY_TIMEOUT: duration.prefault(`${DEFAULT_DELIVERY_TIMEOUT_MS}ms`),
   CONTINUUM_MAX_DELIVERY_AGE: duration.prefault(`${DEFAULT_MAX_DELIVERY_AGE_MS}ms`),
   CONTINUUM_DISPATCH_INTERVAL: duration.prefault('5s'),
-  CONTINUUM_ENDPOINT_IDLE_TIMEOUT: duration.prefault('5m'),
-  CONTINUUM_PERMIT_BLOCK_DURATION: z.literal('off').transform(() => 0).or(duration).prefault('10s'),
-  CONTINUUM_ENDPOINT_PERMITS_PER_RUN: positiveInt.optional(),
-  /** Deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN (it never counted history events). */
-  CONTINUUM_ENDPOINT_HISTORY_LIMIT: positiveInt.optional(),
+  CONTINUUM_LEASE_START_TIMEOUT: duration.prefault('10s'),
   CONTINUUM_AUTO_DISABLE_AFTER: duration.prefault('5d'),
   CONTINUUM_DEPENDENCY_CHECK_INTERVAL: duration.prefault('2s'),
   CONTINUUM_DEPENDENCY_CHECK_TIMEOUT: duration.prefault('2s'),
@@ -91,14 +87,10 @@ export interface Config {
   maxConcurrencyPerEndpoint: number;
   deliveryTimeoutMs: number;
   maxDeliveryAgeMs: number;
-  /** How often the sweep wakes endpoints whose rows wait (and the recovery starter looks for work). */
+  /** How often the gate's sweep looks for expired leases and rows left waiting (and the recovery starter for work). */
   dispatchIntervalMs: number;
-  /** Permits an endpoint workflow grants before it continues as new. */
-  endpointPermitsPerRun: number;
-  /** An endpoint workflow with nothing to do ends after this long. */
-  endpointIdleTimeoutMs: number;
-  /** A healthy endpoint lends its free permits to a worker as a block for this long (0: never). */
-  permitBlockMs: number;
+  /** A lease taken for a delivery whose workflow has not begun its attempt expires after this long (docs/permits.md). */
+  leaseStartTimeoutMs: number;
   /** A webhook whose circuit has not closed for this long is disabled. */
   autoDisableAfterMs: number;
   /** The background checks of Postgres and Temporal (health reads them; the outage log lines come from them). */
@@ -123,22 +115,18 @@ export interface Config {
   warnings: string[];
 }
 
-const DEFAULT_ENDPOINT_PERMITS_PER_RUN = 500;
-
-/** Settings that no longer mean anything since the permit queue: accepted with a warning for one release. */
+/** Settings that no longer mean anything since Postgres counts the leases: accepted with a warning for one release. */
 const RETIRED_SETTINGS: Record<string, string> = {
-  CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: 'the endpoint workflow starts deliveries only as permits allow, so none wait open beyond max_concurrency',
-  CONTINUUM_DISPATCH_RECHECK: 'the endpoint workflow claims its waiting rows as permits come back; nothing polls',
-  CONTINUUM_ENDPOINT_CHECK_INTERVAL: 'waiting deliveries are rows that CONTINUUM_DISPATCH_INTERVAL\'s sweep wakes their endpoint for',
+  CONTINUUM_ENDPOINT_IDLE_TIMEOUT: 'the endpoint workflow waits with no timer while its circuit is closed, so it costs nothing idle',
+  CONTINUUM_PERMIT_BLOCK_DURATION: 'there are no permit blocks: every claim is one statement on the webhook row',
+  CONTINUUM_ENDPOINT_PERMITS_PER_RUN: 'the endpoint workflow takes no part in a healthy delivery, so its history stays short',
+  CONTINUUM_ENDPOINT_HISTORY_LIMIT: 'the endpoint workflow takes no part in a healthy delivery, so its history stays short',
 };
 
-/** Deprecated variables still accepted, each with what to use instead. */
-function deprecationWarnings(e: { CONTINUUM_ENDPOINT_PERMITS_PER_RUN?: number; CONTINUUM_ENDPOINT_HISTORY_LIMIT?: number }, present: Record<string, unknown>): string[] {
-  const warnings = Object.entries(RETIRED_SETTINGS).filter(([name]) => name in present)
+/** Retired variables still accepted, each with why it is no longer needed. */
+function deprecationWarnings(present: Record<string, unknown>): string[] {
+  return Object.entries(RETIRED_SETTINGS).filter(([name]) => name in present)
     .map(([name, why]) => `${name} no longer has any effect and will be refused in the next release: ${why}`);
-  if (e.CONTINUUM_ENDPOINT_HISTORY_LIMIT === undefined) return warnings;
-  const taken = e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN === undefined ? 'used' : 'ignored: CONTINUUM_ENDPOINT_PERMITS_PER_RUN is set';
-  return [...warnings, `CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated (${taken}); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN, which it always meant: permits, not history events`];
 }
 
 /** Start-up refused for a reason the operator can fix; shown as its message alone, no stack. */
@@ -181,9 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryTimeoutMs: e.CONTINUUM_DELIVERY_TIMEOUT,
     maxDeliveryAgeMs: e.CONTINUUM_MAX_DELIVERY_AGE,
     dispatchIntervalMs: e.CONTINUUM_DISPATCH_INTERVAL,
-    endpointPermitsPerRun: e.CONTINUUM_ENDPOINT_PERMITS_PER_RUN ?? e.CONTINUUM_ENDPOINT_HISTORY_LIMIT ?? DEFAULT_ENDPOINT_PERMITS_PER_RUN,
-    endpointIdleTimeoutMs: e.CONTINUUM_ENDPOINT_IDLE_TIMEOUT,
-    permitBlockMs: e.CONTINUUM_PERMIT_BLOCK_DURATION,
+    leaseStartTimeoutMs: e.CONTINUUM_LEASE_START_TIMEOUT,
     autoDisableAfterMs: e.CONTINUUM_AUTO_DISABLE_AFTER,
     dependencyChecks: { intervalMs: e.CONTINUUM_DEPENDENCY_CHECK_INTERVAL, timeoutMs: e.CONTINUUM_DEPENDENCY_CHECK_TIMEOUT },
     restartBackoffMs: e.CONTINUUM_RESTART_BACKOFF,
@@ -206,18 +192,12 @@ export function attemptTimeoutMs(config: Config): number {
   return config.deliveryTimeoutMs + ATTEMPT_OVERHEAD_MS;
 }
 
-/** Endpoint workflow settings derived from the configuration. */
-export function endpointSettings(config: Config) {
-  return {
-    failureThreshold: config.circuitFailureThreshold,
-    openDurationMs: config.circuitOpenMs,
-    // Generous: a live holder keeps its permit through an attempt and its retries; only a
-    // holder that vanished (workflow terminated) loses it.
-    leaseTimeoutMs: 3 * attemptTimeoutMs(config) + 30_000,
-    continueAsNewAfter: config.endpointPermitsPerRun,
-    idleTimeoutMs: config.endpointIdleTimeoutMs,
-    blockMs: config.permitBlockMs,
-  };
+/** Beyond the attempt's bound, how long a confirmed lease outlives it (a worker that stalls a little keeps its lease). */
+export const LEASE_MARGIN_MS = 10_000;
+
+/** How long a lease lasts once its attempt begins: the attempt's bound and a margin (docs/permits.md). */
+export function leaseBoundMs(config: Config): number {
+  return attemptTimeoutMs(config) + LEASE_MARGIN_MS;
 }
 
 // In production the dev relaxations (http, private targets) stay off unless set explicitly.

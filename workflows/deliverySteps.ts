@@ -1,4 +1,4 @@
-// Steps shared by the delivery workflows (the current one and the previous release's).
+// Steps of the delivery workflow kept apart: its search attribute and its end without an attempt.
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { EXPIRED_ERROR, WEBHOOK_RETIRED_ERROR } from './statuses';
 import type { AttemptResult, DeliveryActivities, DeliveryStatus, DeliveryWorkflowInput } from './types';

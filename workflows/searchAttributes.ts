@@ -6,6 +6,8 @@ export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeT
 export const WebhookIdKey = defineSearchAttributeKey('WebhookId', SearchAttributeType.KEYWORD);
 export const EventTypeKey = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
 export const DeliveryStatusKey = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+/** An endpoint workflow's circuit: closed, open or half_open. */
+export const CircuitStateKey = defineSearchAttributeKey('CircuitState', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_NAMES = ['TenantId', 'WebhookId', 'EventType', 'DeliveryStatus'] as const;
-export const ALL_SEARCH_ATTRIBUTE_KEYS = [TenantIdKey, WebhookIdKey, EventTypeKey, DeliveryStatusKey];
+export const SEARCH_ATTRIBUTE_NAMES = ['TenantId', 'WebhookId', 'EventType', 'DeliveryStatus', 'CircuitState'] as const;
+export const ALL_SEARCH_ATTRIBUTE_KEYS = [TenantIdKey, WebhookIdKey, EventTypeKey, DeliveryStatusKey, CircuitStateKey];

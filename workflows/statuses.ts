@@ -1,4 +1,4 @@
-import type { Outcome } from './permits/gateState';
+import type { Outcome } from './types';
 
 export const DELIVERY_STATUSES = [
   'pending',
@@ -15,7 +15,7 @@ export const FINAL_STATUSES: readonly DeliveryStatus[] = ['succeeded', 'dead_let
 /** Why a delivery of a deleted or deactivated webhook ends without (more) attempts. */
 export const WEBHOOK_RETIRED_ERROR = 'webhook deleted or deactivated';
 
-/** Why a delivery that waited for a permit past the maximum delivery age was dead-lettered. */
+/** Why a delivery that waited for a lease past the maximum delivery age was dead-lettered. */
 export const EXPIRED_ERROR = 'expired: waited longer than the maximum delivery age for the endpoint';
 
 /** What an attempt that ended in this status tells the endpoint's circuit. */

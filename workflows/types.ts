@@ -1,19 +1,23 @@
 // Plain types shared by workflows, activities and the API: inputs, outputs, statuses and the
 // activities interface the workflows call. Types only, importing nothing outside workflows/,
 // so any module may use them without pulling in workflow or activity code (no import cycles).
-import type { CircuitState, GateState, Outcome, PermitRequest } from './permits/gateState';
-import type { PermitActivities, PermitGrant } from './permits/types';
 import type { DeliveryStatus } from './statuses';
 
-export type { CircuitState, DeliveryStatus, GateState, Outcome, PermitRequest };
-export type {
-  EndpointLimits, EndpointSettings, EndpointStatus, EndpointWorkflowInput, GrantBatchInput, GrantBatchResult, PermitActivities, PermitGrant, PermitRelease,
-} from './permits/types';
+export type { DeliveryStatus };
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+/** What an attempt tells the breaker: a 2xx, a failure, or nothing (410 Gone, a lease handed back unused). */
+export type Outcome = 'success' | 'failure' | 'none';
 
 /** What made an attempt: the schedule, a manual retry, a test, or a bulk recovery. */
 export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'recovery';
 
 export type DeliveryOutcomeStatus = 'succeeded' | 'retrying' | 'dead_lettered' | 'cancelled';
+
+/** A lease the gate took for a delivery (docs/permits.md): its attempt may go under it. */
+export interface LeaseGrant {
+  leaseId: string;
+}
 
 export interface DeliveryWorkflowInput {
   deliveryId: string;
@@ -24,27 +28,25 @@ export interface DeliveryWorkflowInput {
   retryScheduleMs: number[];
   /** Trigger of the first attempt of this run ('manual' or 'recovery' when a closed delivery is retried). */
   firstTrigger?: AttemptTrigger;
-  /** Served before other waiting deliveries (quota events). */
-  highPriority?: boolean;
-  /** When the delivery was created, and how long it may wait for a permit in all. */
+  /** When the delivery was created, and how long it may wait for a lease in all. */
   createdAtMs?: number;
   maxDeliveryAgeMs?: number;
   /** Bound on one attempt activity (delivery timeout plus bookkeeping). */
   attemptTimeoutMs?: number;
-  /** (Previous release) the starter asked the endpoint workflow for the first permit under this lease id. */
-  firstLeaseId?: string;
-  /** Started by its endpoint's grant, holding this permit: the first attempt goes at once. */
-  firstGrant?: PermitGrant;
+  /** Started by a claim, holding this lease: the first attempt goes at once. */
+  firstLease?: LeaseGrant;
+  /** Taken over from the previous release's workflow (src/gate/handover.ts): retries made, and the wait left before the next attempt. */
+  resume?: { attemptsMade: number; waitMs: number };
 }
 
 export interface AttemptRequest {
   deliveryId: string;
+  webhookId: string;
   trigger: AttemptTrigger;
   /** The scheduled wait before the next attempt, or null when this is the last attempt. */
   scheduledWaitMs: number | null;
-  /** The permit this attempt holds: the activity gives it back with the outcome (coalesced
-   *  per worker, see src/permits/releases.ts). */
-  permit?: { webhookId: string; leaseId: string; probe?: boolean };
+  /** The lease this attempt holds: the attempt's record gives it back. */
+  leaseId: string;
 }
 
 export interface AttemptResult {
@@ -56,13 +58,48 @@ export interface AttemptResult {
   durationMs: number;
   /** How long to wait before the next attempt (scheduled wait, lengthened by Retry-After). */
   nextWaitMs: number | null;
-  /** True when the activity took the permit back (the workflow sends no release itself). */
-  permitReleased?: boolean;
+  /** Nothing was sent: the lease was no longer held (it expired), so the delivery asks for another. */
+  leaseLost?: boolean;
+}
+
+/** The circuit's change an attempt's commit made, told to the endpoint workflow. */
+export interface CircuitChange {
+  state: CircuitState;
+  openedAtMs: number | null;
+}
+
+export interface EndpointWorkflowInput {
+  webhookId: string;
+  tenantId: string;
+  /** open → half-open after this long (CONTINUUM_CIRCUIT_OPEN_DURATION). */
+  openDurationMs: number;
+  /** The circuit as the starter read it from the webhook row (carried across continue-as-new). */
+  circuit?: CircuitChange;
+}
+
+/** What the endpoint workflow's query answers (the Temporal UI, the CLI). */
+export interface EndpointStatus {
+  state: CircuitState;
+  openedAt: string | null;
+  halfOpenAt: string | null;
 }
 
 /** The activities the delivery and endpoint workflows call; createActivities(deps) implements them, tests fake them. */
-export interface DeliveryActivities extends PermitActivities {
+export interface DeliveryActivities {
   /** One HTTP attempt and its bookkeeping (a local activity). */
   attemptDelivery(input: AttemptRequest): Promise<AttemptResult>;
   setDeliveryStatus(input: { deliveryId: string; status: DeliveryStatus; error?: string }): Promise<void>;
+  /** The row joins the queue and the webhook's free leases are taken; returns this delivery's, if it got one. Null: nothing to deliver to. */
+  askForLease(input: { deliveryId: string }): Promise<{ lease: LeaseGrant | null; held: boolean } | null>;
+  /** Leaves the queue; false when a claim took the row first (its lease is on its way). */
+  leaveQueue(input: { deliveryId: string }): Promise<boolean>;
+  /** Gives leases back unused (not asked for, or cancelled before the attempt). */
+  giveBackLeases(input: { leaseIds: string[] }): Promise<void>;
+}
+
+export interface EndpointActivities {
+  /** The open period that began at openedAtMs is over: half-open, with its probe let out. Returns the circuit now. */
+  halfOpenCircuit(input: { webhookId: string; openedAtMs: number }): Promise<CircuitChange>;
+  /** The operator's reset: closed at once. */
+  resetCircuit(input: { webhookId: string }): Promise<CircuitChange>;
 }

@@ -14,6 +14,7 @@ import * as permitBlocks from './migrations/012_permit_blocks';
 import * as deliveryPolicy from './migrations/013_delivery_policy';
 import * as webhookFilters from './migrations/014_webhook_filters';
 import * as traceParent from './migrations/015_trace_parent';
+import * as gateLeases from './migrations/016_gate_leases';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '013_delivery_policy': deliveryPolicy,
   '014_webhook_filters': webhookFilters,
   '015_trace_parent': traceParent,
+  '016_gate_leases': gateLeases,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -68,15 +68,18 @@ export class OperationalEvents {
    * call finds the period already recorded and emits nothing new.
    */
   async circuitChanged(webhookId: string, state: CircuitMirrorState, openedAt: Date | null): Promise<void> {
-    const now = this.now();
-    const stored = await this.deps.db.transaction(async (tx) => {
-      const change = await recordCircuit(tx, webhookId, state, openedAt, now);
-      // A retired webhook's circuit tells nobody anything.
-      if (!change || !change.webhook.active || change.webhook.deleted_at) return null;
-      const notice = circuitNotice(change, this.deps.failureThreshold, now);
-      return notice ? this.store(tx, notice) : null;
-    });
+    const stored = await this.deps.db.transaction((tx) => this.circuitChangedIn(tx, webhookId, state, openedAt));
     this.started([stored]);
+  }
+
+  /** As circuitChanged, in the caller's transaction (the gate's, see src/gate/); the caller hands the notice to started() after commit. */
+  async circuitChangedIn(tx: Knex.Transaction, webhookId: string, state: CircuitMirrorState, openedAt: Date | null): Promise<StoredNotice | null> {
+    const now = this.now();
+    const change = await recordCircuit(tx, webhookId, state, openedAt, now);
+    // A retired webhook's circuit tells nobody anything.
+    if (!change || !change.webhook.active || change.webhook.deleted_at) return null;
+    const notice = circuitNotice(change, this.deps.failureThreshold, now);
+    return notice ? this.store(tx, notice) : null;
   }
 
   /** `delivery.dead_lettered` for this delivery if it is dead-lettered (and not itself a notice or a test). */

@@ -1,18 +1,18 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import type { deliveryWorkflowV2 as deliveryWorkflow } from '../../workflows';
-import { deliveryWorkflowId, retryNowSignal } from '../../workflows/messages';
-import { permitGrantedSignal } from '../../workflows/permits/messages';
-import type { AttemptResult, AttemptTrigger, PermitGrant } from '../../workflows/types';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import type { deliveryWorkflowV3 as deliveryWorkflow } from '../../workflows';
+import { deliveryWorkflowId, leaseGrantedSignal, retryNowSignal } from '../../workflows/messages';
+import type { AttemptResult, AttemptTrigger, DeliveryWorkflowInput, LeaseGrant } from '../../workflows/types';
 import { EventTypeKey, TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import type { DeliveryToStart } from '../db/types';
-import { isWorkflowNotFound, type TemporalConnector } from './client';
+import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
 import { withDeadline } from '../infra/deadline';
 import { withTraceParent } from '../tracing';
 
-const BATCH_CALL_DEADLINE_MS = 1500;
+/** Bounded, so a hand-out through a Temporal outage fails fast and its lease goes back. */
+const HAND_OUT_DEADLINE_MS = 1500;
 
-/** The delivery workflow type started today (the previous release's, deliveryWorkflow, only finishes its runs). */
-const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflowV2';
+/** The delivery workflow type this release starts (docs/permits.md, "Upgrades"). */
+const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflowV3';
 
 export interface DeliveryStartOptions {
   taskQueue: string;
@@ -23,14 +23,19 @@ export interface DeliveryStartOptions {
 }
 
 /**
- * Every client-side call to delivery workflows: start holding a permit (idempotent by workflow
- * id `delivery:<del_id>`), grant, manual retry and recovery, test, cancel.
+ * Every client-side call to delivery workflows: start holding a lease (idempotent by workflow
+ * id `delivery:<del_id>`), grant a lease, manual retry and recovery, test, cancel, take over.
  */
 export class DeliveryControl {
   constructor(private readonly temporal: TemporalConnector, private readonly options: DeliveryStartOptions) {}
 
   private async handle(deliveryId: string): Promise<WorkflowHandle<typeof deliveryWorkflow>> {
     return (await this.temporal.client()).workflow.getHandle(deliveryWorkflowId(deliveryId));
+  }
+
+  /** True while the delivery's workflow runs. */
+  async isRunning(deliveryId: string): Promise<boolean> {
+    return isWorkflowRunning(await this.handle(deliveryId));
   }
 
   /** Cancels these deliveries' workflows; one already closed or never started is skipped. */
@@ -40,10 +45,11 @@ export class DeliveryControl {
     if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${deliveryIds.length} delivery workflows could not be cancelled`);
   }
 
-  /** Tells a started delivery it holds the permit it asked for. False when its workflow no longer runs. */
-  async grant(deliveryId: string, grant: PermitGrant): Promise<boolean> {
+  /** Tells a started delivery, waiting for it, that it holds this lease. False when its workflow no longer runs. */
+  async grantLease(deliveryId: string, grant: LeaseGrant): Promise<boolean> {
     try {
-      await (await this.handle(deliveryId)).signal(permitGrantedSignal, grant);
+      const client = await this.temporal.client();
+      await client.withDeadline(Date.now() + HAND_OUT_DEADLINE_MS, async () => (await this.handle(deliveryId)).signal(leaseGrantedSignal, grant));
       return true;
     } catch (err) {
       if (isWorkflowNotFound(err)) return false;
@@ -51,7 +57,7 @@ export class DeliveryControl {
     }
   }
 
-  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, firstGrant?: PermitGrant) {
+  private startOptions(delivery: DeliveryToStart, trigger: AttemptTrigger, retryScheduleMs = this.options.retryScheduleMs, more: Partial<DeliveryWorkflowInput> = {}) {
     return {
       workflowId: deliveryWorkflowId(delivery.id),
       taskQueue: this.options.taskQueue,
@@ -61,11 +67,10 @@ export class DeliveryControl {
         webhookId: delivery.webhook_id,
         retryScheduleMs,
         firstTrigger: trigger,
-        highPriority: this.options.isHighPriority(delivery.event_type),
         createdAtMs: delivery.created_at.getTime(),
         maxDeliveryAgeMs: this.options.maxDeliveryAgeMs,
         attemptTimeoutMs: this.options.attemptTimeoutMs,
-        ...(firstGrant ? { firstGrant } : {}),
+        ...more,
       }],
       typedSearchAttributes: [
         { key: TenantIdKey, value: delivery.tenant_id },
@@ -111,40 +116,39 @@ export class DeliveryControl {
   }
 
   /**
-   * Starts these deliveries' workflows holding their first permits (the endpoint's grant batch).
-   * One running already (the batch repeated) gets its grant by signal, which it ignores when it
-   * has it. Returns the ids now running; throws when some could not be started (the batch is
-   * then repeated).
+   * Starts the delivery's workflow holding its first lease (a claim's hand-out), eagerly where
+   * this process runs a worker. 'running' when it was started already (a lease granted again
+   * after its first expired): the caller signals it. Tracing on: the start is a span in its
+   * publish's trace.
    */
-  async startHolding(items: Array<{ delivery: DeliveryToStart; grant: PermitGrant }>): Promise<string[]> {
-    if (items.length === 0) return [];
+  async startWithLease(delivery: DeliveryToStart, firstLease: LeaseGrant): Promise<'started' | 'running'> {
     const client = await this.temporal.client();
-    // Bounded, so a batch through a Temporal outage fails fast and is repeated at a later turn,
-    // rather than holding its endpoint's workflow task open.
-    const results = await Promise.allSettled(items.map(({ delivery, grant }) => client.withDeadline(Date.now() + BATCH_CALL_DEADLINE_MS, async () => {
-      if (!(await this.start(client, delivery, grant))) await this.grant(delivery.id, grant);
-      return delivery.id;
-    })));
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${items.length} deliveries did not start`);
-    return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  }
-
-  /** False when the workflow was running already. Tracing on: the start is a span in its publish's trace. */
-  private async start(client: Client, delivery: DeliveryToStart, grant: PermitGrant): Promise<boolean> {
     try {
-      await withTraceParent(delivery.trace_parent, () => client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+      await client.withDeadline(Date.now() + HAND_OUT_DEADLINE_MS, () => withTraceParent(delivery.trace_parent, () => client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         // Its own schedule, as its webhook had it when it was created; else the installation's.
-        ...this.startOptions(delivery, 'scheduled', delivery.retry_schedule_ms ?? undefined, grant),
-        // A delivery whose workflow already ran must not run again by accident (a grant batch
-        // repeated after a crash); manual retry is explicit.
+        ...this.startOptions(delivery, 'scheduled', delivery.retry_schedule_ms ?? undefined, { firstLease }),
+        // A delivery whose workflow already ran must not run again by accident; manual retry is explicit.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         requestEagerStart: this.temporal.canStartEagerly,
-      }));
-      return true;
+      })));
+      return 'started';
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      return false;
+      return 'running';
     }
+  }
+
+  /**
+   * Takes over a delivery the previous release's workflow held open (src/gate/handover.ts):
+   * that run is terminated and this release's starts in its place, with the attempts made and
+   * the wait left.
+   */
+  async takeOver(delivery: DeliveryToStart, resume: NonNullable<DeliveryWorkflowInput['resume']>): Promise<void> {
+    const client = await this.temporal.client();
+    await client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+      ...this.startOptions(delivery, 'scheduled', delivery.retry_schedule_ms ?? undefined, { resume }),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
   }
 }

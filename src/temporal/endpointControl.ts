@@ -1,43 +1,33 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { endpointWorkflow } from '../../workflows';
-import { initialGateState } from '../../workflows/permits/gate';
-import { endpointWorkflowId } from '../../workflows/messages';
-import {
-  acquirePermitSignal, configureEndpointSignal, endpointStatusQuery, releasePermitsSignal, resetCircuitSignal, returnPermitBlockSignal,
-  shutdownEndpointSignal, wakeSignal,
-} from '../../workflows/permits/messages';
-import type { BlockReturn } from '../../workflows/permits/gateState';
-import type { CircuitState, EndpointLimits, EndpointSettings, EndpointStatus, PermitRelease, PermitRequest } from '../../workflows/types';
-import type { WakeInfo } from '../../workflows/permits/types';
+import type { endpointWorkflowV2 as endpointWorkflow } from '../../workflows';
+import { circuitChangedSignal, endpointStatusQuery, endpointWorkflowId, resetCircuitSignal } from '../../workflows/messages';
+import type { CircuitChange, EndpointStatus, EndpointWorkflowInput } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
 import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
 
 const QUERY_DEADLINE_MS = 3000;
 const SIGNAL_DEADLINE_MS = 2000;
+const ENDPOINT_WORKFLOW_TYPE = 'endpointWorkflowV2';
 
 /** Endpoint workflows have their own task queue (served by every worker, see startWorker). */
 export const endpointTaskQueue = (taskQueue: string): string => `${taskQueue}-endpoints`;
 
-/** The webhook an endpoint workflow is started for, when a wake starts it. */
-export interface WakeTarget {
-  webhookId: string;
-  tenantId: string;
-  maxConcurrency: number;
-  /** Its rate limit (permits per second), or null for none. */
-  rateLimitPerS: number | null;
-  /** The circuit as Postgres mirrors it: the endpoint workflow corrects it when it differs. */
-  mirroredCircuit?: CircuitState;
-}
-
-/** How endpoint workflows are started: their task queue's base name and gate settings. */
+/** How endpoint workflows are started: their task queue's base name and the open period. */
 export interface EndpointStartOptions {
   taskQueue: string;
-  settings: EndpointSettings;
+  openDurationMs: number;
+}
+
+/** The webhook an endpoint workflow runs for. */
+export interface EndpointTarget {
+  webhookId: string;
+  tenantId: string;
 }
 
 /**
- * Every client-side call to the endpoint workflow of one webhook: wake, status, signals,
- * releases. A missing workflow is not an error (false, null or nothing); a wake starts it.
+ * Every client-side call to the endpoint workflow of one webhook (docs/permits.md): the
+ * circuit's changes an attempt made, the operator's reset, status, the end. Signals start the
+ * workflow when it does not run (signal-with-start).
  */
 export class EndpointControl {
   constructor(private readonly temporal: TemporalConnector, private readonly startOptions: EndpointStartOptions) {}
@@ -46,7 +36,7 @@ export class EndpointControl {
     return (await this.temporal.client()).workflow.getHandle(endpointWorkflowId(webhookId));
   }
 
-  /** The live circuit and gate, or null when no endpoint workflow runs (or it can't answer now). */
+  /** The endpoint workflow's view of the circuit, or null when none runs (or it can't answer now). */
   async status(webhookId: string): Promise<EndpointStatus | null> {
     try {
       const client = await this.temporal.client();
@@ -62,71 +52,40 @@ export class EndpointControl {
     return isWorkflowRunning(await this.handle(webhookId));
   }
 
-  resetCircuit(webhookId: string): Promise<boolean> {
-    return this.signalIfRunning(webhookId, (h) => h.signal(resetCircuitSignal));
-  }
-
-  /** New limits for a running endpoint workflow (one not running reads them when it starts). */
-  configure(webhookId: string, limits: EndpointLimits): Promise<boolean> {
-    return this.signalIfRunning(webhookId, (h) => h.signal(configureEndpointSignal, limits));
-  }
-
-  shutdown(webhookId: string): Promise<boolean> {
-    return this.signalIfRunning(webhookId, (h) => h.signal(shutdownEndpointSignal));
-  }
-
-  /** Gives a block of permits back (throws when the workflow can't have it, or Temporal does not answer in time). */
-  async returnPermitBlock(webhookId: string, back: BlockReturn): Promise<void> {
-    await this.signalBounded(webhookId, (h) => h.signal(returnPermitBlockSignal, back));
-  }
-
-  /** Gives permits back with their outcomes, in order (throws when the workflow can't have them). */
-  async releasePermits(webhookId: string, releases: PermitRelease[]): Promise<void> {
-    await this.signalBounded(webhookId, (h) => h.signal(releasePermitsSignal, releases));
-  }
-
-  /** Fire-and-forget traffic is bounded: no call keeps retrying inside the SDK past a process's stop. */
-  private async signalBounded(webhookId: string, send: (h: WorkflowHandle<typeof endpointWorkflow>) => Promise<void>): Promise<void> {
+  /** An attempt's commit opened the circuit (or a probe closed or reopened it): the workflow keeps the period's timer. */
+  async circuitChanged(target: EndpointTarget, change: CircuitChange): Promise<void> {
     const client = await this.temporal.client();
-    const handle = await this.handle(webhookId);
-    await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => send(handle));
+    await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => client.workflow.signalWithStart<typeof endpointWorkflow, [CircuitChange]>(
+      ENDPOINT_WORKFLOW_TYPE, { ...this.options(target, change), signal: circuitChangedSignal, signalArgs: [change] }));
   }
 
-  /**
-   * Rows wait in this endpoint's queue: signal-with-start, so an endpoint workflow that ended
-   * idle (or never ran) starts, with a closed circuit and the webhook's limits.
-   */
-  async wake(target: WakeTarget): Promise<void> {
-    const { taskQueue, settings } = this.startOptions;
+  /** The operator's reset: the endpoint workflow closes the circuit. */
+  async resetCircuit(target: EndpointTarget): Promise<void> {
     const client = await this.temporal.client();
-    const info: WakeInfo = target.mirroredCircuit ? { mirroredCircuit: target.mirroredCircuit } : {};
-    await client.workflow.signalWithStart<typeof endpointWorkflow, [WakeInfo?]>('endpointWorkflow', {
-      workflowId: endpointWorkflowId(target.webhookId),
-      taskQueue: endpointTaskQueue(taskQueue),
-      // Longer than the 10 s default: on a saturated worker, a timed-out task means a full
-      // replay of the endpoint's run, which makes the next task slower still.
-      workflowTaskTimeout: '30s',
-      args: [{
-        webhookId: target.webhookId, tenantId: target.tenantId, settings, state: initialGateState(target.maxConcurrency, target.rateLimitPerS),
-      }],
-      signal: wakeSignal,
-      signalArgs: [info],
-      typedSearchAttributes: [{ key: TenantIdKey, value: target.tenantId }, { key: WebhookIdKey, value: target.webhookId }],
-    });
+    await client.workflow.signalWithStart<typeof endpointWorkflow, []>(
+      ENDPOINT_WORKFLOW_TYPE, { ...this.options(target, undefined), signal: resetCircuitSignal, signalArgs: [] });
   }
 
-  /** (Previous release) a delivery's permit request by message. */
-  async requestByMessage(webhookId: string, request: PermitRequest): Promise<void> {
-    await (await this.handle(webhookId)).signal(acquirePermitSignal, request);
-  }
-
-  private async signalIfRunning(webhookId: string, send: (h: WorkflowHandle<typeof endpointWorkflow>) => Promise<void>): Promise<boolean> {
+  /** The webhook is retired: its endpoint workflow ends. False when none ran. */
+  async shutdown(webhookId: string): Promise<boolean> {
     try {
-      await send(await this.handle(webhookId));
+      await (await this.handle(webhookId)).cancel();
       return true;
     } catch (err) {
       if (isWorkflowNotFound(err)) return false;
       throw err;
     }
+  }
+
+  private options(target: EndpointTarget, circuit: CircuitChange | undefined) {
+    const args: [EndpointWorkflowInput] = [{
+      webhookId: target.webhookId, tenantId: target.tenantId, openDurationMs: this.startOptions.openDurationMs, ...(circuit ? { circuit } : {}),
+    }];
+    return {
+      workflowId: endpointWorkflowId(target.webhookId),
+      taskQueue: endpointTaskQueue(this.startOptions.taskQueue),
+      args,
+      typedSearchAttributes: [{ key: TenantIdKey, value: target.tenantId }, { key: WebhookIdKey, value: target.webhookId }],
+    };
   }
 }

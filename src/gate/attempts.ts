@@ -1,0 +1,127 @@
+// An attempt's side of the gate (docs/permits.md): it confirms its lease before the POST, and
+// one transaction records its outcome, gives the lease back, moves the breaker and takes the
+// webhook's next leases.
+import type { Knex } from 'knex';
+import type { DeliveryContext } from '../db/repositories/deliveries';
+import { FINAL_STATUSES, type AttemptTrigger, type DeliveryStatus } from '../db/types';
+import type { OperationalEvents, StoredNotice } from '../events/operational';
+import { afterOutcome, type CircuitState, type Outcome } from './breaker';
+import { lockWebhook, takeLeases, type ClaimSettings, type LeasedRow } from './leases';
+import { showCircuitOnWaitingRows } from './queue';
+
+/**
+ * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
+ * attempt's number on it (a re-run of this attempt gets the same one), marks the delivery in
+ * flight and returns what the POST needs: one statement. Undefined when nothing may be sent:
+ * the lease expired or is unknown, the delivery is cancelled, the webhook retired, or this
+ * lease's attempt is recorded already (see whyNotSent); nothing that matters is changed then.
+ */
+export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string, boundMs: number): Promise<DeliveryContext | undefined> {
+  const { rows } = await db.raw(`
+    WITH lease AS (
+      UPDATE gate_leases AS l SET expires_at = now() + :boundMs * interval '1 millisecond',
+             attempt_number = coalesce(l.attempt_number, (SELECT attempt_count + 1 FROM deliveries WHERE id = :deliveryId))
+       WHERE l.id = :leaseId AND l.delivery_id = :deliveryId AND l.expires_at > now()
+         AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = :deliveryId AND a.lease_id = :leaseId)
+      RETURNING l.attempt_number)
+    UPDATE deliveries AS d
+       SET status = 'in_flight', attempt_count = greatest(d.attempt_count, (SELECT attempt_number FROM lease)), next_attempt_at = NULL,
+           workflow_started_at = coalesce(d.workflow_started_at, now())
+      FROM webhooks AS w, events AS e
+     WHERE d.id = :deliveryId AND w.id = d.webhook_id AND e.id = d.event_id AND EXISTS (SELECT 1 FROM lease)
+       AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
+    RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
+              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs });
+  return rows[0];
+}
+
+/** The attempt recorded under this lease, if any. */
+export async function findAttemptByLease(db: Knex, deliveryId: string, leaseId: string) {
+  return db('delivery_attempts').where({ delivery_id: deliveryId, lease_id: leaseId })
+    .first<{ attempt_number: number; status_code: number | null; error_message: string | null; duration_ms: number } | undefined>(
+      'attempt_number', 'status_code', 'error_message', 'duration_ms');
+}
+
+/** Why beginAttempt sent nothing: the delivery or its webhook is retired, or the lease is no longer held. */
+export async function whyNotSent(db: Knex, deliveryId: string): Promise<'unknown' | 'retired' | 'lease_lost'> {
+  const row = await db('deliveries as d').join('webhooks as w', 'w.id', 'd.webhook_id').where('d.id', deliveryId)
+    .first<{ status: DeliveryStatus; active: boolean; deleted_at: Date | null } | undefined>('d.status', 'w.active', 'w.deleted_at');
+  if (!row) return 'unknown';
+  return row.status === 'cancelled' || !row.active || row.deleted_at ? 'retired' : 'lease_lost';
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  webhookId: string;
+  leaseId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  errorMessage: string | null;
+  responseBody: string | null;
+  trigger: AttemptTrigger;
+  newStatus: DeliveryStatus;
+  nextAttemptAt: Date | null;
+  outcome: Outcome;
+}
+
+export interface GateSettings {
+  failureThreshold: number;
+  claim: ClaimSettings;
+  operational: Pick<OperationalEvents, 'circuitChangedIn'>;
+}
+
+export interface Recorded {
+  /** False when this attempt was recorded before (a re-run): nothing was counted again. */
+  counted: boolean;
+  /** The circuit moved (opened, or a probe closed it): tell the endpoint workflow. */
+  circuit: { state: CircuitState; openedAt: Date | null } | null;
+  notice: StoredNotice | null;
+  /** The webhook's next leases: start or signal their deliveries after the commit. */
+  leased: LeasedRow[];
+}
+
+/**
+ * Records the attempt and the delivery's new state, gives its lease back and moves the
+ * breaker, then takes the webhook's next leases: one transaction, the webhook row locked first
+ * (so outcomes count in commit order). The attempt row is unique per delivery and number, so a
+ * re-run activity's record conflicts and counts nothing.
+ */
+export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateSettings): Promise<Recorded> {
+  return db.transaction(async (tx) => {
+    const webhook = await lockWebhook(tx, record.webhookId);
+    const inserted = await tx('delivery_attempts').insert({
+      delivery_id: record.deliveryId, attempt_number: record.attemptNumber, started_at: record.startedAt, duration_ms: record.durationMs,
+      status_code: record.statusCode, error_message: record.errorMessage, response_body: record.responseBody, trigger: record.trigger, lease_id: record.leaseId,
+    }).onConflict(['delivery_id', 'attempt_number']).ignore().returning('id');
+    const released = await tx('gate_leases').where({ id: record.leaseId }).del().returning('probe');
+    const counted = inserted.length > 0;
+    let circuit: Recorded['circuit'] = null;
+    let notice: StoredNotice | null = null;
+    if (counted) {
+      // An attempt that finishes after the webhook was deleted must not revive the delivery.
+      await tx('deliveries').where({ id: record.deliveryId }).whereNot({ status: 'cancelled' }).update({
+        status: record.newStatus, last_status_code: record.statusCode, last_error: record.errorMessage,
+        next_attempt_at: record.nextAttemptAt, completed_at: FINAL_STATUSES.includes(record.newStatus) ? tx.fn.now() : null,
+      });
+      if (webhook) ({ circuit, notice } = await moveBreaker(tx, webhook, record.outcome, released[0]?.probe === true, gate));
+    }
+    const leased = webhook ? (await takeLeases(tx, record.webhookId, gate.claim)).rows : [];
+    return { counted, circuit, notice, leased };
+  });
+}
+
+async function moveBreaker(
+  tx: Knex.Transaction, webhook: NonNullable<Awaited<ReturnType<typeof lockWebhook>>>, outcome: Outcome, probe: boolean, gate: GateSettings,
+): Promise<Pick<Recorded, 'circuit' | 'notice'>> {
+  const before = { state: webhook.circuit_state, failures: webhook.circuit_failures };
+  const after = afterOutcome(before, outcome, probe, gate.failureThreshold);
+  if (after.failures !== before.failures) await tx('webhooks').where({ id: webhook.id }).update({ circuit_failures: after.failures });
+  // Closed → open (the threshold), half-open → closed or → open again (the probe): a new period.
+  if (after.state === before.state) return { circuit: null, notice: null };
+  const openedAt = after.state === 'open' ? new Date() : null;
+  const notice = await gate.operational.circuitChangedIn(tx, webhook.id, after.state, openedAt);
+  await showCircuitOnWaitingRows(tx, webhook.id, after.state !== 'closed');
+  return { circuit: { state: after.state, openedAt }, notice };
+}
