@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
 import { setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
 import { beginAttempt, findAttemptByLease, recordAttempt, whyNotSent, type GateSettings, type Recorded } from '../src/gate/attempts';
-import type { Dispatcher } from '../src/gate/dispatcher';
+import type { Dispatcher as GateDispatcher } from '../src/gate/dispatcher';
 import { openHeaders } from '../src/security/customHeaders';
 import type { SecretBox } from '../src/security/secrets';
 import { signatureHeaders } from '../src/security/signing';
@@ -24,7 +24,7 @@ export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
   /** The breaker's threshold and how the next leases are claimed. */
   gate: GateSettings;
   /** Hands out the next leases an attempt's record took. */
-  dispatcher: Pick<Dispatcher, 'handOut' | 'dispatch'>;
+  dispatcher: Pick<GateDispatcher, 'handOut' | 'dispatch'>;
   /** How long a confirmed lease lasts: the attempt's bound and a margin (docs/permits.md). */
   leaseBoundMs: number;
   metrics?: Metrics;

@@ -5,7 +5,7 @@ import type { OperationalEvents } from '../src/events/operational';
 import type { GateSettings } from '../src/gate/attempts';
 import { halfOpen, resetCircuit, type CircuitNow } from '../src/gate/circuit';
 import type { Dispatcher } from '../src/gate/dispatcher';
-import { giveBackLeases, lockWebhook, takeLeases } from '../src/gate/leases';
+import { claimLeases, giveBackLeases } from '../src/gate/leases';
 import { joinQueue, leaveQueue } from '../src/gate/queue';
 
 export interface GateDeps {
@@ -24,9 +24,9 @@ export function createGateActivities(deps: GateDeps) {
     async askForLease(input: { deliveryId: string }): Promise<{ lease: LeaseGrant | null; held: boolean } | null> {
       const row = await joinQueue(deps.db, input.deliveryId);
       if (!row) return null;
-      const leased = await deps.db.transaction(async (tx) => ((await lockWebhook(tx, row.webhook_id)) ? (await takeLeases(tx, row.webhook_id, deps.gate.claim)).rows : []));
-      const own = leased.find((l) => l.id === input.deliveryId);
-      deps.dispatcher.handOut(leased.filter((l) => l !== own));
+      const leased = await claimLeases(deps.db, row.webhook_id, deps.gate.claim);
+      const own = leased.rows.find((l) => l.id === input.deliveryId);
+      deps.dispatcher.handOut({ ...leased, rows: leased.rows.filter((l) => l !== own) });
       return { lease: own ? { leaseId: own.lease_id } : null, held: row.status === 'waiting_circuit' };
     },
 

@@ -32,7 +32,7 @@ export class Metrics {
   });
   readonly permitsRateDelayed = new Counter({
     name: 'continuum_permits_rate_delayed_total',
-    help: 'Permits granted only after a webhook\'s rate limit (rate_limit_per_s) held them back',
+    help: 'Claims that left deliveries waiting for a webhook\'s rate limit (rate_limit_per_s) to give its next token',
     registers: [this.registry],
   });
   readonly attemptDuration = new Histogram({

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { attemptTimeoutMs, type Config, type StartupError } from './config';
+import { attemptTimeoutMs, leaseBoundMs, type Config, type StartupError } from './config';
 import { DependencyMonitor } from './infra/dependencyMonitor';
 import { StopSequence } from './infra/stopSequence';
 import { createWorkflowControls } from './events/controlFactory';
@@ -12,9 +12,10 @@ import { assertPortFree } from './infra/preflight';
 import { createDb } from './db/knex';
 import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
-import { EndpointWaker } from './permits/waker';
-import { startWorkerPermits } from './permits/workerPermits';
-import { permitSweep } from './permits/sweep';
+import { Dispatcher } from './gate/dispatcher';
+import { gateSweep } from './gate/sweep';
+import type { GateSettings } from './gate/attempts';
+import { HIGH_PRIORITY_EVENTS } from './events/catalogue';
 import { RetentionPass } from './maintenance/retention';
 import { OperationalEvents } from './events/operational';
 import { AutoDisablePass } from './webhooks/autoDisable';
@@ -37,8 +38,8 @@ export interface RunningSystem {
   bootstrapApiKey: string | null;
   /** True when the key was generated for the dev setup (it may be shown); false when it came from the environment. */
   bootstrapApiKeyGenerated: boolean;
-  /** Wakes endpoint workflows whose queue got rows (publish's start queue). */
-  waker: EndpointWaker;
+  /** Claims leases for webhooks whose queue got rows and hands them out (publish's start queue). */
+  dispatcher: Dispatcher;
   /** Routes the API serves ("METHOD /path"), empty without the api role. */
   routes: string[];
   stop(): Promise<void>;
@@ -108,11 +109,15 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     metrics.watchDependencies(db, monitor);
     const { deliveries, endpoints, recoveries } = createWorkflowControls(temporal, config);
     const api = options.roles.includes('api');
-    // Every role wakes the endpoints of the rows it stores (a worker stores operational events,
-    // and its deliveries ask for later permits); only an API process sweeps for rows left waiting.
-    const waker = new EndpointWaker(db, endpoints, log);
-    stops.add('the endpoint waker', () => waker.stop());
-    const operational = new OperationalEvents({ db, startQueue: waker, metrics, failureThreshold: config.circuitFailureThreshold });
+    // Every role claims for the rows it stores (a worker stores operational events, and its
+    // attempts take the next leases); only an API process sweeps for rows left waiting.
+    const claim = { highPriorityTypes: [...HIGH_PRIORITY_EVENTS], startTtlMs: config.leaseStartTimeoutMs };
+    const dispatcher: Dispatcher = new Dispatcher({
+      db, deliveries, claim, log, deadLettered: (id): Promise<void> => operational.deadLettered(id), rateDelayed: () => metrics.permitsRateDelayed.inc(),
+    });
+    stops.add('the dispatcher', () => dispatcher.stop());
+    const operational = new OperationalEvents({ db, startQueue: dispatcher, metrics, failureThreshold: config.circuitFailureThreshold });
+    const gate: GateSettings = { failureThreshold: config.circuitFailureThreshold, claim, operational };
 
     if (options.roles.includes('worker')) {
       // Attempts get their own connections: sharing the API's would make publishing wait
@@ -121,7 +126,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       if (workerDb !== db) stops.add('the worker database pool', () => workerDb.destroy());
       const httpAgent = createHttpAgent(urlPolicy);
       stops.add('the HTTP agent', () => httpAgent.close());
-      const permits = await startWorkerPermits({ db: workerDb, databaseUrl: infra.databaseUrl, deliveries, endpoints, log });
       const worker: RunningWorker = await startWorker({
         address: infra.temporalAddress,
         namespace: config.temporalNamespace,
@@ -130,29 +134,26 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxCachedWorkflows: config.workflowCacheSize,
         activityDeps: {
           db: workerDb, secretBox, urlPolicy, deliveryTimeoutMs: config.deliveryTimeoutMs, httpAgent,
-          endpoints, deliveries, metrics, operational, waker, releases: permits.releases, blocks: permits.blocks, log,
+          endpoints, deliveries, metrics, operational, dispatcher, gate, leaseBoundMs: leaseBoundMs(config), log,
         },
       });
-      // Its grace time for running attempts is 5 s; their releases go out after it. Blocks go
-      // back before it stops (stops run newest first), while its connection still carries them.
-      stops.add('the permit releases', () => permits.flushReleases());
+      // Its grace time for running attempts is 5 s; an attempt cut short leaves its lease to expire.
       stops.add('the worker', () => worker.stop(), 7000);
-      stops.add('the permit blocks', () => permits.returnBlocks());
       temporal.shareWorkerConnection(worker.connection);
     }
 
     let apiUrl: string | null = null;
     let routes: string[] = [];
     if (api) {
-      const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics, waker }, config.autoDisableAfterMs);
+      const autoDisable = new AutoDisablePass({ db, log, deliveries, endpoints, operational, metrics }, config.autoDisableAfterMs);
       autoDisable.start();
       stops.add('the auto-disable pass', () => autoDisable.stop());
-      const sweep = permitSweep(
-        { db, waker, log, deadLettered: (id) => operational.deadLettered(id) },
-        { intervalMs: config.dispatchIntervalMs, maxDeliveryAgeMs: config.maxDeliveryAgeMs },
+      const sweep = gateSweep(
+        { db, dispatcher, deliveries, endpoints, log, deadLettered: (id) => operational.deadLettered(id) },
+        { intervalMs: config.dispatchIntervalMs, maxDeliveryAgeMs: config.maxDeliveryAgeMs, openDurationMs: config.circuitOpenMs },
       );
       sweep.start();
-      stops.add('the permit queue sweep', () => sweep.stop());
+      stops.add('the gate sweep', () => sweep.stop());
       const retention = new RetentionPass({ db, log, metrics }, config.retention);
       retention.start();
       stops.add('the retention pass', () => retention.stop());
@@ -160,8 +161,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       recoveryStarter.start();
       stops.add('the recovery starter', () => recoveryStarter.stop());
       const app = createApp({
-        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: waker,
+        db, log, secretBox, urlPolicy, temporal, deliveries, endpoints, recoveries, startQueue: dispatcher,
         maxConcurrencyPerEndpoint: config.maxConcurrencyPerEndpoint,
+        circuitOpenMs: config.circuitOpenMs,
         minRetryWaitMs: config.minRetryWaitMs,
         testWaitMs: attemptTimeoutMs(config),
         publicUrl: config.publicUrl,
@@ -178,7 +180,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     }
 
     return {
-      config, db, apiUrl, waker, routes, stop,
+      config, db, apiUrl, dispatcher, routes, stop,
       temporalAddress: infra.temporalAddress,
       temporalUiUrl: infra.temporalUiUrl,
       bootstrapApiKey: infra.bootstrapApiKey,

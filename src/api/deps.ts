@@ -23,6 +23,8 @@ export interface ApiDeps {
   endpoints: EndpointControl;
   recoveries: RecoveryControl;
   maxConcurrencyPerEndpoint: number;
+  /** The circuit's open period (its half_open_at in responses). */
+  circuitOpenMs: number;
   /** The shortest wait a webhook's retry_schedule may hold (1s in production). */
   minRetryWaitMs: number;
   /** How long POST /webhooks/{id}/test waits for the attempt's outcome. */

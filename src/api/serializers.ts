@@ -1,6 +1,5 @@
 import type { AttemptRow, DeliveryRow, EventRow, WebhookRow } from '../db/types';
 import type { RecoveryRow } from '../db/repositories/recoveries';
-import type { EndpointStatus } from '../../workflows/types';
 import { maskHeaders } from '../security/customHeaders';
 import { maskSecret } from '../security/secrets';
 import { formatDuration } from '../config';
@@ -35,19 +34,16 @@ export function webhookJson(row: WebhookRow, plaintextSecret?: string) {
   };
 }
 
-/**
- * The live circuit from the endpoint workflow; its mirror in Postgres when the workflow can't
- * answer (or ended idle). `waiting`: the rows in its permit queue (Postgres counts them).
- */
-export function circuitJson(row: WebhookRow, live: EndpointStatus | null, waiting: number) {
-  if (live) {
-    return {
-      state: live.state, consecutive_failures: live.consecutiveFailures, opened_at: live.openedAt, half_open_at: live.halfOpenAt,
-      in_flight: live.inFlight, queued: live.queued + waiting,
-    };
-  }
+/** The circuit as the gate has it (the webhook row), with its leases in flight and the rows waiting for one. */
+export function circuitJson(row: WebhookRow, openDurationMs: number, inFlight: number, waiting: number) {
+  const openedAt = row.circuit_state === 'closed' ? null : row.circuit_opened_at;
   return {
-    state: row.circuit_state, consecutive_failures: 0, opened_at: iso(row.circuit_opened_at), half_open_at: null, in_flight: 0, queued: waiting,
+    state: row.circuit_state,
+    consecutive_failures: row.circuit_failures,
+    opened_at: iso(openedAt),
+    half_open_at: row.circuit_state === 'open' && openedAt ? iso(new Date(openedAt.getTime() + openDurationMs)) : null,
+    in_flight: inFlight,
+    queued: waiting,
   };
 }
 

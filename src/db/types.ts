@@ -29,6 +29,8 @@ export interface WebhookRow {
   header_names: string[];
   circuit_state: 'closed' | 'open' | 'half_open';
   circuit_opened_at: Date | null;
+  /** Failures committed since the last success while closed (the breaker's count). */
+  circuit_failures: number;
   /** When the circuit's current open period began (null while closed). */
   circuit_open_since: Date | null;
   /** Set when the webhook was disabled automatically (its circuit stayed open); cleared on re-enable. */

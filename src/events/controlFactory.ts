@@ -1,4 +1,4 @@
-import { attemptTimeoutMs, endpointSettings, type Config } from '../config';
+import { attemptTimeoutMs, type Config } from '../config';
 import type { TemporalConnector } from '../temporal/client';
 import { DeliveryControl } from '../temporal/deliveryControl';
 import { EndpointControl } from '../temporal/endpointControl';
@@ -13,7 +13,7 @@ export interface WorkflowControls {
 
 /** The client-side controls of the workflow types as configured: schedule, age limit, attempt bound, quota priority. */
 export function createWorkflowControls(temporal: TemporalConnector, config: Config): WorkflowControls {
-  const endpoints = new EndpointControl(temporal, { taskQueue: config.taskQueue, settings: endpointSettings(config) });
+  const endpoints = new EndpointControl(temporal, { taskQueue: config.taskQueue, openDurationMs: config.circuitOpenMs });
   const deliveries = new DeliveryControl(temporal, {
     taskQueue: config.taskQueue,
     retryScheduleMs: config.retryScheduleMs,

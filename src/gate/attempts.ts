@@ -6,7 +6,7 @@ import type { DeliveryContext } from '../db/repositories/deliveries';
 import { FINAL_STATUSES, type AttemptTrigger, type DeliveryStatus } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
 import { afterOutcome, type CircuitState, type Outcome } from './breaker';
-import { lockWebhook, takeLeases, type ClaimSettings, type LeasedRow } from './leases';
+import { lockWebhook, NONE_TAKEN, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 
 /**
@@ -79,7 +79,7 @@ export interface Recorded {
   circuit: { state: CircuitState; openedAt: Date | null } | null;
   notice: StoredNotice | null;
   /** The webhook's next leases: start or signal their deliveries after the commit. */
-  leased: LeasedRow[];
+  leased: ClaimResult;
 }
 
 /**
@@ -107,7 +107,7 @@ export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateS
       });
       if (webhook) ({ circuit, notice } = await moveBreaker(tx, webhook, record.outcome, released[0]?.probe === true, gate));
     }
-    const leased = webhook ? (await takeLeases(tx, record.webhookId, gate.claim)).rows : [];
+    const leased = webhook ? await takeLeases(tx, record.webhookId, gate.claim) : NONE_TAKEN(record.webhookId);
     return { counted, circuit, notice, leased };
   });
 }

@@ -4,13 +4,13 @@ import type { Knex } from 'knex';
 import type { StoredNotice } from '../events/operational';
 import type { CircuitState } from './breaker';
 import type { GateSettings } from './attempts';
-import { lockWebhook, takeLeases, type LeasedRow } from './leases';
+import { lockWebhook, NONE_TAKEN, takeLeases, type ClaimResult } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 
 export interface CircuitNow {
   state: CircuitState;
   openedAt: Date | null;
-  leased: LeasedRow[];
+  leased: ClaimResult;
   notice: StoredNotice | null;
 }
 
@@ -19,7 +19,7 @@ type Transition = (webhook: NonNullable<Awaited<ReturnType<typeof lockWebhook>>>
 async function transition(db: Knex, webhookId: string, gate: GateSettings, to: Transition): Promise<CircuitNow> {
   return db.transaction(async (tx) => {
     const webhook = await lockWebhook(tx, webhookId);
-    if (!webhook) return { state: 'closed', openedAt: null, leased: [], notice: null };
+    if (!webhook) return { state: 'closed', openedAt: null, leased: NONE_TAKEN(webhookId), notice: null };
     const next = to(webhook);
     let notice: StoredNotice | null = null;
     if (next !== null && next !== webhook.circuit_state) {
@@ -31,8 +31,8 @@ async function transition(db: Knex, webhookId: string, gate: GateSettings, to: T
       }
     }
     const state = next ?? webhook.circuit_state;
-    const { rows } = await takeLeases(tx, webhookId, gate.claim);
-    return { state, openedAt: state === 'closed' ? null : webhook.circuit_opened_at, leased: rows, notice };
+    const leased = await takeLeases(tx, webhookId, gate.claim);
+    return { state, openedAt: state === 'closed' ? null : webhook.circuit_opened_at, leased, notice };
   });
 }
 

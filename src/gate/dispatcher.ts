@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { DeliveryControl } from '../temporal/deliveryControl';
-import { claimLeases, giveBackLeases, type ClaimSettings, type LeasedRow } from './leases';
+import { claimLeases, giveBackLeases, type ClaimResult, type ClaimSettings, type LeasedRow } from './leases';
 import { deadLetterOrphan } from './queue';
 
 /** Scheduled rows due later than this are left to the sweep's timers (see claimAt). */
@@ -14,6 +14,8 @@ export interface DispatcherDeps {
   log: Logger;
   /** A delivery whose workflow was gone was dead-lettered (reported as an operational event). */
   deadLettered?: (deliveryId: string) => Promise<void>;
+  /** A claim left rows waiting for the rate limit's next token (a metric). */
+  rateDelayed?: () => void;
 }
 
 /**
@@ -67,8 +69,16 @@ export class Dispatcher {
   }
 
   /** Hands out leases claimed elsewhere (an attempt's record, a circuit's change), in the background. */
-  handOut(rows: LeasedRow[]): void {
-    if (rows.length > 0) this.track(this.give(rows));
+  handOut(claim: ClaimResult): void {
+    this.afterRate(claim);
+    if (claim.rows.length > 0) this.track(this.give(claim.rows));
+  }
+
+  /** Held back by the rate limit: claims again when its next token comes. */
+  private afterRate(claim: ClaimResult): void {
+    if (claim.nextTokenInMs === null) return;
+    this.deps.rateDelayed?.();
+    this.claimAt(claim.webhookId, new Date(Date.now() + claim.nextTokenInMs));
   }
 
   /** Waits for the claims and hand-outs in flight; none is started after. */
@@ -87,9 +97,9 @@ export class Dispatcher {
   private async claim(webhookId: string): Promise<void> {
     this.inFlight.add(webhookId);
     try {
-      const { rows, nextTokenInMs } = await claimLeases(this.deps.db, webhookId, this.deps.claim);
-      if (nextTokenInMs !== null) this.claimAt(webhookId, new Date(Date.now() + nextTokenInMs));
-      await this.give(rows);
+      const claim = await claimLeases(this.deps.db, webhookId, this.deps.claim);
+      this.afterRate(claim);
+      await this.give(claim.rows);
     } catch (err) {
       this.deps.log.debug({ err, webhookId }, 'claiming leases failed; the sweep claims again later');
     } finally {

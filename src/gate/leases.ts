@@ -13,6 +13,7 @@ export interface LeasedRow extends DeliveryToStart {
 }
 
 export interface ClaimResult {
+  webhookId: string;
   rows: LeasedRow[];
   /** Rows were left waiting only for the rate limit: when its next whole token comes (ms from now). */
   nextTokenInMs: number | null;
@@ -74,14 +75,14 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
            e.type AS event_type, w.rate, w.room, w.tokens, (SELECT more FROM left_waiting) AS more
       FROM w LEFT JOIN (taken AS t JOIN events AS e ON e.id = t.event_id) ON true`,
   { webhookId, high: [...settings.highPriorityTypes], ttlMs: settings.startTtlMs });
-  if (rows.length === 0) return { rows: [], nextTokenInMs: null };
+  if (rows.length === 0) return NONE_TAKEN(webhookId);
   const { rate, room, tokens, more } = rows[0];
   const leased = rows.filter((r: { id: string | null }) => r.id !== null).map(
     ({ rate: _r, room: _m, tokens: _t, more: _w, ...row }: LeasedRow & Record<string, unknown>) => row as LeasedRow);
   // Held back by the rate alone: the room was larger than the whole tokens, and rows still wait.
   const rateBound = rate !== null && more === true && Number(room) > leased.length;
   const left = Number(tokens) - leased.length;
-  return { rows: leased, nextTokenInMs: rateBound ? Math.max(1, Math.ceil(((1 - (left % 1)) * 1000) / Number(rate))) : null };
+  return { webhookId, rows: leased, nextTokenInMs: rateBound ? Math.max(1, Math.ceil(((1 - (left % 1)) * 1000) / Number(rate))) : null };
 }
 
 /** Locks the webhook row for the gate's transaction: claims of one webhook run one at a time. */
@@ -91,10 +92,13 @@ export async function lockWebhook(tx: Knex.Transaction, webhookId: string) {
       'id', 'circuit_state', 'circuit_failures', 'circuit_opened_at');
 }
 
+/** Nothing taken (no such webhook). */
+export const NONE_TAKEN = (webhookId: string): ClaimResult => ({ webhookId, rows: [], nextTokenInMs: null });
+
 /** Takes the webhook's free leases in a transaction of its own. */
 export function claimLeases(db: Knex, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
   return db.transaction(async (tx) => {
-    if (!(await lockWebhook(tx, webhookId))) return { rows: [], nextTokenInMs: null };
+    if (!(await lockWebhook(tx, webhookId))) return NONE_TAKEN(webhookId);
     return takeLeases(tx, webhookId, settings);
   });
 }

@@ -1,18 +1,15 @@
 import type { Knex } from 'knex';
-import { findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled, type CircuitMirror } from '../db/repositories/circuits';
+import { findWebhooksOpenTooLong, lockWebhooksOpenTooLong, markDisabled } from '../db/repositories/circuits';
 import { cancelOpenDeliveries } from '../db/repositories/deliveries';
 import type { WebhookRow } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
 import { disabledNotice, disabledReason } from '../events/operationalData';
 import { PeriodicPass } from '../events/periodicPass';
-import type { EndpointWaker } from '../permits/waker';
 import type { Metrics } from '../metrics';
 import { stopWorkflows, type LifecycleDeps } from './lifecycle';
 
 export interface AutoDisableDeps extends LifecycleDeps {
   operational: OperationalEvents;
-  /** Wakes an endpoint workflow that no longer runs, so it corrects the circuit's mirror. */
-  waker: Pick<EndpointWaker, 'wake'>;
   metrics?: Metrics;
 }
 
@@ -69,30 +66,12 @@ export class AutoDisablePass {
     for (;;) {
       const candidates = await findWebhooksOpenTooLong(this.deps.db, this.autoDisableAfterMs, BATCH, seen);
       seen.push(...candidates.map((c) => c.id));
-      const confirmed = await this.confirmOpen(candidates);
-      const batch = confirmed.length > 0 ? await this.disableBatch(confirmed) : [];
+      const batch = candidates.length > 0 ? await this.disableBatch(candidates.map((c) => c.id)) : [];
       if (batch === null) return ids; // another process is at it
       await this.afterCommit(batch);
       ids.push(...batch.map((d) => d.row.id));
       if (candidates.length < BATCH) return ids;
     }
-  }
-
-  /**
-   * The candidates whose endpoint workflow says the circuit is indeed not closed. Postgres only
-   * mirrors it (written by the endpoint workflow alone): a stale one (the workflow says closed,
-   * or no longer runs: an operator terminated it) is woken with what the mirror says, and the
-   * endpoint workflow (a fresh one: closed) records its own circuit. Unknown
-   * (Temporal unreachable, the query timed out): left for the next pass.
-   */
-  private async confirmOpen(candidates: CircuitMirror[]): Promise<string[]> {
-    const confirmed: string[] = [];
-    for (const mirror of candidates) {
-      const live = await this.deps.endpoints.status(mirror.id);
-      if (live && live.state !== 'closed') confirmed.push(mirror.id);
-      else if (live || !(await this.deps.endpoints.isRunning(mirror.id))) this.deps.waker.wake([mirror.id], true);
-    }
-    return confirmed;
   }
 
   private disableBatch(ids: string[]): Promise<Disabled[] | null> {

@@ -17,6 +17,8 @@ export interface WebhookDeps extends LifecycleDeps {
   urlPolicy: UrlPolicy;
   /** Default and upper bound of a webhook's max_concurrency. */
   maxConcurrencyPerEndpoint: number;
+  /** Claims for a webhook whose limits changed (the gate reads them from its row at every claim). */
+  startQueue: { enqueue(deliveries: Array<{ webhook_id: string }>): void };
 }
 
 /** What a tenant gives to register a webhook (the API's create body). */
@@ -82,8 +84,8 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, setting
 
 /**
  * Changes a webhook. Deactivating it cancels its open deliveries and ends its endpoint
- * workflow (see retire); reactivating later starts a fresh one. A new limit reaches the
- * running endpoint workflow at once.
+ * workflow (see retire); reactivating later starts a fresh one. New limits apply to the
+ * next claim, which a raised limit or a new ordering makes at once.
  */
 export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookRow> {
   const { headers, retry_schedule: retrySchedule, filter, ...patch } = changes;
@@ -95,11 +97,9 @@ export async function changeWebhook(deps: WebhookDeps, tenantId: string, id: str
   // Re-enabling clears disabled_reason and disabled_at (and the old circuit: see reactivationColumns).
   const row = await updateWebhook(deps.db, tenantId, id, fields.active ? { ...fields, ...reactivationColumns(deps.db) } : fields);
   if (!row) throw new NotFoundError('webhook', id);
-  const { max_concurrency: maxConcurrency, rate_limit_per_s: rateLimitPerS } = fields;
-  // A new ordering changes which waiting rows may go (none: all of them): the endpoint looks again.
-  if (maxConcurrency !== undefined || rateLimitPerS !== undefined || fields.ordering !== undefined) {
-    await deps.endpoints.configure(id, { maxConcurrency, rateLimitPerS })
-      .catch((err: unknown) => deps.log.warn({ err, webhookId: id }, 'could not tell the endpoint workflow its new limits'));
+  // More room, or a new ordering (none: every waiting row may go): claim for it now.
+  if (fields.max_concurrency !== undefined || fields.rate_limit_per_s !== undefined || fields.ordering !== undefined || fields.active) {
+    deps.startQueue.enqueue([{ webhook_id: id }]);
   }
   return row;
 }

@@ -30,8 +30,8 @@ export function operationsRouter(deps: ApiDeps): Router {
 
   router.post('/circuit/reset', async (ctx) => {
     const webhook = webhookOf(ctx);
-    await deps.endpoints.resetCircuit(webhook.id);
-    ctx.body = { circuit: await loadCircuit(deps, { ...webhook, circuit_state: 'closed', circuit_opened_at: null }) };
+    await deps.endpoints.resetCircuit({ webhookId: webhook.id, tenantId: webhook.tenant_id });
+    ctx.body = { circuit: await loadCircuit(deps, { ...webhook, circuit_state: 'closed', circuit_opened_at: null, circuit_failures: 0 }) };
   });
 
   router.post('/test', async (ctx) => {

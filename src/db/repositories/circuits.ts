@@ -12,8 +12,8 @@ export interface RecordedCircuit {
 }
 
 /**
- * Mirrors the endpoint workflow's circuit in the webhook row (health, metrics and auto-disable
- * read it there) and keeps when the current open period began: set when the circuit leaves
+ * Writes the circuit's state in the webhook row, where the gate reads it (its writers:
+ * docs/permits.md, "Who writes what"), and keeps when the current open period began: set when the circuit leaves
  * closed, kept through half-open and failed probes, cleared when it closes. Call inside a
  * transaction (the row is locked, so the period's start is read and written by one caller).
  */
@@ -27,7 +27,7 @@ export async function recordCircuit(tx: Knex.Transaction, webhookId: string, sta
   return { webhook, state, previousOpenSince, openSince };
 }
 
-/** Active webhooks whose circuit has not closed for at least `openForMs` (per the mirror), longest open first. */
+/** Active webhooks whose circuit has not closed for at least `openForMs` , longest open first. */
 function openTooLong(db: Knex, openForMs: number) {
   return db('webhooks')
     .where({ active: true })
@@ -36,10 +36,10 @@ function openTooLong(db: Knex, openForMs: number) {
     .andWhere('circuit_open_since', '<=', db.raw(`now() - (? * interval '1 millisecond')`, [openForMs]));
 }
 
-/** The mirror as a candidate for auto-disable was read (not locked: it is confirmed with the endpoint workflow first). */
-export type CircuitMirror = Pick<WebhookRow, 'id' | 'circuit_open_since' | 'circuit_opened_at'>;
+/** A candidate for auto-disable as read (not locked: the transaction that disables it locks it again). */
+export type OpenCircuit = Pick<WebhookRow, 'id' | 'circuit_open_since' | 'circuit_opened_at'>;
 
-export async function findWebhooksOpenTooLong(db: Knex, openForMs: number, limit: number, exceptIds: string[]): Promise<CircuitMirror[]> {
+export async function findWebhooksOpenTooLong(db: Knex, openForMs: number, limit: number, exceptIds: string[]): Promise<OpenCircuit[]> {
   return openTooLong(db, openForMs).whereNotIn('id', exceptIds).orderBy('circuit_open_since').limit(limit)
     .select('id', 'circuit_open_since', 'circuit_opened_at');
 }
