@@ -123,6 +123,13 @@ const RETIRED_SETTINGS: Record<string, string> = {
   CONTINUUM_ENDPOINT_HISTORY_LIMIT: 'the endpoint workflow takes no part in a healthy delivery, so its history stays short',
 };
 
+/** Retired a release ago with a warning that said so: refused now, so a stale setting is noticed. */
+const REMOVED_SETTINGS = ['CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT', 'CONTINUUM_DISPATCH_RECHECK', 'CONTINUUM_ENDPOINT_CHECK_INTERVAL'];
+
+function removedSettingErrors(present: Record<string, unknown>): string[] {
+  return REMOVED_SETTINGS.filter((name) => name in present).map((name) => `  ${name}: was retired in the previous release and has no effect; remove it`);
+}
+
 /** Retired variables still accepted, each with why it is no longer needed. */
 function deprecationWarnings(present: Record<string, unknown>): string[] {
   return Object.entries(RETIRED_SETTINGS).filter(([name]) => name in present)
@@ -138,9 +145,10 @@ export class ConfigError extends StartupError {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const removed = removedSettingErrors(present);
+  if (!parsed.success || removed.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${[...lines, ...removed].join('\n')}`);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';

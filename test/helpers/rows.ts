@@ -24,3 +24,9 @@ export async function tableCounts(db: Knex): Promise<Record<string, number>> {
   }
   return counts;
 }
+
+/** A lease held for the delivery, as a claim takes one (for tests that play the attempt without a claim). */
+export async function insertLease(db: Knex, webhookId: string, deliveryId: string, leaseId: string, ttlMs = 60_000): Promise<string> {
+  await db('gate_leases').insert({ id: leaseId, webhook_id: webhookId, delivery_id: deliveryId, wanted_at: new Date(), expires_at: new Date(Date.now() + ttlMs) });
+  return leaseId;
+}

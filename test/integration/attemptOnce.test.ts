@@ -3,21 +3,19 @@ import { createAttemptActivity } from '../../activities/attempt';
 import { createHttpAgent } from '../../activities/http';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
-import { PermitReleases } from '../../src/permits/releases';
 import { EndpointControl } from '../../src/temporal/endpointControl';
-import { endpointSettings } from '../../src/config';
 import { OperationalEvents } from '../../src/events/operational';
 import type { DeliveryControl } from '../../src/temporal/deliveryControl';
 import pino from 'pino';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { storeDelivery } from '../helpers/rows';
+import { insertLease, storeDelivery } from '../helpers/rows';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 // The attempt runs as a local activity: if its workflow task fails after the POST (a signal
 // raced the workflow's completion, a task timeout), the activity runs again. It must report
-// the attempt already made under that permit, not send the event a second time.
-describe('an attempt runs again under the same permit', function () {
+// the attempt already made under that lease, and count it once, not send the event a second time.
+describe('an attempt runs again under the same lease', function () {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let stack: TestSystem;
   let receiver: Receiver;
@@ -40,28 +38,35 @@ describe('an attempt runs again under the same permit', function () {
     await database?.drop();
   });
 
-  /** A stored delivery whose workflow counts as started, out of the permit queue (no grant takes it). */
+  /** A stored delivery whose workflow counts as started, out of the queue (no claim takes it). */
   async function storedDelivery(webhookId: string): Promise<string> {
     const { deliveryId: id } = await storeDelivery(stack.system.db, { tenantId: 'tenant_a', webhookId, type: 'user.created', data: { user_id: 'u_1' } });
     await stack.system.db('deliveries').where({ id }).update({ workflow_started_at: new Date(), permit_wanted_at: null });
     return id;
   }
 
-  it('reports the recorded outcome instead of sending again; a new permit sends again', async function () {
-    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
-    const deliveryId = await storedDelivery(webhook.id);
-    const endpoints = new EndpointControl(temporal, { taskQueue: stack.taskQueue, settings: endpointSettings(stack.system.config) });
-    const attemptDelivery = createAttemptActivity({
-      db: stack.system.db, releases: new PermitReleases(endpoints), secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
+  function attemptActivity(failureThreshold = 5) {
+    const endpoints = new EndpointControl(temporal, { taskQueue: stack.taskQueue, openDurationMs: 60_000 });
+    const operational = new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold });
+    return createAttemptActivity({
+      db: stack.system.db, secretBox: new SecretBox(Buffer.from(stack.env.CONTINUUM_SECRET_KEY, 'base64')),
       urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent, log: pino({ level: 'silent' }), endpoints,
       deliveries: null as unknown as DeliveryControl, // a 410 (which cancels a webhook's deliveries) is not part of this test
-      operational: new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 }),
+      operational, leaseBoundMs: 30_000, dispatcher: { handOut() {}, dispatch() {} },
+      gate: { failureThreshold, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
     });
-    const request = { deliveryId, trigger: 'scheduled' as const, scheduledWaitMs: 50, permit: { webhookId: webhook.id, leaseId: 'lease-1' } };
+  }
+
+  it('reports the recorded outcome instead of sending again; a new lease sends again', async function () {
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'once' })).body;
+    const deliveryId = await storedDelivery(webhook.id);
+    const attemptDelivery = attemptActivity();
+    const leaseId = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_once_1');
+    const request = { deliveryId, webhookId: webhook.id, trigger: 'scheduled' as const, scheduledWaitMs: 50, leaseId };
 
     const first = await attemptDelivery(request);
     const again = await attemptDelivery(request);
-    assert.equal(receiver.requests.length, 1, 'one POST for one permit');
+    assert.equal(receiver.requests.length, 1, 'one POST for one lease');
     assert.equal(first.status, 'succeeded');
     assert.deepEqual(
       { n: again.attemptNumber, status: again.status, code: again.statusCode },
@@ -70,10 +75,40 @@ describe('an attempt runs again under the same permit', function () {
     const attempts = await stack.system.db('delivery_attempts').where({ delivery_id: deliveryId });
     assert.equal(attempts.length, 1);
     assert.equal((await stack.system.db('deliveries').where({ id: deliveryId }).first()).attempt_count, 1);
+    assert.equal(await stack.system.db('gate_leases').where({ id: leaseId }).first(), undefined, 'the record gave the lease back');
 
-    // A manual retry holds a new permit: that is a new attempt, sent again.
-    const retried = await attemptDelivery({ ...request, trigger: 'manual', permit: { ...request.permit, leaseId: 'lease-2' } });
+    // A manual retry holds a new lease: that is a new attempt, sent again.
+    const second = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_once_2');
+    const retried = await attemptDelivery({ ...request, trigger: 'manual', leaseId: second });
     assert.equal(retried.attemptNumber, 2);
     assert.equal(receiver.requests.length, 2);
+  });
+
+  it('a failure recorded twice (the attempt run again) counts once toward the circuit', async function () {
+    const failing = await new Receiver().start();
+    failing.respond = () => ({ status: 500, body: 'no' });
+    try {
+      const webhook = (await stack.api('POST', '/webhooks', { url: failing.url, events: ['user.created'], name: 'fails' })).body;
+      const attemptDelivery = attemptActivity(2);
+      const deliveryId = await storedDelivery(webhook.id);
+      const leaseId = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_fail_1');
+      const request = { deliveryId, webhookId: webhook.id, trigger: 'scheduled' as const, scheduledWaitMs: 50, leaseId };
+      assert.equal((await attemptDelivery(request)).status, 'retrying');
+      await attemptDelivery(request);
+      await attemptDelivery(request);
+      const row = await stack.system.db('webhooks').where({ id: webhook.id }).first();
+      assert.deepEqual([row.circuit_failures, row.circuit_state, failing.requests.length], [1, 'closed', 1], 'one failure, below the threshold of 2');
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it('an attempt whose lease expired sends nothing and says so (the workflow asks again)', async function () {
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'late' })).body;
+    const deliveryId = await storedDelivery(webhook.id);
+    const leaseId = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_late_1', -1);
+    const before = receiver.requests.length;
+    const result = await attemptActivity()({ deliveryId, webhookId: webhook.id, trigger: 'scheduled', scheduledWaitMs: 50, leaseId });
+    assert.deepEqual([result.leaseLost, receiver.requests.length - before], [true, 0]);
   });
 });

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { createPermitActivities } from '../../activities/permits';
+import { createGateActivities } from '../../activities/gate';
 import { OperationalEvents } from '../../src/events/operational';
-import type { DeliveryControl } from '../../src/temporal/deliveryControl';
-import type { EndpointWaker } from '../../src/permits/waker';
-import type { PermitBlocks } from '../../src/permits/blocks';
-import type { PermitReleases } from '../../src/permits/releases';
 import { storeDelivery } from '../helpers/rows';
 import { useTestStack } from '../helpers/system';
 
@@ -15,15 +11,16 @@ import { useTestStack } from '../helpers/system';
 describe('operational events under activity retries', function () {
   const ctx = useTestStack();
   const started: string[] = [];
-  let activities: ReturnType<typeof createPermitActivities>;
+  let activities: ReturnType<typeof createGateActivities>;
+  let operational: OperationalEvents;
 
   before(function () {
-    const operational = new OperationalEvents({
+    operational = new OperationalEvents({
       db: ctx.stack.system.db, failureThreshold: 5, startQueue: { enqueue: (rows) => started.push(...rows.map((r) => r.webhook_id)) },
     });
-    activities = createPermitActivities({
-      db: ctx.stack.system.db, operational, deliveries: null as unknown as DeliveryControl,
-      waker: null as unknown as EndpointWaker, releases: null as unknown as PermitReleases, blocks: null as unknown as PermitBlocks,
+    activities = createGateActivities({
+      db: ctx.stack.system.db, operational, dispatcher: { handOut() {}, dispatch() {} },
+      gate: { failureThreshold: 5, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
     });
   });
 
@@ -44,7 +41,7 @@ describe('operational events under activity retries', function () {
   it('circuit: one opened per open period however often the same change is recorded, one closed, a new period opens anew', async function () {
     const about = await webhook(['webhook.circuit_opened', 'webhook.circuit_closed']);
     const t0 = Date.now() - 10_000;
-    const record = (state: 'open' | 'half_open' | 'closed', openedAtMs: number | null) => activities.recordCircuitState({ webhookId: about, state, openedAtMs });
+    const record = (state: 'open' | 'half_open' | 'closed', openedAtMs: number | null) => operational.circuitChanged(about, state, openedAtMs === null ? null : new Date(openedAtMs));
     // Nobody else listens yet: nothing is kept (the webhook itself is never told).
     await record('open', t0 - 60_000);
     await record('closed', null);
@@ -96,7 +93,7 @@ describe('operational events under activity retries', function () {
 
     // A deactivated webhook's late circuit change tells nobody.
     const inactive = await webhook(['user.created'], { active: false });
-    await activities.recordCircuitState({ webhookId: inactive, state: 'open', openedAtMs: Date.now() });
+    await operational.circuitChanged(inactive, 'open', new Date());
     assert.equal((await stored('webhook.circuit_opened', inactive)).length, 0);
   });
 });

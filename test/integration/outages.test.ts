@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { TemporalConnector } from '../../src/temporal/client';
 import { startDevServer, freePort, type DevServer } from '../../src/temporal/devServer';
-import { firstLeaseId } from '../../src/db/repositories/permitQueue';
-import { deliveryWorkflowId } from '../../workflows/messages';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
-import { storeDelivery } from '../helpers/rows';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { TcpProxy } from '../helpers/tcpProxy';
 import { eventually } from '../helpers/wait';
@@ -59,42 +55,6 @@ describe('outages lose nothing', function () {
       return r.status === 'succeeded' ? r : null;
     });
     assert.ok(row.workflow_started_at, 'the grant recorded the start');
-  });
-
-  it('upgrade: a delivery of the previous release, started but never asked a permit for, gets the first permit it waits for', async function () {
-    // Its own database: the sweeps of the other tests here must not take the row.
-    const own = await createTestDatabase();
-    const stack = await startTestSystem(own.url, {}, ['api', 'worker']);
-    cleanups.push(() => own.drop(), () => stack.stop());
-    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['session.ended'], name: 'half-started' })).body;
-    const before = receiver.requests.length;
-    // What the previous release's starter left behind if it died right after starting the
-    // workflow: the row, unmarked (waiting in the queue since the upgrade's migration), and a
-    // delivery workflow of the previous type waiting for a permit nobody asked for.
-    const { deliveryId, createdAt } = await storeDelivery(stack.system.db, {
-      tenantId: 'tenant_a', webhookId: webhook.id, type: 'session.ended', data: { session_id: 'ses_1' }, createdAt: new Date(Date.now() - 10_000),
-    });
-    const temporal = new TemporalConnector({ address: stack.system.temporalAddress, namespace: 'default' });
-    cleanups.push(() => temporal.close());
-    await (await temporal.client()).workflow.start('deliveryWorkflow', {
-      workflowId: deliveryWorkflowId(deliveryId),
-      taskQueue: stack.taskQueue,
-      args: [{
-        deliveryId, tenantId: 'tenant_a', webhookId: webhook.id, retryScheduleMs: [50],
-        createdAtMs: createdAt.getTime(), firstLeaseId: firstLeaseId(deliveryId),
-      }],
-    });
-
-    // The sweep wakes its endpoint; the grant claims the row, finds its workflow running, and
-    // signals the first permit under the lease id that workflow waits for.
-    const [request] = await receiver.waitForRequests(before + 1, 30_000).then((all) => all.slice(before));
-    assert.equal(request.headers['x-continuum-delivery'], deliveryId);
-    const row = await eventually('delivery succeeded', async () => {
-      const r = await stack.system.db('deliveries').where({ id: deliveryId }).first();
-      return r.status === 'succeeded' && r.workflow_started_at ? r : null;
-    });
-    assert.equal(row.attempt_count, 1);
-    assert.equal(receiver.requests.filter((r) => r.headers['x-continuum-delivery'] === deliveryId).length, 1, 'delivered once');
   });
 
   it('Postgres down: 503 with the error body, nothing accepted', async function () {

@@ -12,41 +12,34 @@ describe('config', function () {
     assert.equal(config.maxDeliveryAgeMs, 72 * 3_600_000);
     assert.equal(config.port, 3000);
     assert.equal(config.taskQueue, 'webhooks');
-    assert.equal(config.endpointIdleTimeoutMs, 300_000, 'an idle endpoint workflow ends after 5 minutes');
-    assert.equal(config.permitBlockMs, 10_000, 'a healthy endpoint lends its permits for 10 s');
+    assert.equal(config.leaseStartTimeoutMs, 10_000, 'a lease whose workflow never began its attempt frees its slot after 10 s');
     assert.equal(config.workflowCacheSize, 10_000);
     assert.equal(config.allowHttp, false, 'with real infrastructure configured, http stays off');
     assert.equal(config.allowPrivateTargets, false);
     assert.equal(config.host, '0.0.0.0', 'a configured deployment listens on every interface');
-    assert.equal(config.endpointPermitsPerRun, 500);
     assert.deepEqual(config.retention, { retentionMs: 30 * 86_400_000, intervalMs: 3_600_000, batchSize: 1000 });
     assert.deepEqual(config.warnings, []);
   });
 
-  it('takes CONTINUUM_PERMIT_BLOCK_DURATION as a duration or off, and refuses anything else', function () {
-    const base = { DATABASE_URL: 'postgres://x@localhost/db', TEMPORAL_ADDRESS: 'localhost:7233' };
-    assert.equal(loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: 'off' }).permitBlockMs, 0);
-    assert.equal(loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: '250ms' }).permitBlockMs, 250);
-    assert.throws(() => loadConfig({ ...base, CONTINUUM_PERMIT_BLOCK_DURATION: 'sometimes' }), /CONTINUUM_PERMIT_BLOCK_DURATION/);
-  });
-
-  it('accepts CONTINUUM_ENDPOINT_HISTORY_LIMIT as a deprecated name of CONTINUUM_ENDPOINT_PERMITS_PER_RUN, with a warning', function () {
-    const old = loadConfig({ CONTINUUM_ENDPOINT_HISTORY_LIMIT: '7' });
-    assert.equal(old.endpointPermitsPerRun, 7);
-    assert.match(old.warnings.join('\n'), /CONTINUUM_ENDPOINT_HISTORY_LIMIT is deprecated \(used\); use CONTINUUM_ENDPOINT_PERMITS_PER_RUN/);
-    const both = loadConfig({ CONTINUUM_ENDPOINT_HISTORY_LIMIT: '7', CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '9' });
-    assert.equal(both.endpointPermitsPerRun, 9, 'the new name wins');
-    assert.match(both.warnings.join('\n'), /ignored/);
-    assert.deepEqual(loadConfig({ CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '9' }).warnings, []);
-  });
-
-  it('accepts the settings the permit queue retired with a warning that says why, and uses none of them', function () {
-    const config = loadConfig({ CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: '100', CONTINUUM_DISPATCH_RECHECK: '250ms', CONTINUUM_ENDPOINT_CHECK_INTERVAL: '1m' });
-    assert.equal(config.warnings.length, 3);
-    for (const name of ['CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT', 'CONTINUUM_DISPATCH_RECHECK', 'CONTINUUM_ENDPOINT_CHECK_INTERVAL']) {
+  it('accepts the settings the lease gate retired with a warning that says why, and uses none of them', function () {
+    const retired = ['CONTINUUM_ENDPOINT_IDLE_TIMEOUT', 'CONTINUUM_PERMIT_BLOCK_DURATION', 'CONTINUUM_ENDPOINT_PERMITS_PER_RUN', 'CONTINUUM_ENDPOINT_HISTORY_LIMIT'];
+    const config = loadConfig(Object.fromEntries(retired.map((name) => [name, '5m'])));
+    assert.equal(config.warnings.length, 4);
+    for (const name of retired) {
       assert.match(config.warnings.join('\n'), new RegExp(`${name} no longer has any effect and will be refused in the next release: \\w`));
     }
-    assert.equal(Object.keys(config).some((key) => /recheck|activeDeliveries|checkInterval/i.test(key)), false);
+    assert.equal(Object.keys(config).some((key) => /idle|block|perRun/i.test(key)), false);
+  });
+
+  it('refuses the settings retired in the previous release, naming each', function () {
+    const removed = { CONTINUUM_ACTIVE_DELIVERIES_PER_ENDPOINT: '100', CONTINUUM_DISPATCH_RECHECK: '250ms', CONTINUUM_ENDPOINT_CHECK_INTERVAL: '1m' };
+    assert.throws(() => loadConfig(removed), (err: Error) => err instanceof ConfigError
+      && Object.keys(removed).every((name) => new RegExp(`${name}: was retired in the previous release`).test(err.message)));
+  });
+
+  it('takes CONTINUUM_LEASE_START_TIMEOUT as a duration and refuses anything else', function () {
+    assert.equal(loadConfig({ CONTINUUM_LEASE_START_TIMEOUT: '250ms' }).leaseStartTimeoutMs, 250);
+    assert.throws(() => loadConfig({ CONTINUUM_LEASE_START_TIMEOUT: 'soon' }), /CONTINUUM_LEASE_START_TIMEOUT/);
   });
 
   it('turns the dev relaxations on for the zero-config setup', function () {
