@@ -13,7 +13,7 @@ import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
 import { disableGoneWebhook, type GoneDeps } from '../src/webhooks/gone';
 import type { AttemptRequest, AttemptResult } from '../workflows/types';
-import { permitOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
+import { breakerOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { giveBackLeases } from '../src/gate/leases';
 import { postWebhook, type PostResult } from './http';
 import { ATTR, inSpan } from '../src/tracing';
@@ -175,7 +175,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const recorded = await recordAttempt(deps.db, {
       deliveryId: request.deliveryId, webhookId: ctx.webhook_id, leaseId: request.leaseId, attemptNumber, startedAt, durationMs,
       statusCode: result.statusCode, errorMessage: error, responseBody: result.responseBody, trigger: request.trigger,
-      newStatus: status, nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs), outcome: permitOutcome(status),
+      newStatus: status, nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs), outcome: breakerOutcome(status),
     }, deps.gate);
     await afterRecord(recorded, ctx.webhook_id, ctx.tenant_id);
     await reportDeadLetter(status, request.deliveryId);

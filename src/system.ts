@@ -14,6 +14,7 @@ import { migrateToLatest } from './db/migrate';
 import { ensureApiKey } from './db/repositories/apiKeys';
 import { Dispatcher } from './gate/dispatcher';
 import { gateSweep } from './gate/sweep';
+import { handoverPass } from './upgrade/handover';
 import type { GateSettings } from './gate/attempts';
 import { HIGH_PRIORITY_EVENTS } from './events/catalogue';
 import { RetentionPass } from './maintenance/retention';
@@ -154,6 +155,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       );
       sweep.start();
       stops.add('the gate sweep', () => sweep.stop());
+      const handover = handoverPass({ db, temporal, deliveries, endpoints, log }, config.dispatchIntervalMs);
+      handover.start();
+      stops.add('the release handover', () => handover.stop());
       const retention = new RetentionPass({ db, log, metrics }, config.retention);
       retention.start();
       stops.add('the retention pass', () => retention.stop());

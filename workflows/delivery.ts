@@ -17,7 +17,9 @@ function activities(input: DeliveryWorkflowInput) {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '200ms', maximumInterval: '30s', backoffCoefficient: 2 },
   });
-  return { ...bookkeeping, attemptDelivery: attempt.attemptDelivery };
+  // The proxies answer any name: each is picked by name (a spread would copy nothing).
+  const { askForLease, leaveQueue, giveBackLeases, setDeliveryStatus } = bookkeeping;
+  return { attemptDelivery: attempt.attemptDelivery, askForLease, leaveQueue, giveBackLeases, setDeliveryStatus };
 }
 
 /**

@@ -1,5 +1,3 @@
-import type { Outcome } from './types';
-
 export const DELIVERY_STATUSES = [
   'pending',
   'in_flight',
@@ -18,8 +16,11 @@ export const WEBHOOK_RETIRED_ERROR = 'webhook deleted or deactivated';
 /** Why a delivery that waited for a lease past the maximum delivery age was dead-lettered. */
 export const EXPIRED_ERROR = 'expired: waited longer than the maximum delivery age for the endpoint';
 
+/** What an attempt tells the breaker: a 2xx, a failure, or nothing (410 Gone, a lease handed back unused). */
+export type Outcome = 'success' | 'failure' | 'none';
+
 /** What an attempt that ended in this status tells the endpoint's circuit. */
-export function permitOutcome(status: DeliveryStatus): Outcome {
+export function breakerOutcome(status: DeliveryStatus): Outcome {
   if (status === 'succeeded') return 'success';
   return status === 'cancelled' ? 'none' : 'failure';
 }

@@ -1,13 +1,11 @@
 // Plain types shared by workflows, activities and the API: inputs, outputs, statuses and the
 // activities interface the workflows call. Types only, importing nothing outside workflows/,
 // so any module may use them without pulling in workflow or activity code (no import cycles).
-import type { DeliveryStatus } from './statuses';
+import type { DeliveryStatus, Outcome } from './statuses';
 
-export type { DeliveryStatus };
+export type { DeliveryStatus, Outcome };
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
-/** What an attempt tells the breaker: a 2xx, a failure, or nothing (410 Gone, a lease handed back unused). */
-export type Outcome = 'success' | 'failure' | 'none';
 
 /** What made an attempt: the schedule, a manual retry, a test, or a bulk recovery. */
 export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'recovery';

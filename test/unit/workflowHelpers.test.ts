@@ -3,11 +3,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { isWorkflowNotFound } from '../../src/temporal/client';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from '../../workflows/defaults';
 import { attemptTimeoutMs, loadConfig } from '../../src/config';
-import { DELIVERY_STATUSES, permitOutcome } from '../../workflows/statuses';
+import { DELIVERY_STATUSES, breakerOutcome } from '../../workflows/statuses';
 
 describe('shared workflow helpers', function () {
-  it('permitOutcome: a success closes the circuit, a cancelled delivery tells it nothing, anything else is a failure', function () {
-    assert.deepEqual(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, permitOutcome(s)])), {
+  it('breakerOutcome: a success closes the circuit, a cancelled delivery tells it nothing, anything else is a failure', function () {
+    assert.deepEqual(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, breakerOutcome(s)])), {
       pending: 'failure', in_flight: 'failure', retrying: 'failure', waiting_circuit: 'failure',
       succeeded: 'success', dead_lettered: 'failure', cancelled: 'none',
     });
