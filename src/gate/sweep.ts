@@ -9,8 +9,8 @@ import type { Dispatcher } from './dispatcher';
 import { expireLeases } from './leases';
 import { deadLetterOrphan, expireWaitingRows, overdueRetries, scheduledRowsDue, webhooksWithWaitingRows } from './queue';
 
-/** A retry this late in asking for its lease, holding none, makes the sweep ask whether its workflow still runs. */
-const OVERDUE_RETRY_MS = 60_000;
+/** A retry this many passes late in asking for its lease, holding none, makes the sweep ask whether its workflow still runs (a minute by default). */
+const OVERDUE_RETRY_PASSES = 12;
 /** An open period this long past its end, still open, means its endpoint workflow missed the opening. */
 const LATE_HALF_OPEN_MS = 10_000;
 
@@ -47,7 +47,7 @@ export function gateSweep(deps: SweepDeps, options: SweepOptions): PeriodicPass 
     deps.dispatcher.dispatch(await webhooksWithWaitingRows(deps.db, options.graceMs ?? 2000));
     for (const { webhookId, dueAt } of await scheduledRowsDue(deps.db, 2 * options.intervalMs)) deps.dispatcher.claimAt(webhookId, dueAt);
     for (const deliveryId of await expireWaitingRows(deps.db, options.maxDeliveryAgeMs, EXPIRED_ERROR)) await deps.deadLettered(deliveryId);
-    for (const deliveryId of await overdueRetries(deps.db, OVERDUE_RETRY_MS, 50)) {
+    for (const deliveryId of await overdueRetries(deps.db, OVERDUE_RETRY_PASSES * options.intervalMs, 50)) {
       if (!(await deps.deliveries.isRunning(deliveryId)) && (await deadLetterOrphan(deps.db, deliveryId))) await deps.deadLettered(deliveryId);
     }
     for (const { webhookId, tenantId, openedAt } of await circuitsOverdue(deps.db, options.openDurationMs, LATE_HALF_OPEN_MS)) {

@@ -91,23 +91,6 @@ describe('auto-disable', function () {
     assert.equal(distinctDeliveries(delivered(ctx.receiver, 'webhook.disabled')).length, 1);
   });
 
-  it('a stale mirror (Postgres says open, the endpoint workflow is closed or absent) is corrected, never disabled', async function () {
-    const working = await s.webhook(ctx.receiver, { name: 'working' });
-    await s.waitForStatus(await s.publish(1), 'succeeded'); // its endpoint workflow runs, circuit closed
-    const idle = await s.webhook(ctx.receiver, { events: ['user.created'], name: 'idle' }); // no endpoint workflow at all
-    const longAgo = new Date(Date.now() - 3_600_000);
-    const db = ctx.stack.system.db;
-    await db('webhooks').whereIn('id', [working, idle]).update({ circuit_state: 'open', circuit_opened_at: longAgo, circuit_open_since: longAgo });
-    await eventually('mirrors corrected', async () => {
-      const rows = await db('webhooks').whereIn('id', [working, idle]);
-      return rows.every((r: { circuit_state: string; circuit_open_since: Date | null }) => r.circuit_state === 'closed' && r.circuit_open_since === null);
-    });
-    for (const id of [working, idle]) {
-      const got = await ctx.stack.api('GET', `/webhooks/${id}`);
-      assert.deepEqual([got.body.active, got.body.disabled_reason, got.body.disabled_at], [true, null, null], id);
-    }
-  });
-
   it('a manual deactivation leaves disabled_reason and disabled_at null', async function () {
     const webhookId = await s.webhook(ctx.receiver);
     const patched = await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: false });

@@ -4,12 +4,12 @@ import { Receiver } from '../helpers/receiver';
 import { Scenario } from '../helpers/scenario';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { eventually } from '../helpers/wait';
-import { collectHistories, continuedAsNewInput, replay, saveFixtures } from '../helpers/histories';
+import { collectHistories, replay, saveFixtures } from '../helpers/histories';
 
 const OPEN_MS = 5000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-describe('circuit breaker (endpoint workflow)', function () {
+describe('circuit breaker (the webhook row, the endpoint workflow\'s timer)', function () {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let stack: TestSystem;
   let s: Scenario;
@@ -23,8 +23,6 @@ describe('circuit breaker (endpoint workflow)', function () {
     stack = await startTestSystem(database.url, {
       CONTINUUM_CIRCUIT_FAILURE_THRESHOLD: '5',
       CONTINUUM_CIRCUIT_OPEN_DURATION: `${OPEN_MS}ms`,
-      // A tiny history limit: the endpoint workflow continues as new all through these tests.
-      CONTINUUM_ENDPOINT_PERMITS_PER_RUN: '3',
     });
     s = new Scenario(stack);
     receiver = await new Receiver().start();
@@ -118,21 +116,20 @@ describe('circuit breaker (endpoint workflow)', function () {
     assert.equal((await s.circuit(webhookId)).state, 'closed');
   });
 
-  it('carries the circuit across continue-as-new (the queue stays in Postgres), and every history replays', async function () {
-    // Both earlier tests granted far more than the limit of 3 permits per run.
+  it('the endpoint workflow\'s runs (open, half-open, closed, reset) and the deliveries\' (retries, waits) replay, and are kept as fixtures', async function () {
     const histories = await collectHistories(webhookIds);
     const endpointRuns = histories.filter((h) => h.workflowId.startsWith('endpoint:'));
-    assert.ok(endpointRuns.length >= 2 * 3, `endpoint workflows continued as new (${endpointRuns.length} runs)`);
-    const carried = endpointRuns.map((h) => continuedAsNewInput(h.history)?.state).filter(Boolean);
-    // Which non-closed state a run carries depends on timing (half-open with the probe out,
-    // or open again once the failed probe came back while the run was finishing); either way
-    // the circuit must cross the continue-as-new. Waiting deliveries are rows, not state.
-    const inMotion = carried.filter((state) => state.circuit !== 'closed');
-    assert.ok(inMotion.length > 0, `a run continued as new with its circuit not closed: ${JSON.stringify(carried.map((c) => [c.circuit, c.leases.length, c.granted]))}`);
-    assert.ok(carried.every((state) => state.queue.length === 0), 'nothing queued by message: that is the previous release\'s protocol');
-    // The first test saw the circuit re-open after the failed probe and then drain: the runs
-    // after these continue-as-new acted on the carried state.
-    await replay(histories);
-    await saveFixtures('permitQueueCircuit', histories);
+    assert.equal(endpointRuns.length, 0, 'endpoint workflows still run (they end only with their webhook)');
+    for (const id of webhookIds) await stack.api('DELETE', `/webhooks/${id}`);
+    const ended = await eventually('the endpoint workflows ended with their webhooks', async () => {
+      const all = await collectHistories(webhookIds);
+      return all.filter((h) => h.workflowId.startsWith('endpoint:')).length === webhookIds.length ? all : null;
+    });
+    // Each endpoint run half-opened or was reset through its local activities (markers in its history).
+    for (const run of ended.filter((h) => h.workflowId.startsWith('endpoint:'))) {
+      assert.ok((run.history.events ?? []).some((e) => e.markerRecordedEventAttributes), `${run.workflowId} moved the circuit`);
+    }
+    await replay(ended);
+    await saveFixtures('gateCircuit', ended);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { assertLineOrder, LineReplies, publishInTurn } from '../helpers/lines';
+import { collectHistories, replay, saveFixtures } from '../helpers/histories';
 import { Receiver } from '../helpers/receiver';
 import { Scenario } from '../helpers/scenario';
 import { useTestStack } from '../helpers/system';
@@ -48,6 +49,10 @@ describe('fifo webhooks deliver in order, per ordering key', function () {
     }
     assert.equal(receiver.maxInFlight, 1, 'one line: one request at a time, whatever max_concurrency allows');
     assert.ok(replies.log.some((r) => !r.ok), 'some attempts failed (so retries held the line)');
+    // A line's deliveries (retries, waits behind the head) replay, and some are kept as fixtures.
+    const histories = (await collectHistories([webhookId])).slice(0, 8);
+    await replay(histories);
+    await saveFixtures('gateFifo', histories);
     const places = await ctx.stack.system.db('deliveries').whereIn('id', ids).select('id', 'ordering_seq');
     const placeOf = new Map(places.map((p: { id: string; ordering_seq: string }) => [p.id, BigInt(p.ordering_seq)]));
     ids.slice(1).forEach((id, i) => assert.ok((placeOf.get(id) as bigint) > (placeOf.get(ids[i]) as bigint), 'places follow the order of acceptance'));

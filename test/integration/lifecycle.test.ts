@@ -52,22 +52,21 @@ describe('webhook lifecycle and delivery age', function () {
       assert.equal((await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: false })).status, 200);
       const rows = await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNotIn('status', ['succeeded', 'dead_lettered']);
       assert.ok(rows.length >= 2 && rows.every((r: { status: string }) => r.status === 'cancelled'), 'open deliveries are cancelled at once');
-      await eventually('endpoint workflow ended', async () => (await endpoint.describe()).status.name === 'COMPLETED');
+      await eventually('endpoint workflow ended', async () => (await endpoint.describe()).status.name === 'CANCELLED');
       // The first delivery's workflow (waiting for its retry's permit) is cancelled; those
       // published while the circuit was open were never started: they were rows only.
       const [first] = await ctx.stack.system.db('deliveries').where({ webhook_id: webhookId }).whereNotIn('id', waiting).pluck('id');
       await eventually(`${first} workflow cancelled`, async () => (await client.workflow.getHandle(`delivery:${first}`).describe()).status.name === 'CANCELLED');
       const started = await ctx.stack.system.db('deliveries').whereIn('id', waiting).whereNotNull('workflow_started_at').count<{ n: string }[]>('* as n');
-      assert.equal(Number(started[0].n), 0, 'no grant started the held rows');
+      assert.equal(Number(started[0].n), 0, 'no claim started the held rows');
 
       healthy = true;
       assert.equal((await ctx.stack.api('PATCH', `/webhooks/${webhookId}`, { active: true })).status, 200);
       const [fresh] = await s.publish(1);
       await s.waitForStatus([fresh], 'succeeded');
       assert.equal(ctx.receiver.requests.length, sent + 1, 'only the new delivery was sent');
-      const secondRun = await endpoint.describe();
-      assert.notEqual(secondRun.runId, firstRun);
-      assert.equal((await s.circuit(webhookId)).state, 'closed', 'a fresh endpoint starts closed');
+      assert.equal((await endpoint.describe()).runId, firstRun, 'a healthy endpoint needs no endpoint workflow');
+      assert.equal((await s.circuit(webhookId)).state, 'closed', 'reactivated with a closed circuit');
       assert.deepEqual((await Promise.all(waiting.map((id) => s.delivery(id)))).map((r) => r.status), ['cancelled', 'cancelled']);
     } finally {
       await connection.close();
@@ -76,9 +75,9 @@ describe('webhook lifecycle and delivery age', function () {
 });
 
 describe('a lost endpoint workflow', function () {
-  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '10m' });
+  const ctx = useTestStack({ CONTINUUM_CIRCUIT_OPEN_DURATION: '4s' });
 
-  it('is started again by the sweep, for the deliveries still waiting in its queue, which are then delivered', async function () {
+  it('is started again by the sweep once its open period is overdue; the probe closes the circuit and the waiting rows are delivered', async function () {
     const s = new Scenario(ctx.stack);
     let healthy = false;
     ctx.receiver.respond = () => ({ status: healthy ? 200 : 500 });
@@ -90,14 +89,17 @@ describe('a lost endpoint workflow', function () {
 
     const connection = await Connection.connect({ address: getInfra().temporalAddress });
     try {
-      // An operator terminates the endpoint workflow, open circuit and queue with it.
-      await new Client({ connection }).workflow.getHandle(`endpoint:${webhookId}`).terminate('operator mistake');
+      // An operator terminates the endpoint workflow, and the open period's timer with it.
+      const endpoint = new Client({ connection }).workflow.getHandle(`endpoint:${webhookId}`);
+      const lost = (await endpoint.describe()).runId;
+      await endpoint.terminate('operator mistake');
+      healthy = true;
+      await s.waitForStatus([first, ...waiting], 'succeeded', 60_000);
+      assert.equal((await s.circuit(webhookId)).state, 'closed');
+      assert.notEqual((await endpoint.describe()).runId, lost, 'a fresh endpoint run half-opened the circuit');
     } finally {
       await connection.close();
     }
-    healthy = true;
-    await s.waitForStatus([first, ...waiting], 'succeeded', 30_000);
-    assert.equal((await s.circuit(webhookId)).state, 'closed');
     await s.cleanup();
   });
 });

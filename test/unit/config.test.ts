@@ -28,7 +28,7 @@ describe('config', function () {
     for (const name of retired) {
       assert.match(config.warnings.join('\n'), new RegExp(`${name} no longer has any effect and will be refused in the next release: \\w`));
     }
-    assert.equal(Object.keys(config).some((key) => /idle|block|perRun/i.test(key)), false);
+    assert.equal(Object.keys(config).some((key) => /idle|block|permitsPerRun/i.test(key)), false);
   });
 
   it('refuses the settings retired in the previous release, naming each', function () {
