@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { DeliveryContext } from '../db/repositories/deliveries';
 import { FINAL_STATUSES, type AttemptTrigger, type DeliveryStatus } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
-import { afterOutcome, type CircuitState, type Outcome } from './breaker';
+import type { CircuitState, Outcome } from '../../workflows/types';
 import { lockWebhook, NONE_TAKEN, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 
@@ -48,6 +48,32 @@ export async function whyNotSent(db: Knex, deliveryId: string): Promise<'unknown
     .first<{ status: DeliveryStatus; active: boolean; deleted_at: Date | null } | undefined>('d.status', 'w.active', 'w.deleted_at');
   if (!row) return 'unknown';
   return row.status === 'cancelled' || !row.active || row.deleted_at ? 'retired' : 'lease_lost';
+}
+
+// The breaker's rule for an attempt's outcome (docs/permits.md, "Invariants"): pure.
+export interface Breaker {
+  state: CircuitState;
+  /** Failures committed since the last success, while closed. */
+  failures: number;
+}
+
+/**
+ * The breaker after one attempt's outcome, `probe` when it was made under the half-open
+ * circuit's one lease. Closed: a success clears the count, a failure adds one and the one that
+ * reaches `threshold` opens it. Half-open: the probe's 2xx closes it, its failure opens it again.
+ * Any other outcome (an attempt let out before the circuit opened) moves nothing.
+ */
+export function afterOutcome(breaker: Breaker, outcome: Outcome, probe: boolean, threshold: number): Breaker {
+  if (outcome === 'none') return breaker;
+  if (breaker.state === 'closed') {
+    if (outcome === 'success') return { state: 'closed', failures: 0 };
+    const failures = breaker.failures + 1;
+    return { state: failures >= threshold ? 'open' : 'closed', failures };
+  }
+  if (breaker.state === 'half_open' && probe) {
+    return outcome === 'success' ? { state: 'closed', failures: 0 } : { state: 'open', failures: breaker.failures };
+  }
+  return breaker;
 }
 
 export interface AttemptRecord {

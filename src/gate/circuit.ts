@@ -2,7 +2,7 @@
 // the endpoint workflow's local activities, each in one transaction with the claims it allows.
 import type { Knex } from 'knex';
 import type { StoredNotice } from '../events/operational';
-import type { CircuitState } from './breaker';
+import type { CircuitState } from '../../workflows/types';
 import type { GateSettings } from './attempts';
 import { lockWebhook, NONE_TAKEN, takeLeases, type ClaimResult } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
@@ -22,13 +22,12 @@ async function transition(db: Knex, webhookId: string, gate: GateSettings, to: T
     if (!webhook) return { state: 'closed', openedAt: null, leased: NONE_TAKEN(webhookId), notice: null };
     const next = to(webhook);
     let notice: StoredNotice | null = null;
+    // Closing clears the count, even of a circuit closed already (a reset forgets the failures).
+    if (next === 'closed' && webhook.circuit_failures !== 0) await tx('webhooks').where({ id: webhookId }).update({ circuit_failures: 0 });
     if (next !== null && next !== webhook.circuit_state) {
       const openedAt = next === 'closed' ? null : webhook.circuit_opened_at;
       notice = await gate.operational.circuitChangedIn(tx, webhookId, next, openedAt);
-      if (next === 'closed') {
-        await tx('webhooks').where({ id: webhookId }).update({ circuit_failures: 0 });
-        await showCircuitOnWaitingRows(tx, webhookId, false);
-      }
+      if (next === 'closed') await showCircuitOnWaitingRows(tx, webhookId, false);
     }
     const state = next ?? webhook.circuit_state;
     const leased = await takeLeases(tx, webhookId, gate.claim);

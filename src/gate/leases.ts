@@ -130,7 +130,8 @@ export async function expireLeases(db: Knex): Promise<string[]> {
     back AS (
       UPDATE deliveries AS d SET permit_wanted_at = coalesce(d.permit_wanted_at, g.wanted_at) FROM gone AS g
        WHERE d.id = g.delivery_id AND ${OPEN_STATUS}
-         AND NOT EXISTS (SELECT 1 FROM gate_leases AS l WHERE l.delivery_id = d.id))
+         -- The statement's snapshot still holds the deleted rows: only a live lease counts.
+         AND NOT EXISTS (SELECT 1 FROM gate_leases AS l WHERE l.delivery_id = d.id AND l.expires_at > now()))
     SELECT DISTINCT webhook_id FROM gone`);
   return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }

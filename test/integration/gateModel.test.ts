@@ -78,6 +78,7 @@ describe('the gate against its model (fast-check, real SQL)', function () {
     database = await createTestDatabase();
     db = createDb(database.url, 6);
     await migrateToLatest(db);
+    await db('tenants').insert({ id: 'tenant_a' }).onConflict('id').ignore();
     const operational = new OperationalEvents({ db, startQueue: { enqueue() {} }, failureThreshold: THRESHOLD });
     gate = { failureThreshold: THRESHOLD, claim: { highPriorityTypes: [], startTtlMs: 60_000 }, operational };
   });
@@ -255,6 +256,8 @@ class Run {
       const open = await this.db('deliveries').whereIn('id', deliveryIds).whereNot({ status: 'succeeded' }).count<{ count: string }>('* as count').first();
       if (Number(open?.count) === 0) return;
     }
-    assert.fail('every delivery ends');
+    const left = await this.db('deliveries').whereIn('id', deliveryIds).whereNot({ status: 'succeeded' }).select('id', 'status', 'permit_wanted_at', 'attempt_count');
+    const leases = await this.db('gate_leases').where({ webhook_id: this.webhookId });
+    assert.fail(`every delivery ends: left ${JSON.stringify(left)}, leases ${JSON.stringify(leases)}, model ${JSON.stringify(this.model.leases)}`);
   }
 }
