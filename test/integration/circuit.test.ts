@@ -117,10 +117,7 @@ describe('circuit breaker (the webhook row, the endpoint workflow\'s timer)', fu
   });
 
   it('the endpoint workflow\'s runs (open, half-open, closed, reset) and the deliveries\' (retries, waits) replay, and are kept as fixtures', async function () {
-    const histories = await collectHistories(webhookIds);
-    const endpointRuns = histories.filter((h) => h.workflowId.startsWith('endpoint:'));
-    assert.equal(endpointRuns.length, 0, 'endpoint workflows still run (they end only with their webhook)');
-    for (const id of webhookIds) await stack.api('DELETE', `/webhooks/${id}`);
+    // The tests' cleanup deleted their webhooks, which ended their endpoint workflows.
     const ended = await eventually('the endpoint workflows ended with their webhooks', async () => {
       const all = await collectHistories(webhookIds);
       return all.filter((h) => h.workflowId.startsWith('endpoint:')).length === webhookIds.length ? all : null;
