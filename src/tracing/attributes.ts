@@ -21,11 +21,11 @@ export const ATTR = {
 export type SpanAttributes = Record<string, string | number | boolean | undefined>;
 
 /**
- * Workflow types whose runs are traced: the delivery workflow (and the previous release's,
- * which still finishes its runs). Endpoint and recovery workflows are long-lived gates and
- * batches; a span of theirs would last hours and join unrelated deliveries.
+ * Workflow types whose runs are traced: the delivery workflow. Endpoint and recovery workflows
+ * are long-lived (a circuit's periods, batches); a span of theirs would last hours and join
+ * unrelated deliveries.
  */
-export const TRACED_WORKFLOW_TYPES: readonly string[] = ['deliveryWorkflowV2', 'deliveryWorkflow'];
+export const TRACED_WORKFLOW_TYPES: readonly string[] = ['deliveryWorkflowV3'];
 
 /** A delivery workflow's ids from its input (DeliveryWorkflowInput), as span attributes. */
 export function deliveryWorkflowAttributes(input: unknown): SpanAttributes {

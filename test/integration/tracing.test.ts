@@ -139,9 +139,9 @@ describe('OpenTelemetry traces', function () {
     assert.equal(publish.attributes[ATTR.deliveryCount], 1);
     assert.equal(await storedTraceParent(db.url, run.deliveryId), `00-${publish.traceId}-${publish.spanId}-01`);
 
-    const [start] = childOf(spans, publish, 'StartWorkflow:deliveryWorkflowV2');
+    const [start] = childOf(spans, publish, 'StartWorkflow:deliveryWorkflowV3');
     assert.equal(start.attributes[ATTR.deliveryId], run.deliveryId);
-    const [workflow] = childOf(spans, start, 'RunWorkflow:deliveryWorkflowV2');
+    const [workflow] = childOf(spans, start, 'RunWorkflow:deliveryWorkflowV3');
     assert.equal(workflow.attributes[ATTR.webhookId], run.webhook.id);
     const attempts = childOf(spans, workflow, 'StartActivity:attemptDelivery');
     assert.equal(attempts.length, 2, 'the retry is in the same trace, under the same workflow run');
