@@ -17,9 +17,9 @@ function labelled<I extends { options: { args?: unknown[] } }, O>(next: (input: 
 }
 
 /**
- * Starts of delivery workflows (a grant's, a manual retry's) get a span and carry the trace to
+ * Starts of delivery workflows (a claim's, a manual retry's) get a span and carry the trace to
  * the workflow in its headers. Every other client call (signals, queries, endpoint workflows)
- * goes untraced: a span of its own would open a trace per permit release.
+ * goes untraced: a span of its own would open a trace per lease handed out.
  */
 class DeliveryStartTracing implements WorkflowClientInterceptor {
   private readonly otel = new OpenTelemetryWorkflowClientInterceptor();
