@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { DeliveryStatus, EndpointActivities, LeaseGrant, CircuitChange } from '../workflows/types';
+import type { CircuitChange, DeliveryActivities, DeliveryStatus, EndpointActivities } from '../workflows/types';
 import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import type { OperationalEvents } from '../src/events/operational';
 import type { GateSettings } from '../src/gate/attempts';
 import { halfOpen, resetCircuit, type CircuitNow } from '../src/gate/circuit';
 import type { Dispatcher } from '../src/gate/dispatcher';
 import { claimLeases, giveBackLeases } from '../src/gate/leases';
-import { joinQueue, leaveQueue } from '../src/gate/queue';
+import { finalStatus, joinQueue, leaveQueue } from '../src/gate/queue';
 
 export interface GateDeps {
   db: Knex;
@@ -21,9 +21,12 @@ export interface GateDeps {
 export function createGateActivities(deps: GateDeps) {
   return {
     /** The row joins the queue and, in one transaction, the webhook's free leases are taken: this delivery's comes back here, the others are handed out. */
-    async askForLease(input: { deliveryId: string }): Promise<{ lease: LeaseGrant | null; held: boolean } | null> {
+    async askForLease(input: { deliveryId: string }): ReturnType<DeliveryActivities['askForLease']> {
       const row = await joinQueue(deps.db, input.deliveryId);
-      if (!row) return null;
+      if (!row) {
+        const ended = await finalStatus(deps.db, input.deliveryId);
+        return ended ? { lease: null, held: false, ended } : null;
+      }
       const leased = await claimLeases(deps.db, row.webhook_id, deps.gate.claim);
       const own = leased.rows.find((l) => l.id === input.deliveryId);
       deps.dispatcher.handOut({ ...leased, rows: leased.rows.filter((l) => l !== own) });

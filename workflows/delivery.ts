@@ -2,7 +2,7 @@ import { CancellationScope, condition, isCancellation, proxyLocalActivities, set
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_AGE_MS } from './defaults';
 import { WEBHOOK_RETIRED_ERROR } from './statuses';
 import { leaseGrantedSignal, retryNowSignal } from './messages';
-import type { AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryWorkflowInput } from './types';
+import type { AttemptResult, AttemptTrigger, DeliveryActivities, DeliveryOutcomeStatus, DeliveryWorkflowInput } from './types';
 import { finish, statusAttribute } from './deliverySteps';
 
 function activities(input: DeliveryWorkflowInput) {
@@ -36,6 +36,8 @@ export async function deliveryWorkflowV3(input: DeliveryWorkflowInput): Promise<
   const status = statusAttribute();
   let lease: string | null = input.firstLease?.leaseId ?? null;
   let asking = false;
+  /** In a retry's wait: nothing is asked for. */
+  let waiting = false;
   // Manual retries asked for, and those an attempt served: a run started by a retry serves
   // the signal that started it with its first attempt.
   let retriesAsked = 0;
@@ -43,19 +45,37 @@ export async function deliveryWorkflowV3(input: DeliveryWorkflowInput): Promise<
   const retryPending = () => retriesAsked > retriesServed;
 
   setHandler(leaseGrantedSignal, ({ leaseId }) => {
-    if (asking && lease === null) lease = leaseId;
-    else if (leaseId !== lease) void giveBackLeases({ leaseIds: [leaseId] }); // not asked for
+    if (leaseId === lease) return;
+    // In a retry's wait nothing was asked for: it goes back (the row joins the queue after the wait).
+    if (waiting) {
+      void giveBackLeases({ leaseIds: [leaseId] });
+      return;
+    }
+    // Otherwise the newest wins: a delivery has one live lease at a time, so one it still holds
+    // unused has expired (its first task came late, and the row was claimed again).
+    if (lease !== null) void giveBackLeases({ leaseIds: [lease] });
+    lease = leaseId;
   });
   setHandler(retryNowSignal, () => {
     retriesAsked++;
   });
 
+  /** A lease granted during an attempt, or a wait, is not kept. */
+  async function dropSpare(): Promise<void> {
+    if (lease === null) return;
+    const spare = lease;
+    lease = null;
+    await giveBackLeases({ leaseIds: [spare] });
+  }
+
   /** The lease for the next attempt: held already, or asked for through the queue. */
-  async function acquire(): Promise<string | 'expired' | 'gone'> {
+  async function acquire(): Promise<string | 'expired' | 'gone' | { ended: DeliveryOutcomeStatus }> {
     if (lease) return lease;
     asking = true;
     const asked = await askForLease({ deliveryId: input.deliveryId });
     if (!asked) return 'gone';
+    // Ended already: an earlier execution of this task (failed after its local activities) made the attempt.
+    if (asked.ended) return { ended: asked.ended };
     if (asked.lease && lease === null) lease = asked.lease.leaseId;
     if (asked.held && lease === null) status('waiting_circuit');
     const remaining = deadline - Date.now();
@@ -71,6 +91,7 @@ export async function deliveryWorkflowV3(input: DeliveryWorkflowInput): Promise<
       const held = await acquire();
       asking = false;
       if (held === 'expired' || held === 'gone') return finish(input, setDeliveryStatus, held);
+      if (typeof held !== 'string') return { attemptNumber: 0, status: held.ended, statusCode: null, error: null, durationMs: 0, nextWaitMs: null };
       lease = null;
       const result = await attemptDelivery({ deliveryId: input.deliveryId, webhookId: input.webhookId, trigger, scheduledWaitMs, leaseId: held });
       if (!result.leaseLost) return result;
@@ -83,7 +104,9 @@ export async function deliveryWorkflowV3(input: DeliveryWorkflowInput): Promise<
     let first = 0;
     if (input.resume) {
       first = Math.min(input.resume.attemptsMade, schedule.length);
+      waiting = true;
       if (input.resume.waitMs > 0 && !retryPending()) await condition(retryPending, input.resume.waitMs);
+      waiting = false;
     }
     for (let index = first; ; index++) {
       const result = await attemptOnce(trigger, index < schedule.length ? schedule[index] : null);
@@ -91,8 +114,11 @@ export async function deliveryWorkflowV3(input: DeliveryWorkflowInput): Promise<
       // A manual retry that arrived while the attempt ran (its signal may even come first in
       // the history: a signal that raced the task's completion) cuts the next wait short, or
       // gets an attempt of its own; a run can't complete while a signal is pending, so none is lost.
+      await dropSpare();
       if (result.status === 'retrying' && result.nextWaitMs !== null) {
+        waiting = true;
         trigger = retryPending() || (await condition(retryPending, result.nextWaitMs)) ? 'manual' : 'scheduled';
+        waiting = false;
         retriesServed = retriesAsked;
         continue;
       }

@@ -87,8 +87,12 @@ export interface DeliveryActivities {
   /** One HTTP attempt and its bookkeeping (a local activity). */
   attemptDelivery(input: AttemptRequest): Promise<AttemptResult>;
   setDeliveryStatus(input: { deliveryId: string; status: DeliveryStatus; error?: string }): Promise<void>;
-  /** The row joins the queue and the webhook's free leases are taken; returns this delivery's, if it got one. Null: nothing to deliver to. */
-  askForLease(input: { deliveryId: string }): Promise<{ lease: LeaseGrant | null; held: boolean } | null>;
+  /**
+   * The row joins the queue and the webhook's free leases are taken; returns this delivery's, if
+   * it got one, or `ended` when the delivery is final already (an earlier execution of the task
+   * made its attempt). Null: nothing to deliver to (webhook retired).
+   */
+  askForLease(input: { deliveryId: string }): Promise<{ lease: LeaseGrant | null; held: boolean; ended?: DeliveryOutcomeStatus } | null>;
   /** Leaves the queue; false when a claim took the row first (its lease is on its way). */
   leaveQueue(input: { deliveryId: string }): Promise<boolean>;
   /** Gives leases back unused (not asked for, or cancelled before the attempt). */

@@ -26,6 +26,12 @@ export async function joinQueue(db: Knex, deliveryId: string) {
   return rows[0] as { webhook_id: string; status: string } | undefined;
 }
 
+/** The delivery's status when it is final (succeeded, dead-lettered, cancelled), else undefined. */
+export async function finalStatus(db: Knex, deliveryId: string): Promise<'succeeded' | 'dead_lettered' | 'cancelled' | undefined> {
+  const row = await db('deliveries').where({ id: deliveryId }).whereIn('status', [...FINAL_STATUSES]).first<{ status: 'succeeded' | 'dead_lettered' | 'cancelled' } | undefined>('status');
+  return row?.status;
+}
+
 /** Leaves the queue; false when a claim took the row first (its lease is on its way). */
 export async function leaveQueue(db: Knex, deliveryId: string): Promise<boolean> {
   const changed = await db('deliveries').where({ id: deliveryId }).whereNotNull('permit_wanted_at').update({ permit_wanted_at: null });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createAttemptActivity } from '../../activities/attempt';
+import { createGateActivities } from '../../activities/gate';
 import { createHttpAgent } from '../../activities/http';
 import { SecretBox } from '../../src/security/secrets';
 import { TemporalConnector } from '../../src/temporal/client';
@@ -101,6 +102,21 @@ describe('an attempt runs again under the same lease', function () {
     } finally {
       await failing.stop();
     }
+  });
+
+  it('a workflow task run again after its attempt succeeded ends succeeded: asking again finds it ended, and no status undoes it', async function () {
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'again' })).body;
+    const deliveryId = await storedDelivery(webhook.id);
+    const leaseId = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_again_1');
+    assert.equal((await attemptActivity()({ deliveryId, webhookId: webhook.id, trigger: 'scheduled', scheduledWaitMs: 50, leaseId })).status, 'succeeded');
+    const operational = new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 });
+    const gate = createGateActivities({
+      db: stack.system.db, operational, dispatcher: { handOut() {}, dispatch() {} },
+      gate: { failureThreshold: 5, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
+    });
+    assert.deepEqual(await gate.askForLease({ deliveryId }), { lease: null, held: false, ended: 'succeeded' });
+    await gate.setDeliveryStatus({ deliveryId, status: 'cancelled', error: 'webhook deleted or deactivated' });
+    assert.equal((await stack.system.db('deliveries').where({ id: deliveryId }).first()).status, 'succeeded');
   });
 
   it('an attempt whose lease expired sends nothing and says so (the workflow asks again)', async function () {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { retryNowSignal } from '../../workflows/messages';
+import { deliveryWorkflowId, leaseGrantedSignal, retryNowSignal } from '../../workflows/messages';
 import { eventually } from '../helpers/wait';
 import { LONG_MS, WorkflowHarness } from '../helpers/workflowHarness';
 
@@ -56,6 +56,19 @@ describe('delivery and endpoint workflows with fake activities (the gate\'s work
     await h.grant(delivery.id, 'third');
     assert.equal((await delivery.handle.result()).status, 'succeeded');
     assert.deepEqual(h.attemptsOf(delivery.id).map((a) => a.leaseId), ['first', 'at-once', 'third']);
+  });
+
+  it('a grant that came before its first task, the first lease having expired meanwhile, is used: the newest lease wins', async function () {
+    h.attemptScript = async (request) => (request.leaseId === 'old' ? 'lease_lost' : 'succeeded');
+    const id = `del_late_${Date.now()}`;
+    // A first task that came late: the claim's first lease expired, the row was claimed again and its lease signalled.
+    const handle = await h.client.workflow.signalWithStart('deliveryWorkflowV3', {
+      workflowId: deliveryWorkflowId(id), taskQueue: h.taskQueue, signal: leaseGrantedSignal, signalArgs: [{ leaseId: 'new' }],
+      args: [{ deliveryId: id, tenantId: 'default', webhookId: h.webhookId, retryScheduleMs: [LONG_MS], createdAtMs: Date.now(), maxDeliveryAgeMs: LONG_MS, firstLease: { leaseId: 'old' } }],
+    });
+    assert.equal((await handle.result()).status, 'succeeded');
+    assert.ok(h.attemptsOf(id).some((a) => a.leaseId === 'new'), 'the newest lease made the attempt');
+    assert.deepEqual([h.queue, h.returned.filter((l) => l === 'new')], [[], []], 'it asked nobody, and kept the lease it used');
   });
 
   it('dead-letters without an attempt a delivery that waited past the maximum age, leaving the queue', async function () {

@@ -35,7 +35,7 @@ export async function deliveryExists(db: Knex, deliveryId: string): Promise<bool
 }
 
 /**
- * Sets the status; a cancelled delivery stays cancelled (only a manual retry revives it).
+ * Sets the status; a final one (succeeded, dead-lettered, cancelled) stays: only a manual retry, which reopens it first, revives it.
  * Only an attempt's outcome schedules the next one (recordAttempt in src/gate/attempts.ts): a delivery held by an open
  * circuit, or ended here, has no next attempt at a known time, so next_attempt_at is cleared
  * rather than left at the retry time that already passed.
@@ -44,7 +44,8 @@ export async function setDeliveryStatus(db: Knex, deliveryId: string, status: De
   const final = FINAL_STATUSES.includes(status);
   await db('deliveries')
     .where({ id: deliveryId })
-    .whereNot({ status: 'cancelled' })
+    // A final status stays (a workflow task run again after its attempt succeeded must not undo it).
+    .whereNotIn('status', [...FINAL_STATUSES])
     .update({
       status,
       completed_at: final ? db.fn.now() : null,
