@@ -48,12 +48,6 @@ export function resetCircuit(db: Knex, webhookId: string, gate: GateSettings): P
   return transition(db, webhookId, gate, () => 'closed');
 }
 
-/** The circuit as the webhook row has it (the endpoint workflow reads it when it starts). */
-export async function readCircuit(db: Knex, webhookId: string): Promise<{ state: CircuitState; openedAt: Date | null }> {
-  const row = await db('webhooks').where({ id: webhookId }).first<{ circuit_state: CircuitState; circuit_opened_at: Date | null } | undefined>('circuit_state', 'circuit_opened_at');
-  return { state: row?.circuit_state ?? 'closed', openedAt: row?.circuit_opened_at ?? null };
-}
-
 /** Circuits open past their period by `lateMs`: their endpoint workflow missed the opening (the signal was lost). */
 export async function circuitsOverdue(db: Knex, openMs: number, lateMs: number): Promise<Array<{ webhookId: string; tenantId: string; openedAt: Date }>> {
   const rows = await db('webhooks').where({ circuit_state: 'open', active: true }).whereNull('deleted_at').whereNotNull('circuit_opened_at')

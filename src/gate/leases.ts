@@ -26,7 +26,8 @@ export interface ClaimSettings {
   startTtlMs: number;
 }
 
-const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancelled')`;
+/** The delivery row `d` is not final. */
+export const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancelled')`;
 
 /**
  * Takes the leases the webhook's gate has room for, one per due waiting row: quota events
@@ -108,15 +109,9 @@ export function claimLeases(db: Knex, webhookId: string, settings: ClaimSettings
  * (still open) waits in the queue again, in its old place: its workflow could not be started or
  * told. Returns the webhooks whose room grew.
  */
-export async function giveBackLeases(db: Knex, leaseIds: string[], requeue: boolean): Promise<string[]> {
-  if (leaseIds.length === 0) return [];
-  const { rows } = await db.raw(`
-    WITH gone AS (DELETE FROM gate_leases WHERE id = ANY(:ids) RETURNING webhook_id, delivery_id, wanted_at),
-    back AS (
-      UPDATE deliveries AS d SET permit_wanted_at = coalesce(d.permit_wanted_at, g.wanted_at) FROM gone AS g
-       WHERE :requeue AND d.id = g.delivery_id AND ${OPEN_STATUS})
-    SELECT DISTINCT webhook_id FROM gone`, { ids: leaseIds, requeue });
-  return rows.map((r: { webhook_id: string }) => r.webhook_id);
+export function giveBackLeases(db: Knex, leaseIds: string[], requeue: boolean): Promise<string[]> {
+  if (leaseIds.length === 0) return Promise.resolve([]);
+  return deleteLeases(db, 'id = ANY(:ids)', { ids: leaseIds }, requeue);
 }
 
 /**
@@ -124,15 +119,19 @@ export async function giveBackLeases(db: Knex, leaseIds: string[], requeue: bool
  * are deleted, and their deliveries, still open, wait in the queue again in their old place.
  * Returns the webhooks whose room grew.
  */
-export async function expireLeases(db: Knex): Promise<string[]> {
+export function expireLeases(db: Knex): Promise<string[]> {
+  return deleteLeases(db, 'expires_at <= now()', {}, true);
+}
+
+async function deleteLeases(db: Knex, where: string, bindings: Record<string, unknown>, requeue: boolean): Promise<string[]> {
   const { rows } = await db.raw(`
-    WITH gone AS (DELETE FROM gate_leases WHERE expires_at <= now() RETURNING webhook_id, delivery_id, wanted_at),
+    WITH gone AS (DELETE FROM gate_leases WHERE ${where} RETURNING id, webhook_id, delivery_id, wanted_at),
     back AS (
       UPDATE deliveries AS d SET permit_wanted_at = coalesce(d.permit_wanted_at, g.wanted_at) FROM gone AS g
-       WHERE d.id = g.delivery_id AND ${OPEN_STATUS}
-         -- The statement's snapshot still holds the deleted rows: only a live lease counts.
-         AND NOT EXISTS (SELECT 1 FROM gate_leases AS l WHERE l.delivery_id = d.id AND l.expires_at > now()))
-    SELECT DISTINCT webhook_id FROM gone`);
+       WHERE :requeue AND d.id = g.delivery_id AND ${OPEN_STATUS}
+         -- The statement's snapshot still holds the deleted rows: only another live lease counts.
+         AND NOT EXISTS (SELECT 1 FROM gate_leases AS l WHERE l.delivery_id = d.id AND l.expires_at > now() AND l.id NOT IN (SELECT id FROM gone)))
+    SELECT DISTINCT webhook_id FROM gone`, { ...bindings, requeue });
   return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }
 

@@ -4,9 +4,10 @@
 import type { Knex } from 'knex';
 import { FINAL_STATUSES } from '../db/types';
 import { DUE_NOW } from '../db/repositories/lines';
+import { OPEN_STATUS } from './leases';
 
 /** A row waits in the queue and is not final. */
-const WAITING = `d.permit_wanted_at IS NOT NULL AND d.status NOT IN ('succeeded','dead_lettered','cancelled')`;
+const WAITING = `d.permit_wanted_at IS NOT NULL AND ${OPEN_STATUS}`;
 
 /**
  * A started delivery asks for its next attempt's lease: its row joins the queue (shown as
@@ -20,7 +21,7 @@ export async function joinQueue(db: Knex, deliveryId: string) {
            status = CASE WHEN w.circuit_state <> 'closed' THEN 'waiting_circuit' ELSE d.status END,
            next_attempt_at = CASE WHEN w.circuit_state <> 'closed' THEN NULL ELSE d.next_attempt_at END
       FROM webhooks AS w
-     WHERE d.id = ? AND w.id = d.webhook_id AND d.status NOT IN ('succeeded','dead_lettered','cancelled')
+     WHERE d.id = ? AND w.id = d.webhook_id AND ${OPEN_STATUS}
        AND w.active AND w.deleted_at IS NULL
     RETURNING d.webhook_id, d.status`, [deliveryId]);
   return rows[0] as { webhook_id: string; status: string } | undefined;

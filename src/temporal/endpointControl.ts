@@ -1,11 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { endpointWorkflowV2 as endpointWorkflow } from '../../workflows';
-import { circuitChangedSignal, endpointStatusQuery, endpointWorkflowId, resetCircuitSignal } from '../../workflows/messages';
-import type { CircuitChange, EndpointStatus, EndpointWorkflowInput } from '../../workflows/types';
+import { circuitChangedSignal, endpointWorkflowId, resetCircuitSignal } from '../../workflows/messages';
+import type { CircuitChange, EndpointWorkflowInput } from '../../workflows/types';
 import { TenantIdKey, WebhookIdKey } from '../../workflows/searchAttributes';
-import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from './client';
+import { isWorkflowNotFound, type TemporalConnector } from './client';
 
-const QUERY_DEADLINE_MS = 3000;
 const SIGNAL_DEADLINE_MS = 2000;
 const ENDPOINT_WORKFLOW_TYPE = 'endpointWorkflowV2';
 
@@ -26,7 +25,7 @@ export interface EndpointTarget {
 
 /**
  * Every client-side call to the endpoint workflow of one webhook (docs/permits.md): the
- * circuit's changes an attempt made, the operator's reset, status, the end. Signals start the
+ * circuit's changes an attempt made, the operator's reset, the end. Signals start the
  * workflow when it does not run (signal-with-start).
  */
 export class EndpointControl {
@@ -34,22 +33,6 @@ export class EndpointControl {
 
   private async handle(webhookId: string): Promise<WorkflowHandle<typeof endpointWorkflow>> {
     return (await this.temporal.client()).workflow.getHandle(endpointWorkflowId(webhookId));
-  }
-
-  /** The endpoint workflow's view of the circuit, or null when none runs (or it can't answer now). */
-  async status(webhookId: string): Promise<EndpointStatus | null> {
-    try {
-      const client = await this.temporal.client();
-      const handle = await this.handle(webhookId);
-      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(endpointStatusQuery));
-    } catch {
-      return null;
-    }
-  }
-
-  /** True while the webhook's endpoint workflow runs; false when it was never started or ended. */
-  async isRunning(webhookId: string): Promise<boolean> {
-    return isWorkflowRunning(await this.handle(webhookId));
   }
 
   /** An attempt's commit opened the circuit (or a probe closed or reopened it): the workflow keeps the period's timer. */

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { PeriodicPass } from '../events/periodicPass';
-import type { DeliveryToStart } from '../db/types';
+import { FINAL_STATUSES, type DeliveryStatus, type DeliveryToStart } from '../db/types';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import type { EndpointControl } from '../temporal/endpointControl';
 import type { TemporalConnector } from '../temporal/client';
@@ -52,12 +52,12 @@ export async function takeOverEndpoints(deps: HandoverDeps): Promise<string[]> {
  */
 export async function takeOverDeliveries(deps: HandoverDeps): Promise<number> {
   return deps.db.transaction(async (tx) => {
-    const rows: Array<DeliveryToStart & { status: string; attempt_count: number; next_attempt_at: Date | null }> = await tx('release_handover as h')
+    const rows: Array<DeliveryToStart & { status: DeliveryStatus; attempt_count: number; next_attempt_at: Date | null }> = await tx('release_handover as h')
       .join('deliveries as d', 'd.id', 'h.delivery_id').join('events as e', 'e.id', 'd.event_id')
       .select('d.id', 'd.tenant_id', 'd.webhook_id', 'd.created_at', 'd.retry_schedule_ms', 'd.trace_parent', 'd.status', 'd.attempt_count', 'd.next_attempt_at', 'e.type as event_type')
       .orderBy('h.delivery_id').limit(BATCH).forUpdate('h').skipLocked();
     for (const row of rows) {
-      if (!['succeeded', 'dead_lettered', 'cancelled'].includes(row.status)) {
+      if (!FINAL_STATUSES.includes(row.status)) {
         const waitMs = row.status === 'retrying' && row.next_attempt_at ? Math.max(0, row.next_attempt_at.getTime() - Date.now()) : 0;
         await deps.deliveries.takeOver(row, { attemptsMade: row.attempt_count, waitMs });
       }

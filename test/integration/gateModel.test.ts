@@ -8,7 +8,7 @@ import { insertWebhook } from '../../src/db/repositories/webhooks';
 import { OperationalEvents } from '../../src/events/operational';
 import { beginAttempt, recordAttempt, type AttemptRecord, type GateSettings } from '../../src/gate/attempts';
 import { halfOpen, resetCircuit } from '../../src/gate/circuit';
-import { claimLeases, expireLeases, giveBackLeases, type ClaimResult } from '../../src/gate/leases';
+import { claimLeases, countLeases, expireLeases, giveBackLeases, type ClaimResult } from '../../src/gate/leases';
 import { joinQueue } from '../../src/gate/queue';
 import { createTestDatabase } from '../helpers/infra';
 import { storeDelivery } from '../helpers/rows';
@@ -221,9 +221,8 @@ class Run {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  private async inFlight(): Promise<number> {
-    const row = await this.db('gate_leases').where({ webhook_id: this.webhookId }).andWhere('expires_at', '>', this.db.fn.now()).count<{ count: string }>('* as count').first();
-    return Number(row?.count);
+  private inFlight(): Promise<number> {
+    return countLeases(this.db, this.webhookId);
   }
 
   private async check(took: number, s: Step): Promise<void> {
