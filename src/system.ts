@@ -114,7 +114,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     // attempts take the next leases); only an API process sweeps for rows left waiting.
     const claim = { highPriorityTypes: [...HIGH_PRIORITY_EVENTS], startTtlMs: config.leaseStartTimeoutMs };
     const dispatcher: Dispatcher = new Dispatcher({
-      db, deliveries, claim, log, deadLettered: (id): Promise<void> => operational.deadLettered(id), rateDelayed: () => metrics.permitsRateDelayed.inc(),
+      db, deliveries, claim, heldLeaseMs: leaseBoundMs(config), log, deadLettered: (id): Promise<void> => operational.deadLettered(id), rateDelayed: () => metrics.permitsRateDelayed.inc(),
     });
     stops.add('the dispatcher', () => dispatcher.stop());
     const operational = new OperationalEvents({ db, startQueue: dispatcher, metrics, failureThreshold: config.circuitFailureThreshold });

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { DeliveryControl } from '../temporal/deliveryControl';
-import { claimLeases, giveBackLeases, type ClaimResult, type ClaimSettings, type LeasedRow } from './leases';
+import { claimLeases, giveBackLeases, holdLeases, type ClaimResult, type ClaimSettings, type LeasedRow } from './leases';
 import { deadLetterOrphan } from './queue';
 
 /** Scheduled rows due later than this are left to the sweep's timers (see claimAt). */
@@ -11,6 +11,8 @@ export interface DispatcherDeps {
   db: Knex;
   deliveries: Pick<DeliveryControl, 'startWithLease' | 'grantLease'>;
   claim: ClaimSettings;
+  /** How long a lease handed to its workflow is held before its attempt confirms it (the attempt's bound). */
+  heldLeaseMs: number;
   log: Logger;
   /** A delivery whose workflow was gone was dead-lettered (reported as an operational event). */
   deadLettered?: (deliveryId: string) => Promise<void>;
@@ -112,11 +114,12 @@ export class Dispatcher {
     const outcomes = await Promise.all(rows.map((row) => this.giveOne(row)));
     const leasesOf = (outcome: string) => rows.filter((_, i) => outcomes[i] === outcome).map((r) => r.lease_id);
     try {
+      await holdLeases(this.deps.db, leasesOf('given'), this.deps.heldLeaseMs);
       await giveBackLeases(this.deps.db, leasesOf('failed'), true);
       // A lease freed by a gone workflow lets the next row go.
       this.dispatch(await giveBackLeases(this.deps.db, leasesOf('gone'), false));
     } catch (err) {
-      this.deps.log.debug({ err }, 'handing leases back failed; they expire');
+      this.deps.log.debug({ err }, 'holding or handing back leases failed; they expire');
     }
   }
 

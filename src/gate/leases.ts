@@ -135,6 +135,18 @@ async function deleteLeases(db: Knex, where: string, bindings: Record<string, un
   return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }
 
+/**
+ * Leases handed to their workflow (started, or signalled while it waits) are held for `ttlMs`
+ * (the attempt's bound): the holder is now durable, so a first task late behind a backlog
+ * still finds its lease instead of it being claimed again. Never shortens one (an attempt may
+ * have confirmed it first).
+ */
+export async function holdLeases(db: Knex, leaseIds: string[], ttlMs: number): Promise<void> {
+  if (leaseIds.length === 0) return;
+  await db.raw(`UPDATE gate_leases SET expires_at = greatest(expires_at, now() + :ttlMs * interval '1 millisecond')
+    WHERE id = ANY(:ids) AND expires_at > now()`, { ids: leaseIds, ttlMs });
+}
+
 /** Unexpired leases of a webhook: its attempts in flight. */
 export async function countLeases(db: Knex, webhookId: string): Promise<number> {
   const row = await db('gate_leases').where({ webhook_id: webhookId }).andWhere('expires_at', '>', db.fn.now()).count<{ count: string }>('* as count').first();
