@@ -15,7 +15,8 @@ export class RoleProcess {
   /** Sees every chunk of stdout and stderr (output keeps only the last 200 000 characters). */
   onOutput: ((chunk: string) => void) | null = null;
 
-  constructor(readonly role: 'api' | 'worker' | 'all', private readonly env: Record<string, string>) {}
+  /** `main` is another build's entry point (the upgrade bench runs the previous release's). */
+  constructor(readonly role: 'api' | 'worker' | 'all', private readonly env: Record<string, string>, private readonly main = MAIN) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -27,7 +28,7 @@ export class RoleProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<this> {
-    const child = spawn(process.execPath, [MAIN, this.role], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.main, this.role], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // Never leave an orphaned process behind, whatever way this one ends.
     const killOnExit = () => child.kill('SIGKILL');
