@@ -73,12 +73,17 @@ function outcomeStatus(statusCode: number | null, scheduledWaitMs: number | null
   return scheduledWaitMs === null ? 'dead_lettered' : 'retrying';
 }
 
-/** No attempt: the delivery is unknown (a bug: not retried), its webhook is gone, or its lease is no longer held. */
+/** No attempt: the delivery is unknown (a bug: not retried), its webhook is gone, it ended already, or its lease is no longer held. */
 async function skipAttempt(deps: AttemptDeps, request: AttemptRequest): Promise<AttemptResult> {
   const why = await whyNotSent(deps.db, request.deliveryId);
   if (why === 'unknown') throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
   const none = { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null };
   if (why === 'lease_lost') return { ...none, status: 'retrying', error: 'lease expired before the attempt', leaseLost: true };
+  if (why === 'ended') {
+    // A spare lease: back it goes, and the workflow, asking again, finds its delivery ended.
+    deps.dispatcher.dispatch(await giveBackLeases(deps.db, [request.leaseId], false));
+    return { ...none, status: 'retrying', error: 'the delivery ended already', leaseLost: true };
+  }
   deps.dispatcher.dispatch(await giveBackLeases(deps.db, [request.leaseId], false));
   await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', WEBHOOK_RETIRED_ERROR);
   return { ...none, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR };

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       cases.push({ name, limit, count, receiver, ids: [], answered2xx });
     };
     // In flight across the stop: answered in 8 s by the previous release, longer than its stop's grace.
-    await addCase('in_flight_and_waiting', 2, 10, () => ({ status: 200, delayMs: phase === 'previous' ? 8000 : 200 }));
+    await addCase('in_flight_and_waiting', 2, 30, () => ({ status: 200, delayMs: phase === 'previous' ? 8000 : 200 }));
     const failedOnce = new Set<string>();
     await addCase('retrying', 10, 10, (req) => (failedOnce.has(deliveryOf(req)) ? { status: 200 } : (failedOnce.add(deliveryOf(req)), { status: 500 })));
     await addCase('circuit_open', 10, 8, () => ({ status: phase === 'previous' ? 500 : 200 }));
@@ -119,6 +119,11 @@ async function main(): Promise<void> {
           lost: c.ids.filter((id) => !c.answered2xx.has(id)).length,
           duplicates: [...c.answered2xx.values()].reduce((n, k) => n + k - 1, 0),
           requests: c.receiver.requests.length,
+          // Each delivery answered 2xx more than once: its attempts as recorded, to see why.
+          repeated: await Promise.all([...c.answered2xx].filter(([, k]) => k > 1).map(async ([id]) => ({
+            id, attempts: await db('delivery_attempts').where({ delivery_id: id }).orderBy('started_at')
+              .select('attempt_number', 'status_code', 'trigger', 'lease_id', 'started_at'),
+          }))),
         };
       })),
       circuit: { open_ms: OPEN_MS, probe_after_opening_ms: probe ? probe.at - openedAt : null, probe_late_ms: probe ? probe.at - openedAt - OPEN_MS : null },

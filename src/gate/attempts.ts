@@ -13,7 +13,8 @@ import { showCircuitOnWaitingRows } from './queue';
  * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
  * attempt's number on it (a re-run of this attempt gets the same one), marks the delivery in
  * flight and returns what the POST needs: one statement. Undefined when nothing may be sent:
- * the lease expired or is unknown, the delivery is cancelled, the webhook retired, or this
+ * the lease expired or is unknown, the delivery is final already (a spare lease granted while
+ * its attempt ran: a task run again must not send it twice), the webhook retired, or this
  * lease's attempt is recorded already (see whyNotSent); nothing that matters is changed then.
  */
 export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string, boundMs: number): Promise<DeliveryContext | undefined> {
@@ -29,7 +30,7 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
            workflow_started_at = coalesce(d.workflow_started_at, now())
       FROM webhooks AS w, events AS e
      WHERE d.id = :deliveryId AND w.id = d.webhook_id AND e.id = d.event_id AND EXISTS (SELECT 1 FROM lease)
-       AND d.status <> 'cancelled' AND w.active AND w.deleted_at IS NULL
+       AND d.status NOT IN ('succeeded','dead_lettered','cancelled') AND w.active AND w.deleted_at IS NULL
     RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
               w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs });
   return rows[0];
@@ -42,12 +43,13 @@ export async function findAttemptByLease(db: Knex, deliveryId: string, leaseId: 
       'attempt_number', 'status_code', 'error_message', 'duration_ms');
 }
 
-/** Why beginAttempt sent nothing: the delivery or its webhook is retired, or the lease is no longer held. */
-export async function whyNotSent(db: Knex, deliveryId: string): Promise<'unknown' | 'retired' | 'lease_lost'> {
+/** Why beginAttempt sent nothing: the delivery or its webhook is retired, the delivery ended already, or the lease is no longer held. */
+export async function whyNotSent(db: Knex, deliveryId: string): Promise<'unknown' | 'retired' | 'ended' | 'lease_lost'> {
   const row = await db('deliveries as d').join('webhooks as w', 'w.id', 'd.webhook_id').where('d.id', deliveryId)
     .first<{ status: DeliveryStatus; active: boolean; deleted_at: Date | null } | undefined>('d.status', 'w.active', 'w.deleted_at');
   if (!row) return 'unknown';
-  return row.status === 'cancelled' || !row.active || row.deleted_at ? 'retired' : 'lease_lost';
+  if (row.status === 'cancelled' || !row.active || row.deleted_at) return 'retired';
+  return FINAL_STATUSES.includes(row.status) ? 'ended' : 'lease_lost';
 }
 
 // The breaker's rule for an attempt's outcome (docs/permits.md, "Invariants"): pure.

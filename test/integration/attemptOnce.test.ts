@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createTestDatabase } from '../helpers/infra';
 import { Receiver } from '../helpers/receiver';
 import { insertLease, storeDelivery } from '../helpers/rows';
+import { reopenDelivery } from '../../src/db/repositories/deliveries';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 // The attempt runs as a local activity: if its workflow task fails after the POST (a signal
@@ -78,7 +79,8 @@ describe('an attempt runs again under the same lease', function () {
     assert.equal((await stack.system.db('deliveries').where({ id: deliveryId }).first()).attempt_count, 1);
     assert.equal(await stack.system.db('gate_leases').where({ id: leaseId }).first(), undefined, 'the record gave the lease back');
 
-    // A manual retry holds a new lease: that is a new attempt, sent again.
+    // A manual retry (which reopens the delivery first) holds a new lease: a new attempt, sent again.
+    await reopenDelivery(stack.system.db, deliveryId);
     const second = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_once_2');
     const retried = await attemptDelivery({ ...request, trigger: 'manual', leaseId: second });
     assert.equal(retried.attemptNumber, 2);
@@ -117,6 +119,22 @@ describe('an attempt runs again under the same lease', function () {
     assert.deepEqual(await gate.askForLease({ deliveryId }), { lease: null, held: false, ended: 'succeeded' });
     await gate.setDeliveryStatus({ deliveryId, status: 'cancelled', error: 'webhook deleted or deactivated' });
     assert.equal((await stack.system.db('deliveries').where({ id: deliveryId }).first()).status, 'succeeded');
+  });
+
+  it('a second lease granted to a delivery that already succeeded sends nothing, goes back, and the workflow finds it ended', async function () {
+    // Seen in a bulk recovery: a claim granted the row again by signal while its first task ran;
+    // the task run again (the signal failed its completion) attempted under that lease.
+    const webhook = (await stack.api('POST', '/webhooks', { url: receiver.url, events: ['user.created'], name: 'ended' })).body;
+    const deliveryId = await storedDelivery(webhook.id);
+    const first = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_ended_1');
+    const request = { deliveryId, webhookId: webhook.id, trigger: 'recovery' as const, scheduledWaitMs: null, leaseId: first };
+    assert.equal((await attemptActivity()(request)).status, 'succeeded');
+    const before = receiver.requests.length;
+    const spare = await insertLease(stack.system.db, webhook.id, deliveryId, 'lse_ended_2');
+    const result = await attemptActivity()({ ...request, leaseId: spare });
+    assert.deepEqual([result.leaseLost, receiver.requests.length - before], [true, 0], 'nothing sent under the spare lease');
+    assert.equal(await stack.system.db('gate_leases').where({ id: spare }).first(), undefined, 'the spare lease went back');
+    assert.equal(Number((await stack.system.db('delivery_attempts').where({ delivery_id: deliveryId }).count('* as n'))[0].n), 1);
   });
 
   it('an attempt whose lease expired sends nothing and says so (the workflow asks again)', async function () {
