@@ -8,8 +8,12 @@ import { isWorkflowNotFound, isWorkflowRunning, type TemporalConnector } from '.
 import { withDeadline } from '../infra/deadline';
 import { withTraceParent } from '../tracing';
 
-/** Bounded, so a hand-out through a Temporal outage fails fast and its lease goes back. */
-const HAND_OUT_DEADLINE_MS = 1500;
+/**
+ * Bounded, so a hand-out through a Temporal outage fails and its lease goes back; long enough
+ * that a start queued behind a busy engine is not given up (the server may still run it, and
+ * its row, claimed again, costs another start and a signal).
+ */
+const HAND_OUT_DEADLINE_MS = 5000;
 
 /** The delivery workflow type this release starts (docs/permits.md, "Upgrades"). */
 const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflowV3';
