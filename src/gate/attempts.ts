@@ -119,25 +119,38 @@ export interface Recorded {
 export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateSettings): Promise<Recorded> {
   return db.transaction(async (tx) => {
     const webhook = await lockWebhook(tx, record.webhookId);
-    const inserted = await tx('delivery_attempts').insert({
-      delivery_id: record.deliveryId, attempt_number: record.attemptNumber, started_at: record.startedAt, duration_ms: record.durationMs,
-      status_code: record.statusCode, error_message: record.errorMessage, response_body: record.responseBody, trigger: record.trigger, lease_id: record.leaseId,
-    }).onConflict(['delivery_id', 'attempt_number']).ignore().returning('id');
-    const released = await tx('gate_leases').where({ id: record.leaseId }).del().returning('probe');
-    const counted = inserted.length > 0;
+    const { counted, probe } = await storeOutcome(tx, record);
     let circuit: Recorded['circuit'] = null;
     let notice: StoredNotice | null = null;
-    if (counted) {
-      // An attempt that finishes after the webhook was deleted must not revive the delivery.
-      await tx('deliveries').where({ id: record.deliveryId }).whereNot({ status: 'cancelled' }).update({
-        status: record.newStatus, last_status_code: record.statusCode, last_error: record.errorMessage,
-        next_attempt_at: record.nextAttemptAt, completed_at: FINAL_STATUSES.includes(record.newStatus) ? tx.fn.now() : null,
-      });
-      if (webhook) ({ circuit, notice } = await moveBreaker(tx, webhook, record.outcome, released[0]?.probe === true, gate));
-    }
+    if (counted && webhook) ({ circuit, notice } = await moveBreaker(tx, webhook, record.outcome, probe, gate));
     const leased = webhook ? await takeLeases(tx, record.webhookId, gate.claim) : NONE_TAKEN(record.webhookId);
     return { counted, circuit, notice, leased };
   });
+}
+
+/**
+ * One statement: the attempt row (a re-run's conflicts: not counted), the lease deleted, and,
+ * when counted, the delivery's new state; an attempt that finishes after the webhook was
+ * deleted does not revive its cancelled delivery.
+ */
+async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promise<{ counted: boolean; probe: boolean }> {
+  const { rows } = await tx.raw(`
+    WITH attempt AS (
+      INSERT INTO delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error_message, response_body, trigger, lease_id)
+      VALUES (:deliveryId, :attemptNumber, :startedAt, :durationMs, :statusCode, :errorMessage, :responseBody, :trigger, :leaseId)
+      ON CONFLICT (delivery_id, attempt_number) DO NOTHING RETURNING id),
+    released AS (DELETE FROM gate_leases WHERE id = :leaseId RETURNING probe),
+    delivery AS (
+      UPDATE deliveries SET status = :newStatus, last_status_code = :statusCode, last_error = :errorMessage, next_attempt_at = :nextAttemptAt,
+             completed_at = CASE WHEN :final THEN now() ELSE NULL END
+       WHERE id = :deliveryId AND status <> 'cancelled' AND EXISTS (SELECT 1 FROM attempt))
+    -- A data-modifying WITH runs whether or not the query reads it.
+    SELECT EXISTS (SELECT 1 FROM attempt) AS counted, coalesce((SELECT probe FROM released), false) AS probe`, {
+    deliveryId: record.deliveryId, attemptNumber: record.attemptNumber, startedAt: record.startedAt, durationMs: record.durationMs,
+    statusCode: record.statusCode, errorMessage: record.errorMessage, responseBody: record.responseBody, trigger: record.trigger,
+    leaseId: record.leaseId, newStatus: record.newStatus, nextAttemptAt: record.nextAttemptAt, final: FINAL_STATUSES.includes(record.newStatus),
+  });
+  return { counted: rows[0].counted === true, probe: rows[0].probe === true };
 }
 
 async function moveBreaker(

@@ -6,6 +6,8 @@ import { deadLetterOrphan } from './queue';
 
 /** Scheduled rows due later than this are left to the sweep's timers (see claimAt). */
 const MAX_TIMER_MS = 10 * 60_000;
+/** Leases handed out within this long are held by one statement (a quarter of the start ttl at most). */
+const HOLD_BATCH_MS = 100;
 
 export interface DispatcherDeps {
   db: Knex;
@@ -36,6 +38,9 @@ export class Dispatcher {
   /** Claims armed for scheduled rows and the rate limit's next token, by `<webhook id>@<due ms>`. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  /** Leases handed out since the last hold (see hold). */
+  private readonly toHold: string[] = [];
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -89,6 +94,28 @@ export class Dispatcher {
     this.timers.forEach((timer) => clearTimeout(timer));
     this.timers.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.flushHolds();
+  }
+
+  /**
+   * Leases handed to their workflow are held for the attempt's bound (holdLeases), in batches:
+   * one statement for those handed out within HOLD_BATCH_MS, well inside the start ttl.
+   */
+  private hold(leaseIds: string[]): void {
+    if (leaseIds.length === 0) return;
+    this.toHold.push(...leaseIds);
+    this.holdTimer ??= setTimeout(() => this.track(this.flushHolds()), Math.min(HOLD_BATCH_MS, this.deps.claim.startTtlMs / 4)).unref();
+  }
+
+  private async flushHolds(): Promise<void> {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    const leaseIds = this.toHold.splice(0);
+    try {
+      await holdLeases(this.deps.db, leaseIds, this.deps.heldLeaseMs);
+    } catch (err) {
+      this.deps.log.debug({ err }, 'holding leases failed; those not confirmed within the start ttl expire');
+    }
   }
 
   private track(work: Promise<unknown>): void {
@@ -113,13 +140,13 @@ export class Dispatcher {
   private async give(rows: LeasedRow[]): Promise<void> {
     const outcomes = await Promise.all(rows.map((row) => this.giveOne(row)));
     const leasesOf = (outcome: string) => rows.filter((_, i) => outcomes[i] === outcome).map((r) => r.lease_id);
+    this.hold(leasesOf('given'));
     try {
-      await holdLeases(this.deps.db, leasesOf('given'), this.deps.heldLeaseMs);
       await giveBackLeases(this.deps.db, leasesOf('failed'), true);
       // A lease freed by a gone workflow lets the next row go.
       this.dispatch(await giveBackLeases(this.deps.db, leasesOf('gone'), false));
     } catch (err) {
-      this.deps.log.debug({ err }, 'holding or handing back leases failed; they expire');
+      this.deps.log.debug({ err }, 'handing leases back failed; they expire');
     }
   }
 
