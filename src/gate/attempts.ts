@@ -130,8 +130,9 @@ export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateS
 
 /**
  * One statement: the attempt row (a re-run's conflicts: not counted), the lease deleted, and,
- * when counted, the delivery's new state; an attempt that finishes after the webhook was
- * deleted does not revive its cancelled delivery.
+ * when counted, the delivery's new state, unless it is final already: an attempt that finishes
+ * after the webhook was deleted does not revive its cancelled delivery, nor one under a spare
+ * lease (two attempts raced) undo the other's success.
  */
 async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promise<{ counted: boolean; probe: boolean }> {
   const { rows } = await tx.raw(`
@@ -143,7 +144,7 @@ async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promis
     delivery AS (
       UPDATE deliveries SET status = :newStatus, last_status_code = :statusCode, last_error = :errorMessage, next_attempt_at = :nextAttemptAt,
              completed_at = CASE WHEN :final THEN now() ELSE NULL END
-       WHERE id = :deliveryId AND status <> 'cancelled' AND EXISTS (SELECT 1 FROM attempt))
+       WHERE id = :deliveryId AND status NOT IN ('succeeded','dead_lettered','cancelled') AND EXISTS (SELECT 1 FROM attempt))
     -- A data-modifying WITH runs whether or not the query reads it.
     SELECT EXISTS (SELECT 1 FROM attempt) AS counted, coalesce((SELECT probe FROM released), false) AS probe`, {
     deliveryId: record.deliveryId, attemptNumber: record.attemptNumber, startedAt: record.startedAt, durationMs: record.durationMs,
