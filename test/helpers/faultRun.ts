@@ -38,7 +38,10 @@ export async function streamAcrossFault(options: FaultRunOptions): Promise<{ str
     await stream.acceptedMore(15);
     await options.fault();
     await eventually(`health saw ${dependency} down, then answers 200`, async () =>
-      health.down(dependency).length > 0 && health.polls.at(-1)?.status === 200, 120_000);
+      health.down(dependency).length > 0 && health.polls.at(-1)?.status === 200, 120_000).catch((err: Error) => {
+      // Which half never came, and what health said last.
+      throw new Error(`${err.message} (${health.down(dependency).length} of ${health.polls.length} polls saw it down; the last: ${JSON.stringify(health.polls.at(-1))})`);
+    });
     await stream.acceptedMore(15);
   } finally {
     await stream.stop();
