@@ -79,12 +79,10 @@ async function skipAttempt(deps: AttemptDeps, request: AttemptRequest): Promise<
   if (why === 'unknown') throw ApplicationFailure.nonRetryable(`delivery ${request.deliveryId} not found`);
   const none = { attemptNumber: 0, statusCode: null, durationMs: 0, nextWaitMs: null };
   if (why === 'lease_lost') return { ...none, status: 'retrying', error: 'lease expired before the attempt', leaseLost: true };
-  if (why === 'ended') {
-    // A spare lease: back it goes, and the workflow, asking again, finds its delivery ended.
-    deps.dispatcher.dispatch(await giveBackLeases(deps.db, [request.leaseId], false));
-    return { ...none, status: 'retrying', error: 'the delivery ended already', leaseLost: true };
-  }
+  // A lease no attempt will use goes back.
   deps.dispatcher.dispatch(await giveBackLeases(deps.db, [request.leaseId], false));
+  // A spare lease: the workflow, asking again, finds its delivery ended.
+  if (why === 'ended') return { ...none, status: 'retrying', error: 'the delivery ended already', leaseLost: true };
   await setDeliveryStatus(deps.db, request.deliveryId, 'cancelled', WEBHOOK_RETIRED_ERROR);
   return { ...none, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR };
 }

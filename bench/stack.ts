@@ -49,7 +49,7 @@ export interface BenchStack extends Topology {
 type Stop = () => Promise<unknown>;
 
 /** A throwaway embedded Postgres; its postmaster's pid for CPU accounting. */
-async function embeddedPostgres(stops: Stop[], prefix: string) {
+export async function embeddedPostgres(stops: Stop[], prefix: string) {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   await chmod(dir, 0o755); // run as root, Postgres runs as `postgres` and must reach its data dir
   const pg = await startEmbeddedPostgres(dir);

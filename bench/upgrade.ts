@@ -2,33 +2,24 @@
 //   node dist/bench/upgrade.js <the previous release's tree, built (npm ci && npx tsc -p .)> [--kill]
 // It starts the previous release (`main.js all`) on a dev server and an embedded Postgres,
 // leaves deliveries waiting for the gate, in flight, retrying and behind an open circuit, stops
-// it (SIGTERM, as a rolling upgrade does; SIGKILL with --kill), starts this build on the same Temporal and database,
-// and reports whether all of them finish, the limit held at each receiver, and when the open
-// circuit's probe came. Prints one JSON object; exits 1 when a check fails.
+// it (SIGTERM, as a rolling upgrade does; SIGKILL with --kill), starts this build on the same
+// Temporal and database, and reports whether all of them finish, the limit held at each
+// receiver, and when the open circuit's probe came. Prints one JSON object; exits 1 when a
+// check fails.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../src/infra/embeddedPostgres';
 import { createDb } from '../src/db/knex';
+import { FINAL_STATUSES } from '../src/db/types';
 import { freePort, startDevServer } from '../src/temporal/devServer';
 import { generateApiKey } from '../src/security/apiKeys';
 import { Receiver, type ReceivedRequest } from '../test/helpers/receiver';
 import { apiClient } from '../test/helpers/system';
+import { eventually } from '../test/helpers/wait';
 import { RoleProcess } from '../test/helpers/workerProcess';
+import { embeddedPostgres } from './stack';
 
 const OPEN_MS = 20_000;
-const FINAL = ['succeeded', 'dead_lettered', 'cancelled'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const deliveryOf = (r: ReceivedRequest) => r.headers['x-continuum-delivery'] as string;
-
-async function until(what: string | (() => string), check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${typeof what === 'string' ? what : what()}`);
-    await sleep(100);
-  }
-}
 
 interface Case { name: string; limit: number; count: number; receiver: Receiver; webhookId?: string; ids: string[]; answered2xx: Map<string, number> }
 
@@ -38,10 +29,7 @@ async function main(): Promise<void> {
   const kill = process.argv.includes('--kill');
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    const pgDir = await mkdtemp(path.join(os.tmpdir(), 'upgrade-pg-'));
-    await chmod(pgDir, 0o755);
-    const pg = await startEmbeddedPostgres(pgDir);
-    stops.push(async () => { await pg.stop(); await rm(pgDir, { recursive: true, force: true }); });
+    const pg = await embeddedPostgres(stops, 'upgrade-pg-');
     const temporal = await startDevServer({ port: await freePort(), uiPort: null });
     stops.push(() => temporal.stop());
     const apiKey = generateApiKey();
@@ -86,11 +74,12 @@ async function main(): Promise<void> {
     }
     const [inFlight, retrying, open] = cases;
     const circuitOf = async (api: typeof oldApi) => (await api('GET', `/webhooks/${open.webhookId}`)).body.circuit;
-    let seen = {};
-    await until(() => `the previous release has attempts in flight, retries waiting and a circuit open (last seen: ${JSON.stringify(seen)})`, async () => {
+    let seen = { in_flight: 0, retried: 0, circuit: '' };
+    await eventually('the previous release has attempts in flight, retries waiting and a circuit open', async () => {
       seen = { in_flight: inFlight.receiver.inFlight, retried: new Set(retrying.receiver.requests.map(deliveryOf)).size, circuit: (await circuitOf(oldApi)).state };
-      return inFlight.receiver.inFlight === inFlight.limit && new Set(retrying.receiver.requests.map(deliveryOf)).size === retrying.count
-        && (await circuitOf(oldApi)).state === 'open';
+      return seen.in_flight === inFlight.limit && seen.retried === retrying.count && seen.circuit === 'open';
+    }, 120_000).catch((err: Error) => {
+      throw new Error(`${err.message} (last seen: ${JSON.stringify(seen)})`);
     });
     const circuitBefore = await circuitOf(oldApi);
 
@@ -104,8 +93,8 @@ async function main(): Promise<void> {
     const db = createDb(pg.url, 1);
     stops.push(() => db.destroy());
     const allIds = cases.flatMap((c) => c.ids);
-    await until('every delivery is final', async () =>
-      Number((await db('deliveries').whereIn('id', allIds).whereIn('status', FINAL).count<{ count: string }[]>('* as count'))[0].count) === allIds.length, 300_000);
+    await eventually('every delivery is final', async () =>
+      Number((await db('deliveries').whereIn('id', allIds).whereIn('status', [...FINAL_STATUSES]).count<{ count: string }[]>('* as count'))[0].count) === allIds.length, 300_000);
 
     const openedAt = Date.parse(circuitBefore.opened_at);
     const probe = open.receiver.requests.find((r) => r.at > stoppedAt);

@@ -6,7 +6,7 @@ import type { DeliveryContext } from '../db/repositories/deliveries';
 import { FINAL_STATUSES, type AttemptTrigger, type DeliveryStatus } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
 import type { CircuitState, Outcome } from '../../workflows/types';
-import { lockWebhook, NONE_TAKEN, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
+import { lockWebhook, NONE_TAKEN, OPEN_STATUS, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 
 /**
@@ -30,7 +30,7 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
            workflow_started_at = coalesce(d.workflow_started_at, now())
       FROM webhooks AS w, events AS e
      WHERE d.id = :deliveryId AND w.id = d.webhook_id AND e.id = d.event_id AND EXISTS (SELECT 1 FROM lease)
-       AND d.status NOT IN ('succeeded','dead_lettered','cancelled') AND w.active AND w.deleted_at IS NULL
+       AND ${OPEN_STATUS} AND w.active AND w.deleted_at IS NULL
     RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
               w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs });
   return rows[0];
@@ -142,9 +142,9 @@ async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promis
       ON CONFLICT (delivery_id, attempt_number) DO NOTHING RETURNING id),
     released AS (DELETE FROM gate_leases WHERE id = :leaseId RETURNING probe),
     delivery AS (
-      UPDATE deliveries SET status = :newStatus, last_status_code = :statusCode, last_error = :errorMessage, next_attempt_at = :nextAttemptAt,
+      UPDATE deliveries AS d SET status = :newStatus, last_status_code = :statusCode, last_error = :errorMessage, next_attempt_at = :nextAttemptAt,
              completed_at = CASE WHEN :final THEN now() ELSE NULL END
-       WHERE id = :deliveryId AND status NOT IN ('succeeded','dead_lettered','cancelled') AND EXISTS (SELECT 1 FROM attempt))
+       WHERE d.id = :deliveryId AND ${OPEN_STATUS} AND EXISTS (SELECT 1 FROM attempt))
     -- A data-modifying WITH runs whether or not the query reads it.
     SELECT EXISTS (SELECT 1 FROM attempt) AS counted, coalesce((SELECT probe FROM released), false) AS probe`, {
     deliveryId: record.deliveryId, attemptNumber: record.attemptNumber, startedAt: record.startedAt, durationMs: record.durationMs,
