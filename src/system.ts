@@ -84,7 +84,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   const host = options.host ?? config.host;
   if (options.roles.includes('api')) await assertPortFree(config.port, host, 'API', 'stop it, or set PORT to another port');
   const onLost = options.onDependencyLost ?? ((err: StartupError) => log.error(err.message));
-  const infra = await provideInfrastructure(config, log, onLost);
+  // Made first so that a local server's exit is down in health at once, not at the next check.
+  const monitor = (options.monitor ?? new DependencyMonitor(config.dependencyChecks)).attachLog(log);
+  const infra = await provideInfrastructure(config, log, onLost, (dependency, reason) => monitor.noteGone(dependency, reason));
   const stops = new StopSequence(log);
   stops.add('the local servers', infra.stop, 10_000);
   const stop = () => stops.run();
@@ -101,7 +103,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     // Postgres is checked on a connection of its own, so a busy pool does not pass for an absent database.
     const probeDb = createDb(infra.databaseUrl, 1);
     stops.add('the database probe', () => probeDb.destroy());
-    const monitor = (options.monitor ?? new DependencyMonitor(config.dependencyChecks)).attachLog(log);
     monitor.watch('database', () => probeDb.raw('select 1'));
     monitor.watch('temporal', () => temporal.ping(monitor.timeoutMs));
     monitor.start();

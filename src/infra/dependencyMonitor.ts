@@ -31,6 +31,8 @@ interface Watched {
   probe: Probe;
   state: DependencyState;
   checking: Promise<void> | null;
+  /** How many times a server of ours was seen to exit: a check begun before the last proves nothing. */
+  exits: number;
   /** Failures that were counted here instead of logged, since the last line about it. */
   absorbed: number;
   lastLineAt: number;
@@ -64,7 +66,7 @@ export class DependencyMonitor implements LogAbsorber {
 
   watch(name: DependencyName, probe: Probe): void {
     const now = new Date();
-    this.watched.set(name, { probe, state: { up: true, since: now, checkedAt: null }, checking: null, absorbed: 0, lastLineAt: 0 });
+    this.watched.set(name, { probe, state: { up: true, since: now, checkedAt: null }, checking: null, exits: 0, absorbed: 0, lastLineAt: 0 });
   }
 
   unwatch(name: DependencyName): void {
@@ -124,6 +126,18 @@ export class DependencyMonitor implements LogAbsorber {
     return name !== null && this.noteFailure(name);
   }
 
+  /**
+   * A server this process started was seen to exit (its supervisor says so): down from now,
+   * not from the next failed check, which may come after it is already back; up again once a
+   * check begun after this answers.
+   */
+  noteGone(name: DependencyName, reason: string): void {
+    const watched = this.watched.get(name);
+    if (!watched) return;
+    watched.exits += 1;
+    this.record(name, watched, reason);
+  }
+
   private check(name: DependencyName): Promise<void> {
     const watched = this.watched.get(name);
     if (!watched) return Promise.resolve();
@@ -135,12 +149,14 @@ export class DependencyMonitor implements LogAbsorber {
 
   private async probeOnce(name: DependencyName, watched: Watched): Promise<void> {
     let failure: string | null = null;
+    const exitsBefore = watched.exits;
     try {
       const answered = await withDeadline(watched.probe().then(() => true), this.timeoutMs, false);
       if (!answered) failure = `no answer within ${this.timeoutMs} ms`;
     } catch (err) {
       failure = (err as Error)?.message ?? String(err);
     }
+    if (failure === null && watched.exits !== exitsBefore) return;
     this.record(name, watched, failure);
   }
 

@@ -7,6 +7,7 @@ import { startDevServer } from '../temporal/devServer';
 import { matchNamespaceRetention } from '../temporal/namespaceRetention';
 import { loadOrCreateDevSecretKey } from './devSecretKey';
 import { startEmbeddedPostgres } from './embeddedPostgres';
+import type { DependencyName } from './dependencyMonitor';
 import { assertPortFree, assertPostgresDirFree } from './preflight';
 import { RunRecord } from './runRecord';
 import { Supervisor } from './supervisor';
@@ -42,9 +43,12 @@ async function loadOrCreateDevApiKey(dataDir: string): Promise<string> {
  * DATABASE_URL, a Temporal dev server (Web UI on 8233) without TEMPORAL_ADDRESS, and dev
  * keys kept in the data directory. Production config always sets all three. The servers
  * started here are supervised: one that exits is started again on the same data and port;
- * one that can't be brought back is reported to `onLost`, which should end the process.
+ * one that can't be brought back is reported to `onLost`, which should end the process;
+ * `onExited` hears of each exit at once, before the restart.
  */
-export async function provideInfrastructure(config: Config, logger: Logger, onLost: (err: StartupError) => void): Promise<Infrastructure> {
+export async function provideInfrastructure(
+  config: Config, logger: Logger, onLost: (err: StartupError) => void, onExited: (dependency: DependencyName, reason: string) => void,
+): Promise<Infrastructure> {
   const log = (line: string) => logger.info(line);
   const startsServers = !config.databaseUrl || !config.temporalAddress;
   // Before anything starts: stop what a crashed earlier run left, refuse what isn't ours.
@@ -63,6 +67,7 @@ export async function provideInfrastructure(config: Config, logger: Logger, onLo
       const kept: { port?: number } = {};
       const pg = await Supervisor.start({
         name: 'embedded Postgres', log: logger, onGiveUp: onLost, backoffMs: config.restartBackoffMs,
+        onExited: (reason) => onExited('database', reason),
         start: () => startEmbeddedPostgres(config.dataDir, log, { port: kept.port }),
         onRestarted: async (child) => record?.add('postgres', child.pid),
       });
@@ -78,6 +83,7 @@ export async function provideInfrastructure(config: Config, logger: Logger, onLo
       // Its state is in the data directory, so open workflows survive a restart.
       const server = await Supervisor.start({
         name: 'the Temporal dev server', log: logger, onGiveUp: onLost, backoffMs: config.restartBackoffMs,
+        onExited: (reason) => onExited('temporal', reason),
         start: () => startDevServer({
           port: config.devTemporalPort,
           uiPort: config.devTemporalPort + DEV_UI_PORT_OFFSET,

@@ -20,6 +20,8 @@ export interface SupervisorOptions<T extends ChildProcessHandle> {
   backoffMs?: number;
   /** A run that lasted this long was healthy: the tries count again from zero (default 60 s). */
   stableMs?: number;
+  /** The moment a run exits unasked, before any try (so health says it at once), with why. */
+  onExited?: (reason: string) => void;
   /** Each new run, after it started (to record its pid). */
   onRestarted?: (child: T) => Promise<void>;
   /** It could not be brought back: the process should end, naming it. */
@@ -66,6 +68,7 @@ export class Supervisor<T extends ChildProcessHandle> {
       if (this.stopping || child !== this.child) return;
       if (Date.now() - startedAt >= (this.options.stableMs ?? 60_000)) this.tries = 0;
       this.options.log.error({ dependency: this.options.name, pid: child.pid, exit: how }, `${this.options.name} exited (${how}): starting it again`);
+      this.options.onExited?.(`${this.options.name} exited (${how})`);
       this.restarting = this.restart().finally(() => {
         this.restarting = null;
       });

@@ -74,4 +74,26 @@ describe('dependency monitor', function () {
     assert.equal(states.temporal?.up, true, 'not yet known to be down');
     assert.equal(states.temporal?.checkedAt, null);
   });
+  it('a server of ours that exited is down at once, until a check that began after the exit answers', async function () {
+    const { monitor, lines, flush } = monitored();
+    let answer: (() => void) | null = null;
+    monitor.watch('temporal', () => new Promise<void>((resolve) => {
+      answer = resolve;
+    }));
+    const before = monitor.refresh(60_000);
+    monitor.noteGone('temporal', 'the Temporal dev server exited (signal SIGKILL)');
+    assert.equal(monitor.snapshot().temporal?.up, false, 'down before any check failed');
+    answer!();
+    await before;
+    assert.equal(monitor.snapshot().temporal?.up, false, 'a check that began before the exit proves nothing');
+    const after = monitor.refresh(60_000);
+    answer!();
+    await after;
+    await flush();
+    assert.equal(monitor.snapshot().temporal?.up, true);
+    assert.deepEqual(lines.map((l) => [l.level, l.msg]), [
+      [50, 'Temporal is unreachable: the Temporal dev server exited (signal SIGKILL)'],
+      [30, 'Temporal is reachable again after 0 s'],
+    ]);
+  });
 });

@@ -38,14 +38,17 @@ describe('supervisor of a local server', function () {
   it('starts a run that exited again, saying so at error level, and records the new one', async function () {
     const runs: FakeRun[] = [];
     const restarted: number[] = [];
+    const exits: string[] = [];
     const { lines, log } = recordingLog();
     const supervisor = await Supervisor.start({
       name: 'the test server', log, backoffMs: 1, onGiveUp: () => assert.fail('gave up'),
       start: async () => runs[runs.push(new FakeRun(100 + runs.length)) - 1],
+      onExited: (how) => void exits.push(`${how}, ${restarted.length} restarted`),
       onRestarted: async (run) => void restarted.push(run.pid),
     });
     runs[0].exit('signal SIGKILL');
     await until('a second run', () => restarted.length === 1);
+    assert.deepEqual(exits, ['the test server exited (signal SIGKILL), 0 restarted'], 'the exit is told before the restart');
     assert.equal(supervisor.current, runs[1]);
     assert.deepEqual(restarted, [101]);
     assert.match(lines[0].msg, /the test server exited \(signal SIGKILL\): starting it again/);
