@@ -16,7 +16,6 @@ import { Dispatcher } from './gate/dispatcher';
 import { gateSweep } from './gate/sweep';
 import { handoverPass } from './upgrade/handover';
 import type { GateSettings } from './gate/attempts';
-import { HIGH_PRIORITY_EVENTS } from './events/catalogue';
 import { RetentionPass } from './maintenance/retention';
 import { OperationalEvents } from './events/operational';
 import { AutoDisablePass } from './webhooks/autoDisable';
@@ -113,7 +112,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const api = options.roles.includes('api');
     // Every role claims for the rows it stores (a worker stores operational events, and its
     // attempts take the next leases); only an API process sweeps for rows left waiting.
-    const claim = { highPriorityTypes: [...HIGH_PRIORITY_EVENTS], startTtlMs: config.leaseStartTimeoutMs };
+    const claim = { startTtlMs: config.leaseStartTimeoutMs };
     const dispatcher: Dispatcher = new Dispatcher({
       db, deliveries, claim, heldLeaseMs: leaseBoundMs(config), log, deadLettered: (id): Promise<void> => operational.deadLettered(id), rateDelayed: () => metrics.permitsRateDelayed.inc(),
     });

@@ -83,6 +83,8 @@ export interface DeliveryRow {
   retry_schedule_ms?: number[] | null;
   /** Its publish's W3C traceparent, stored only while tracing is on (docs/tracing.md). */
   trace_parent?: string | null;
+  /** 1: served before the others waiting for its webhook (quota events); 0 otherwise. */
+  priority?: number;
 }
 
 export interface AttemptRow {

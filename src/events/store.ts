@@ -4,6 +4,7 @@ import { insertDeliveries, type NewDelivery } from '../db/repositories/deliverie
 import { insertEvent } from '../db/repositories/events';
 import { lockLines, nextPlace } from '../db/repositories/lines';
 import type { EventRow } from '../db/types';
+import { HIGH_PRIORITY_EVENTS } from './catalogue';
 
 export interface EventToStore {
   tenantId: string;
@@ -71,6 +72,7 @@ export async function storeDeliveries(db: Knex, event: EventRow, targets: Delive
     const held = (target.circuit_state ?? 'closed') !== 'closed';
     return {
       id: newId('del'), tenant_id: event.tenant_id, webhook_id: target.id, event_id: event.id, created_at: createdAt,
+      ...(HIGH_PRIORITY_EVENTS.has(event.type) ? { priority: 1 } : {}),
       ...(options.startedByCaller ? { workflow_started_at: createdAt } : { permit_wanted_at: createdAt }),
       ...(held ? { status: 'waiting_circuit' as const } : {}),
       ...(options.orderingKey ? { ordering_key: options.orderingKey } : {}),

@@ -8,6 +8,7 @@ import type { OperationalEvents, StoredNotice } from '../events/operational';
 import type { CircuitState, Outcome } from '../../workflows/types';
 import { lockWebhook, NONE_TAKEN, OPEN_STATUS, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
+import { prepared } from '../db/knex';
 
 /**
  * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
@@ -32,7 +33,8 @@ export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string
      WHERE d.id = :deliveryId AND w.id = d.webhook_id AND e.id = d.event_id AND EXISTS (SELECT 1 FROM lease)
        AND ${OPEN_STATUS} AND w.active AND w.deleted_at IS NULL
     RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
-              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs });
+              w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs })
+    .options(prepared('gate_begin_attempt'));
   return rows[0];
 }
 
@@ -150,7 +152,7 @@ async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promis
     deliveryId: record.deliveryId, attemptNumber: record.attemptNumber, startedAt: record.startedAt, durationMs: record.durationMs,
     statusCode: record.statusCode, errorMessage: record.errorMessage, responseBody: record.responseBody, trigger: record.trigger,
     leaseId: record.leaseId, newStatus: record.newStatus, nextAttemptAt: record.nextAttemptAt, final: FINAL_STATUSES.includes(record.newStatus),
-  });
+  }).options(prepared('gate_store_outcome'));
   return { counted: rows[0].counted === true, probe: rows[0].probe === true };
 }
 

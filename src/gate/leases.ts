@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { DeliveryToStart } from '../db/types';
 import { DUE_NOW } from '../db/repositories/lines';
+import { prepared } from '../db/knex';
 
 /** A lease taken for a delivery: start its workflow holding it (or signal it, started already). */
 export interface LeasedRow extends DeliveryToStart {
@@ -20,8 +21,6 @@ export interface ClaimResult {
 }
 
 export interface ClaimSettings {
-  /** Event types served before others (quota events). */
-  highPriorityTypes: readonly string[];
   /** How long a lease lasts before its attempt confirms it (the workflow's start). */
   startTtlMs: number;
 }
@@ -31,7 +30,8 @@ export const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancel
 
 /**
  * Takes the leases the webhook's gate has room for, one per due waiting row: quota events
- * first, then the longest waiting; on a fifo webhook only each line's head (DUE_NOW). The room
+ * first (the row's priority, fixed when it was stored), then the longest waiting, read in the
+ * order of the queue's index; on a fifo webhook only each line's head (DUE_NOW). The room
  * is the capacity (the limit closed, one probe half-open, none open, none retired) minus the
  * unexpired leases, and no more than the rate limit's whole tokens, which the same statement
  * takes from the bucket in the webhook row (it holds one second's worth at most). Run inside a
@@ -51,9 +51,9 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
                + extract(epoch FROM now() - coalesce(w.rate_refilled_at, now())) * w.rate_limit_per_s) AS tokens
         FROM webhooks AS w WHERE w.id = :webhookId),
     picked AS (
-      SELECT d.id, d.permit_wanted_at FROM deliveries AS d JOIN events AS e ON e.id = d.event_id, w
+      SELECT d.id, d.permit_wanted_at FROM deliveries AS d, w
        WHERE d.webhook_id = w.id AND d.permit_wanted_at IS NOT NULL AND ${OPEN_STATUS} AND ${DUE_NOW}
-       ORDER BY e.type = ANY(:high) DESC, d.permit_wanted_at, d.id
+       ORDER BY d.priority DESC, d.permit_wanted_at, d.id
        LIMIT (SELECT greatest(0, least(room, coalesce(floor(tokens), room)))::int FROM w)
          FOR UPDATE OF d SKIP LOCKED),
     leased AS (
@@ -69,13 +69,15 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
     bucket AS (
       UPDATE webhooks SET rate_tokens = (SELECT tokens FROM w) - (SELECT count(*) FROM leased), rate_refilled_at = now()
        WHERE id = :webhookId AND rate_limit_per_s IS NOT NULL),
+    -- The snapshot still shows the rows just taken as waiting: one more than those means more.
     left_waiting AS (
-      SELECT count(*) > (SELECT count(*) FROM leased) AS more FROM deliveries AS d, w
-       WHERE d.webhook_id = w.id AND d.permit_wanted_at IS NOT NULL AND ${OPEN_STATUS} AND ${DUE_NOW})
+      SELECT count(*) > (SELECT count(*) FROM leased) AS more FROM (
+        SELECT 1 FROM deliveries AS d, w WHERE d.webhook_id = w.id AND d.permit_wanted_at IS NOT NULL AND ${OPEN_STATUS} AND ${DUE_NOW}
+         LIMIT (SELECT count(*) + 1 FROM leased)) AS waiting)
     SELECT t.id, t.tenant_id, t.webhook_id, t.created_at, t.workflow_started_at, t.retry_schedule_ms, t.trace_parent, t.lease_id, t.probe,
            e.type AS event_type, w.rate, w.room, w.tokens, (SELECT more FROM left_waiting) AS more
       FROM w LEFT JOIN (taken AS t JOIN events AS e ON e.id = t.event_id) ON true`,
-  { webhookId, high: [...settings.highPriorityTypes], ttlMs: settings.startTtlMs });
+  { webhookId, ttlMs: settings.startTtlMs }).options(prepared('gate_take_leases'));
   if (rows.length === 0) return NONE_TAKEN(webhookId);
   const { rate, room, tokens, more } = rows[0];
   const leased = rows.filter((r: { id: string | null }) => r.id !== null).map(
@@ -88,7 +90,7 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
 
 /** Locks the webhook row for the gate's transaction: claims of one webhook run one at a time. */
 export async function lockWebhook(tx: Knex.Transaction, webhookId: string) {
-  return tx('webhooks').where({ id: webhookId }).forNoKeyUpdate()
+  return tx('webhooks').where({ id: webhookId }).forNoKeyUpdate().options(prepared('gate_lock_webhook'))
     .first<{ id: string; circuit_state: 'closed' | 'open' | 'half_open'; circuit_failures: number; circuit_opened_at: Date | null } | undefined>(
       'id', 'circuit_state', 'circuit_failures', 'circuit_opened_at');
 }
@@ -111,7 +113,7 @@ export function claimLeases(db: Knex, webhookId: string, settings: ClaimSettings
  */
 export function giveBackLeases(db: Knex, leaseIds: string[], requeue: boolean): Promise<string[]> {
   if (leaseIds.length === 0) return Promise.resolve([]);
-  return deleteLeases(db, 'id = ANY(:ids)', { ids: leaseIds }, requeue);
+  return deleteLeases(db, 'by_id', 'id = ANY(:ids)', { ids: leaseIds }, requeue);
 }
 
 /**
@@ -120,10 +122,10 @@ export function giveBackLeases(db: Knex, leaseIds: string[], requeue: boolean): 
  * Returns the webhooks whose room grew.
  */
 export function expireLeases(db: Knex): Promise<string[]> {
-  return deleteLeases(db, 'expires_at <= now()', {}, true);
+  return deleteLeases(db, 'expired', 'expires_at <= now()', {}, true);
 }
 
-async function deleteLeases(db: Knex, where: string, bindings: Record<string, unknown>, requeue: boolean): Promise<string[]> {
+async function deleteLeases(db: Knex, name: 'by_id' | 'expired', where: string, bindings: Record<string, unknown>, requeue: boolean): Promise<string[]> {
   const { rows } = await db.raw(`
     WITH gone AS (DELETE FROM gate_leases WHERE ${where} RETURNING id, webhook_id, delivery_id, wanted_at),
     back AS (
@@ -131,7 +133,7 @@ async function deleteLeases(db: Knex, where: string, bindings: Record<string, un
        WHERE :requeue AND d.id = g.delivery_id AND ${OPEN_STATUS}
          -- The statement's snapshot still holds the deleted rows: only another live lease counts.
          AND NOT EXISTS (SELECT 1 FROM gate_leases AS l WHERE l.delivery_id = d.id AND l.expires_at > now() AND l.id NOT IN (SELECT id FROM gone)))
-    SELECT DISTINCT webhook_id FROM gone`, { ...bindings, requeue });
+    SELECT DISTINCT webhook_id FROM gone`, { ...bindings, requeue }).options(prepared(`gate_delete_leases_${name}`));
   return rows.map((r: { webhook_id: string }) => r.webhook_id);
 }
 
@@ -144,7 +146,7 @@ async function deleteLeases(db: Knex, where: string, bindings: Record<string, un
 export async function holdLeases(db: Knex, leaseIds: string[], ttlMs: number): Promise<void> {
   if (leaseIds.length === 0) return;
   await db.raw(`UPDATE gate_leases SET expires_at = greatest(expires_at, now() + :ttlMs * interval '1 millisecond')
-    WHERE id = ANY(:ids) AND expires_at > now()`, { ids: leaseIds, ttlMs });
+    WHERE id = ANY(:ids) AND expires_at > now()`, { ids: leaseIds, ttlMs }).options(prepared('gate_hold_leases'));
 }
 
 /** Unexpired leases of a webhook: its attempts in flight. */

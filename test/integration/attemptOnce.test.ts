@@ -55,7 +55,7 @@ describe('an attempt runs again under the same lease', function () {
       urlPolicy: policy, deliveryTimeoutMs: 5000, httpAgent: agent, log: pino({ level: 'silent' }), endpoints,
       deliveries: null as unknown as DeliveryControl, // a 410 (which cancels a webhook's deliveries) is not part of this test
       operational, leaseBoundMs: 30_000, dispatcher: { handOut() {}, dispatch() {} },
-      gate: { failureThreshold, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
+      gate: { failureThreshold, claim: { startTtlMs: 10_000 }, operational },
     });
   }
 
@@ -114,7 +114,7 @@ describe('an attempt runs again under the same lease', function () {
     const operational = new OperationalEvents({ db: stack.system.db, startQueue: { enqueue() {} }, failureThreshold: 5 });
     const gate = createGateActivities({
       db: stack.system.db, operational, dispatcher: { handOut() {}, dispatch() {} },
-      gate: { failureThreshold: 5, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
+      gate: { failureThreshold: 5, claim: { startTtlMs: 10_000 }, operational },
     });
     assert.deepEqual(await gate.askForLease({ deliveryId }), { lease: null, held: false, ended: 'succeeded' });
     await gate.setDeliveryStatus({ deliveryId, status: 'cancelled', error: 'webhook deleted or deactivated' });

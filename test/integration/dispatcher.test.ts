@@ -56,7 +56,7 @@ describe('the dispatcher hands leases out', function () {
         },
         grantLease: async () => true,
       },
-      claim: { highPriorityTypes: [], startTtlMs: START_TTL_MS },
+      claim: { startTtlMs: START_TTL_MS },
       heldLeaseMs: 60_000,
       log: pino({ level: 'silent' }),
     });

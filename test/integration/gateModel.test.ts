@@ -34,7 +34,7 @@ describe('the gate against its model (fast-check, real SQL)', function () {
     await migrateToLatest(db);
     await db('tenants').insert({ id: 'tenant_a' }).onConflict('id').ignore();
     const operational = new OperationalEvents({ db, startQueue: { enqueue() {} }, failureThreshold: THRESHOLD });
-    gate = { failureThreshold: THRESHOLD, claim: { highPriorityTypes: [], startTtlMs: 60_000 }, operational };
+    gate = { failureThreshold: THRESHOLD, claim: { startTtlMs: 60_000 }, operational };
   });
 
   after(async function () {

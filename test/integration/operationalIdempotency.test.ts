@@ -20,7 +20,7 @@ describe('operational events under activity retries', function () {
     });
     activities = createGateActivities({
       db: ctx.stack.system.db, operational, dispatcher: { handOut() {}, dispatch() {} },
-      gate: { failureThreshold: 5, claim: { highPriorityTypes: [], startTtlMs: 10_000 }, operational },
+      gate: { failureThreshold: 5, claim: { startTtlMs: 10_000 }, operational },
     });
   });
 

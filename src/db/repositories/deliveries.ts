@@ -3,7 +3,7 @@ import { placeOnReopen, waitingForColumn } from './lines';
 import { FINAL_STATUSES, type DeliveryRow, type DeliveryStatus } from '../types';
 
 export type NewDelivery = Pick<DeliveryRow, 'id' | 'tenant_id' | 'webhook_id' | 'event_id' | 'created_at'>
-  & Partial<Pick<DeliveryRow, 'status' | 'permit_wanted_at' | 'workflow_started_at' | 'ordering_key' | 'deliver_at' | 'trace_parent'>>
+  & Partial<Pick<DeliveryRow, 'status' | 'permit_wanted_at' | 'workflow_started_at' | 'ordering_key' | 'deliver_at' | 'trace_parent' | 'priority'>>
   & { ordering_seq?: Knex.Raw; retry_schedule_ms?: string };
 
 export async function insertDeliveries(db: Knex, deliveries: NewDelivery[]): Promise<void> {
