@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { DeliveryToStart } from '../db/types';
 import { DUE_NOW } from '../db/repositories/lines';
 import { prepared } from '../db/knex';
+import { inOneTrip, type Statement } from '../db/oneTrip';
 
 /** A lease taken for a delivery: start its workflow holding it (or signal it, started already). */
 export interface LeasedRow extends DeliveryToStart {
@@ -40,7 +41,14 @@ export const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancel
  * changed elsewhere (its attempt, a cancel) to the next claim.
  */
 export async function takeLeases(tx: Knex.Transaction, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
-  const { rows } = await tx.raw(`
+  const statement = takeStatement(webhookId, settings);
+  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared('gate_take_leases'));
+  return readTake(webhookId, rows);
+}
+
+/** The claim's statement (see takeLeases), to run alone or in one trip after the lock. */
+export function takeStatement(webhookId: string, settings: ClaimSettings): Statement {
+  return { sql: `
     WITH w AS (
       SELECT w.id, w.ordering, w.rate_limit_per_s AS rate, w.circuit_state = 'half_open' AS probe,
              CASE WHEN NOT w.active OR w.deleted_at IS NOT NULL THEN 0
@@ -77,7 +85,11 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
     SELECT t.id, t.tenant_id, t.webhook_id, t.created_at, t.workflow_started_at, t.retry_schedule_ms, t.trace_parent, t.lease_id, t.probe,
            e.type AS event_type, w.rate, w.room, w.tokens, (SELECT more FROM left_waiting) AS more
       FROM w LEFT JOIN (taken AS t JOIN events AS e ON e.id = t.event_id) ON true`,
-  { webhookId, ttlMs: settings.startTtlMs }).options(prepared('gate_take_leases'));
+  bindings: { webhookId, ttlMs: settings.startTtlMs } };
+}
+
+/** What a claim's statement returned. */
+export function readTake(webhookId: string, rows: any[]): ClaimResult {
   if (rows.length === 0) return NONE_TAKEN(webhookId);
   const { rate, room, tokens, more } = rows[0];
   const leased = rows.filter((r: { id: string | null }) => r.id !== null).map(
@@ -88,22 +100,30 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
   return { webhookId, rows: leased, nextTokenInMs: rateBound ? Math.max(1, Math.ceil(((1 - (left % 1)) * 1000) / Number(rate))) : null };
 }
 
+export interface LockedWebhook { id: string; circuit_state: 'closed' | 'open' | 'half_open'; circuit_failures: number; circuit_opened_at: Date | null }
+
 /** Locks the webhook row for the gate's transaction: claims of one webhook run one at a time. */
-export async function lockWebhook(tx: Knex.Transaction, webhookId: string) {
-  return tx('webhooks').where({ id: webhookId }).forNoKeyUpdate().options(prepared('gate_lock_webhook'))
-    .first<{ id: string; circuit_state: 'closed' | 'open' | 'half_open'; circuit_failures: number; circuit_opened_at: Date | null } | undefined>(
-      'id', 'circuit_state', 'circuit_failures', 'circuit_opened_at');
+export const lockStatement = (webhookId: string): Statement => ({
+  sql: 'SELECT id, circuit_state, circuit_failures, circuit_opened_at FROM webhooks WHERE id = :webhookId FOR NO KEY UPDATE',
+  bindings: { webhookId },
+});
+
+export async function lockWebhook(tx: Knex.Transaction, webhookId: string): Promise<LockedWebhook | undefined> {
+  const statement = lockStatement(webhookId);
+  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared('gate_lock_webhook'));
+  return rows[0];
 }
 
 /** Nothing taken (no such webhook). */
 export const NONE_TAKEN = (webhookId: string): ClaimResult => ({ webhookId, rows: [], nextTokenInMs: null });
 
-/** Takes the webhook's free leases in a transaction of its own. */
-export function claimLeases(db: Knex, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
-  return db.transaction(async (tx) => {
-    if (!(await lockWebhook(tx, webhookId))) return NONE_TAKEN(webhookId);
-    return takeLeases(tx, webhookId, settings);
-  });
+/**
+ * Takes the webhook's free leases in a transaction of its own, the lock and the claim in one
+ * trip (src/db/oneTrip.ts): the row is locked only while Postgres runs them.
+ */
+export async function claimLeases(db: Knex, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
+  const [, taken] = await inOneTrip(db, [lockStatement(webhookId), takeStatement(webhookId, settings)]);
+  return readTake(webhookId, taken.rows);
 }
 
 /**
