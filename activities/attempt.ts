@@ -177,7 +177,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const error = status === 'cancelled' ? GONE_ERROR : result.error;
     const recorded = await recordAttempt(deps.db, {
       deliveryId: request.deliveryId, webhookId: ctx.webhook_id, leaseId: request.leaseId, attemptNumber, startedAt, durationMs,
-      statusCode: result.statusCode, errorMessage: error, responseBody: result.responseBody, trigger: request.trigger,
+      statusCode: result.statusCode, errorMessage: error, responseBody: result.responseBody, trigger: request.trigger, probe: ctx.probe,
       newStatus: status, nextAttemptAt: nextWaitMs === null ? null : new Date(now() + nextWaitMs), outcome: breakerOutcome(status),
     }, deps.gate);
     await afterRecord(recorded, ctx.webhook_id, ctx.tenant_id);

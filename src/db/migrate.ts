@@ -15,7 +15,7 @@ import * as deliveryPolicy from './migrations/013_delivery_policy';
 import * as webhookFilters from './migrations/014_webhook_filters';
 import * as traceParent from './migrations/015_trace_parent';
 import * as gateLeases from './migrations/016_gate_leases';
-import * as leaseQueuePriority from './migrations/017_lease_queue_priority';
+import * as queuePriority from './migrations/017_queue_priority';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -41,7 +41,7 @@ const migrations: Record<string, Migration> = {
   '014_webhook_filters': webhookFilters,
   '015_trace_parent': traceParent,
   '016_gate_leases': gateLeases,
-  '017_lease_queue_priority': leaseQueuePriority,
+  '017_queue_priority': queuePriority,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -8,10 +8,15 @@ import type { Knex } from 'knex';
 import { escapeLiteral, type QueryResult } from 'pg';
 
 export interface Statement {
+  /** Its name as a prepared statement: one name, one text (see prepared in knex.ts). */
+  name: string;
   sql: string;
   /** Named bindings (`:name`), as knex.raw takes them. */
   bindings: Record<string, unknown>;
 }
+
+/** The names prepared on a connection by PREPARE (kept on the connection object itself). */
+const PREPARED = Symbol('prepared in one trip');
 
 /** A value as an SQL literal; the simple query protocol takes no parameters. */
 function literal(value: unknown): string {
@@ -26,11 +31,32 @@ function literal(value: unknown): string {
   throw new TypeError(`no literal for a ${typeof value}`);
 }
 
-/** The statement with its values written in: knex numbers the bindings, each `$n` becomes a literal. */
-export function inline(db: Knex, statement: Statement): string {
-  const native = db.raw(statement.sql, statement.bindings as Knex.ValueDict).toSQL().toNative();
-  const values = native.bindings as unknown[];
-  return native.sql.replace(/\$(\d+)\b/g, (_, n: string) => literal(values[Number(n) - 1]));
+/** knex numbers the bindings: the text with `$n` placeholders, and their values. */
+function native(db: Knex, statement: Statement): { sql: string; values: unknown[] } {
+  const { sql, bindings } = db.raw(statement.sql, statement.bindings as Knex.ValueDict).toSQL().toNative();
+  return { sql, values: bindings as unknown[] };
+}
+
+// Not node-pg's own names (prepared by the extended protocol): the two share the session's namespace.
+const preparedName = (statement: Statement) => `trip_${statement.name}`;
+
+/** The statement's EXECUTE, its values written in as literals (the simple query protocol takes no parameters). */
+export function execute(db: Knex, statement: Statement): string {
+  const { values } = native(db, statement);
+  return values.length === 0 ? `EXECUTE ${preparedName(statement)}` : `EXECUTE ${preparedName(statement)}(${values.map(literal).join(', ')})`;
+}
+
+/** PREPAREs, once per connection, the statements it has not seen: parsed and planned once, not on every trip. */
+async function prepareOn(connection: any, db: Knex, statements: Statement[]): Promise<void> {
+  const done: Set<string> = (connection[PREPARED] ??= new Set<string>());
+  for (const statement of statements.filter((s) => !done.has(s.name))) {
+    try {
+      await connection.query(`PREPARE ${preparedName(statement)} AS ${native(db, statement).sql}`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P05') throw err; // duplicate_prepared_statement: there already
+    }
+    done.add(statement.name);
+  }
 }
 
 /**
@@ -38,10 +64,10 @@ export function inline(db: Knex, statement: Statement): string {
  * result. Not inside a knex transaction: the statements are their own transaction.
  */
 export async function inOneTrip(db: Knex, statements: Statement[]): Promise<QueryResult[]> {
-  const text = statements.map((s) => inline(db, s)).join(';\n');
   const connection = await db.client.acquireConnection();
   try {
-    const result: QueryResult | QueryResult[] = await connection.query(text);
+    await prepareOn(connection, db, statements);
+    const result: QueryResult | QueryResult[] = await connection.query(statements.map((s) => execute(db, s)).join(';\n'));
     return Array.isArray(result) ? result : [result];
   } finally {
     await db.client.releaseConnection(connection);

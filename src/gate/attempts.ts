@@ -6,9 +6,10 @@ import type { DeliveryContext } from '../db/repositories/deliveries';
 import { FINAL_STATUSES, type AttemptTrigger, type DeliveryStatus } from '../db/types';
 import type { OperationalEvents, StoredNotice } from '../events/operational';
 import type { CircuitState, Outcome } from '../../workflows/types';
-import { lockWebhook, NONE_TAKEN, OPEN_STATUS, takeLeases, type ClaimResult, type ClaimSettings } from './leases';
+import { lockStatement, lockWebhook, NONE_TAKEN, OPEN_STATUS, readTake, takeLeases, takeStatement, type ClaimResult, type ClaimSettings, type LockedWebhook } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 import { prepared } from '../db/knex';
+import { inOneTrip, type Statement } from '../db/oneTrip';
 
 /**
  * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
@@ -17,22 +18,24 @@ import { prepared } from '../db/knex';
  * the lease expired or is unknown, the delivery is final already (a spare lease granted while
  * its attempt ran: a task run again must not send it twice), the webhook retired, or this
  * lease's attempt is recorded already (see whyNotSent); nothing that matters is changed then.
+ * `probe`: the lease is the half-open circuit's one probe.
  */
-export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string, boundMs: number): Promise<DeliveryContext | undefined> {
+export async function beginAttempt(db: Knex, deliveryId: string, leaseId: string, boundMs: number)
+  : Promise<(DeliveryContext & { probe: boolean }) | undefined> {
   const { rows } = await db.raw(`
     WITH lease AS (
       UPDATE gate_leases AS l SET expires_at = now() + :boundMs * interval '1 millisecond',
              attempt_number = coalesce(l.attempt_number, (SELECT attempt_count + 1 FROM deliveries WHERE id = :deliveryId))
        WHERE l.id = :leaseId AND l.delivery_id = :deliveryId AND l.expires_at > now()
          AND NOT EXISTS (SELECT 1 FROM delivery_attempts AS a WHERE a.delivery_id = :deliveryId AND a.lease_id = :leaseId)
-      RETURNING l.attempt_number)
+      RETURNING l.attempt_number, l.probe)
     UPDATE deliveries AS d
        SET status = 'in_flight', attempt_count = greatest(d.attempt_count, (SELECT attempt_number FROM lease)), next_attempt_at = NULL,
            workflow_started_at = coalesce(d.workflow_started_at, now())
       FROM webhooks AS w, events AS e
      WHERE d.id = :deliveryId AND w.id = d.webhook_id AND e.id = d.event_id AND EXISTS (SELECT 1 FROM lease)
        AND ${OPEN_STATUS} AND w.active AND w.deleted_at IS NULL
-    RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
+    RETURNING d.id, d.tenant_id, (SELECT attempt_number FROM lease) AS attempt_count, (SELECT probe FROM lease) AS probe, e.type AS event_type, e.body, w.url, w.id AS webhook_id,
               w.secret_ciphertext, w.previous_secret_ciphertext, w.previous_secret_expires_at, w.headers_ciphertext`, { deliveryId, leaseId, boundMs })
     .options(prepared('gate_begin_attempt'));
   return rows[0];
@@ -91,6 +94,8 @@ export interface AttemptRecord {
   errorMessage: string | null;
   responseBody: string | null;
   trigger: AttemptTrigger;
+  /** The lease was the half-open circuit's probe (beginAttempt says). */
+  probe: boolean;
   newStatus: DeliveryStatus;
   nextAttemptAt: Date | null;
   outcome: Outcome;
@@ -119,6 +124,7 @@ export interface Recorded {
  * re-run activity's record conflicts and counts nothing.
  */
 export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateSettings): Promise<Recorded> {
+  if (movesNoState(record)) return recordInOneTrip(db, record, gate);
   return db.transaction(async (tx) => {
     const webhook = await lockWebhook(tx, record.webhookId);
     const { counted, probe } = await storeOutcome(tx, record);
@@ -131,13 +137,39 @@ export async function recordAttempt(db: Knex, record: AttemptRecord, gate: GateS
 }
 
 /**
+ * A success under an ordinary lease, or an outcome that counts for nothing, moves no circuit
+ * from one state to another (afterOutcome): at most a success clears a closed circuit's
+ * failures, which the store's statement does itself.
+ */
+const movesNoState = (record: AttemptRecord) => record.outcome === 'none' || (record.outcome === 'success' && !record.probe);
+
+/**
+ * The same transaction as recordAttempt's for an outcome that moves no state: the lock, the
+ * store and the next claim in one trip (src/db/oneTrip.ts), so the webhook row is held only
+ * while Postgres runs them. The commonest record by far: every 2xx of a healthy endpoint.
+ */
+async function recordInOneTrip(db: Knex, record: AttemptRecord, gate: GateSettings): Promise<Recorded> {
+  const [locked, stored, taken] = await inOneTrip(db, [
+    lockStatement(record.webhookId), storeStatement(record, record.outcome === 'success'), takeStatement(record.webhookId, gate.claim)]);
+  const leased = locked.rows.length > 0 ? readTake(record.webhookId, taken.rows) : NONE_TAKEN(record.webhookId);
+  return { counted: stored.rows[0].counted === true, circuit: null, notice: null, leased };
+}
+
+async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promise<{ counted: boolean; probe: boolean }> {
+  const statement = storeStatement(record, false);
+  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
+  return { counted: rows[0].counted === true, probe: rows[0].probe === true };
+}
+
+/**
  * One statement: the attempt row (a re-run's conflicts: not counted), the lease deleted, and,
  * when counted, the delivery's new state, unless it is final already: an attempt that finishes
  * after the webhook was deleted does not revive its cancelled delivery, nor one under a spare
- * lease (two attempts raced) undo the other's success.
+ * lease (two attempts raced) undo the other's success. With `clearFailures`, a counted
+ * success also clears a closed circuit's failures (after the webhook row's lock).
  */
-async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promise<{ counted: boolean; probe: boolean }> {
-  const { rows } = await tx.raw(`
+function storeStatement(record: AttemptRecord, clearFailures: boolean): Statement {
+  return { name: 'gate_store_outcome', sql: `
     WITH attempt AS (
       INSERT INTO delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error_message, response_body, trigger, lease_id)
       VALUES (:deliveryId, :attemptNumber, :startedAt, :durationMs, :statusCode, :errorMessage, :responseBody, :trigger, :leaseId)
@@ -146,18 +178,21 @@ async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promis
     delivery AS (
       UPDATE deliveries AS d SET status = :newStatus, last_status_code = :statusCode, last_error = :errorMessage, next_attempt_at = :nextAttemptAt,
              completed_at = CASE WHEN :final THEN now() ELSE NULL END
-       WHERE d.id = :deliveryId AND ${OPEN_STATUS} AND EXISTS (SELECT 1 FROM attempt))
+       WHERE d.id = :deliveryId AND ${OPEN_STATUS} AND EXISTS (SELECT 1 FROM attempt)),
+    breaker AS (
+      UPDATE webhooks SET circuit_failures = 0
+       WHERE :clearFailures AND id = :webhookId AND circuit_state = 'closed' AND circuit_failures <> 0 AND EXISTS (SELECT 1 FROM attempt))
     -- A data-modifying WITH runs whether or not the query reads it.
-    SELECT EXISTS (SELECT 1 FROM attempt) AS counted, coalesce((SELECT probe FROM released), false) AS probe`, {
+    SELECT EXISTS (SELECT 1 FROM attempt) AS counted, coalesce((SELECT probe FROM released), false) AS probe`, bindings: {
     deliveryId: record.deliveryId, attemptNumber: record.attemptNumber, startedAt: record.startedAt, durationMs: record.durationMs,
     statusCode: record.statusCode, errorMessage: record.errorMessage, responseBody: record.responseBody, trigger: record.trigger,
     leaseId: record.leaseId, newStatus: record.newStatus, nextAttemptAt: record.nextAttemptAt, final: FINAL_STATUSES.includes(record.newStatus),
-  }).options(prepared('gate_store_outcome'));
-  return { counted: rows[0].counted === true, probe: rows[0].probe === true };
+    webhookId: record.webhookId, clearFailures,
+  } };
 }
 
 async function moveBreaker(
-  tx: Knex.Transaction, webhook: NonNullable<Awaited<ReturnType<typeof lockWebhook>>>, outcome: Outcome, probe: boolean, gate: GateSettings,
+  tx: Knex.Transaction, webhook: LockedWebhook, outcome: Outcome, probe: boolean, gate: GateSettings,
 ): Promise<Pick<Recorded, 'circuit' | 'notice'>> {
   const before = { state: webhook.circuit_state, failures: webhook.circuit_failures };
   const after = afterOutcome(before, outcome, probe, gate.failureThreshold);

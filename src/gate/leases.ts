@@ -42,13 +42,13 @@ export const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancel
  */
 export async function takeLeases(tx: Knex.Transaction, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
   const statement = takeStatement(webhookId, settings);
-  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared('gate_take_leases'));
+  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
   return readTake(webhookId, rows);
 }
 
 /** The claim's statement (see takeLeases), to run alone or in one trip after the lock. */
 export function takeStatement(webhookId: string, settings: ClaimSettings): Statement {
-  return { sql: `
+  return { name: 'gate_take_leases', sql: `
     WITH w AS (
       SELECT w.id, w.ordering, w.rate_limit_per_s AS rate, w.circuit_state = 'half_open' AS probe,
              CASE WHEN NOT w.active OR w.deleted_at IS NOT NULL THEN 0
@@ -104,13 +104,14 @@ export interface LockedWebhook { id: string; circuit_state: 'closed' | 'open' | 
 
 /** Locks the webhook row for the gate's transaction: claims of one webhook run one at a time. */
 export const lockStatement = (webhookId: string): Statement => ({
+  name: 'gate_lock_webhook',
   sql: 'SELECT id, circuit_state, circuit_failures, circuit_opened_at FROM webhooks WHERE id = :webhookId FOR NO KEY UPDATE',
   bindings: { webhookId },
 });
 
 export async function lockWebhook(tx: Knex.Transaction, webhookId: string): Promise<LockedWebhook | undefined> {
   const statement = lockStatement(webhookId);
-  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared('gate_lock_webhook'));
+  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
   return rows[0];
 }
 
