@@ -8,11 +8,23 @@ import type { Knex } from 'knex';
 import { escapeLiteral, type QueryResult } from 'pg';
 
 export interface Statement {
-  /** Its name as a prepared statement: one name, one text (see prepared in knex.ts). */
-  name: string;
+  /** Its name as a prepared statement (one name, one text); none: its text varies, it is sent with its values written in. */
+  name?: string;
   sql: string;
-  /** Named bindings (`:name`), as knex.raw takes them. */
+  /** Named (`:name`) or positional (`?`) bindings, as knex.raw takes them. */
+  bindings: Record<string, unknown> | unknown[];
+}
+
+/** A statement of fixed text, prepared once per connection under its name. */
+export interface PreparedStatement extends Statement {
+  name: string;
   bindings: Record<string, unknown>;
+}
+
+/** A knex query as a statement for a trip (unnamed: a builder's text varies with its rows). */
+export function fromQuery(query: Knex.QueryBuilder | Knex.Raw): Statement {
+  const { sql, bindings } = query.toSQL();
+  return { sql, bindings: [...bindings] };
 }
 
 /** The names prepared on a connection by PREPARE (kept on the connection object itself). */
@@ -33,29 +45,33 @@ function literal(value: unknown): string {
 
 /** knex numbers the bindings: the text with `$n` placeholders, and their values. */
 function native(db: Knex, statement: Statement): { sql: string; values: unknown[] } {
-  const { sql, bindings } = db.raw(statement.sql, statement.bindings as Knex.ValueDict).toSQL().toNative();
+  const { sql, bindings } = db.raw(statement.sql, statement.bindings as Knex.ValueDict | readonly Knex.RawBinding[]).toSQL().toNative();
   return { sql, values: bindings as unknown[] };
 }
 
 // Not node-pg's own names (prepared by the extended protocol): the two share the session's namespace.
 const preparedName = (statement: Statement) => `trip_${statement.name}`;
 
-/** The statement's EXECUTE, its values written in as literals (the simple query protocol takes no parameters). */
+/**
+ * The statement as sent, its values written in as literals (the simple query protocol takes
+ * no parameters): an EXECUTE of a named one, else its own text.
+ */
 export function execute(db: Knex, statement: Statement): string {
-  const { values } = native(db, statement);
+  const { sql, values } = native(db, statement);
+  if (!statement.name) return sql.replace(/\$(\d+)\b/g, (_, n: string) => literal(values[Number(n) - 1]));
   return values.length === 0 ? `EXECUTE ${preparedName(statement)}` : `EXECUTE ${preparedName(statement)}(${values.map(literal).join(', ')})`;
 }
 
 /** PREPAREs, once per connection, the statements it has not seen: parsed and planned once, not on every trip. */
 async function prepareOn(connection: any, db: Knex, statements: Statement[]): Promise<void> {
   const done: Set<string> = (connection[PREPARED] ??= new Set<string>());
-  for (const statement of statements.filter((s) => !done.has(s.name))) {
+  for (const statement of statements.filter((s) => s.name && !done.has(s.name))) {
     try {
       await connection.query(`PREPARE ${preparedName(statement)} AS ${native(db, statement).sql}`);
     } catch (err) {
       if ((err as { code?: string }).code !== '42P05') throw err; // duplicate_prepared_statement: there already
     }
-    done.add(statement.name);
+    done.add(statement.name as string);
   }
 }
 

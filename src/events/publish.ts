@@ -8,7 +8,7 @@ import { matchingFilter } from './filters';
 import type { EventRow } from '../db/types';
 import type { DeliveryControl } from '../temporal/deliveryControl';
 import { TEST_EVENT_TYPE } from './catalogue';
-import { storeDeliveries, storeEvent } from './store';
+import { storeDeliveries, storeEvent, storeEventWithDeliveries } from './store';
 import { currentTraceParent } from '../tracing';
 
 export interface PublishInput {
@@ -38,7 +38,8 @@ export interface PublishDeps {
 }
 
 /**
- * Stores the event and one delivery per subscribed active webhook in one transaction, then
+ * Stores the event and one delivery per subscribed active webhook in one transaction (one
+ * trip to Postgres after reading the subscribers), then
  * wakes their endpoints, whose grants start them: the producer never waits on Temporal. If
  * Temporal is down the rows wait, and the sweep wakes their endpoints later: an accepted event
  * is never lost.
@@ -48,13 +49,10 @@ export async function publishEvent(deps: PublishDeps, tenantId: string, input: P
   const dataJson = input.dataJson ?? JSON.stringify(input.data);
   // Tracing on: the request's span is current, and its deliveries' workflows join its trace.
   const traceParent = currentTraceParent();
-  const stored = await deps.db.transaction(async (tx) => {
-    const event = await storeEvent(tx, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt });
-    if (!event) return null;
-    // A webhook whose filter the event does not meet gets no delivery at all.
-    const subscribers = matchingFilter(await findSubscribers(tx, tenantId, input.event), { event: input.event, data: input.data });
-    return { event, deliveries: await storeDeliveries(tx, event, subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at, traceParent }) };
-  });
+  // A webhook whose filter the event does not meet gets no delivery at all.
+  const subscribers = matchingFilter(await findSubscribers(deps.db, tenantId, input.event), { event: input.event, data: input.data });
+  const stored = await storeEventWithDeliveries(deps.db, { tenantId, type: input.event, dataJson, idempotencyKey: input.idempotency_key, createdAt },
+    subscribers, { orderingKey: input.ordering_key, deliverAt: input.deliver_at, traceParent });
   if (!stored) return replay(deps.db, tenantId, input);
 
   deps.startQueue.enqueue(stored.deliveries);

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { newId } from '../db/ids';
 import { insertDeliveries, type NewDelivery } from '../db/repositories/deliveries';
-import { insertEvent } from '../db/repositories/events';
-import { lockLines, nextPlace } from '../db/repositories/lines';
+import { insertEvent, type NewEvent } from '../db/repositories/events';
+import { lineLocks, lockLines, nextPlace } from '../db/repositories/lines';
+import { fromQuery, inOneTrip } from '../db/oneTrip';
 import type { EventRow } from '../db/types';
 import { HIGH_PRIORITY_EVENTS } from './catalogue';
 
@@ -26,7 +27,11 @@ export function serializeEventBody(type: string, createdAt: Date, tenantId: stri
 
 /** Inserts the event with its body; null (nothing inserted) when its idempotency key was used before. */
 export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | null> {
-  return insertEvent(db, {
+  return insertEvent(db, newEvent(input));
+}
+
+function newEvent(input: EventToStore): NewEvent {
+  return {
     id: newId('evt'),
     tenant_id: input.tenantId,
     type: input.type,
@@ -35,7 +40,7 @@ export function storeEvent(db: Knex, input: EventToStore): Promise<EventRow | nu
     body: serializeEventBody(input.type, input.createdAt, input.tenantId, input.dataJson),
     idempotency_key: input.idempotencyKey ?? null,
     created_at: input.createdAt,
-  });
+  };
 }
 
 /**
@@ -64,11 +69,19 @@ export interface StoreOptions {
  * endpoint's grant starts it), except by a caller that starts it itself (a test delivery).
  */
 export async function storeDeliveries(db: Knex, event: EventRow, targets: DeliveryTarget[], options: StoreOptions = {}): Promise<NewDelivery[]> {
-  const createdAt = options.createdAt ?? event.created_at;
-  const policies = targets.map((target) => (typeof target === 'string' ? { id: target } : target));
-  const fifo = policies.filter((w) => w.ordering === 'fifo').map((w) => w.id);
+  const fifo = fifoWebhooks(targets);
   if (fifo.length > 0) await lockLines(db, fifo);
-  const deliveries: NewDelivery[] = policies.map((target) => {
+  const deliveries = newDeliveries(db, event, targets, options);
+  await insertDeliveries(db, deliveries);
+  return deliveries;
+}
+
+const policyOf = (target: DeliveryTarget) => (typeof target === 'string' ? { id: target } : target);
+const fifoWebhooks = (targets: DeliveryTarget[]) => targets.map(policyOf).filter((w) => w.ordering === 'fifo').map((w) => w.id);
+
+function newDeliveries(db: Knex, event: Pick<EventRow, 'id' | 'tenant_id' | 'type' | 'created_at'>, targets: DeliveryTarget[], options: StoreOptions): NewDelivery[] {
+  const createdAt = options.createdAt ?? event.created_at;
+  return targets.map(policyOf).map((target) => {
     const held = (target.circuit_state ?? 'closed') !== 'closed';
     return {
       id: newId('del'), tenant_id: event.tenant_id, webhook_id: target.id, event_id: event.id, created_at: createdAt,
@@ -82,6 +95,29 @@ export async function storeDeliveries(db: Knex, event: EventRow, targets: Delive
       ...(options.traceParent ? { trace_parent: options.traceParent } : {}),
     };
   });
-  await insertDeliveries(db, deliveries);
-  return deliveries;
+}
+
+/** The unique constraint an idempotency key used before breaks. */
+const IDEMPOTENCY_KEY_CONSTRAINT = 'events_tenant_id_idempotency_key_unique';
+
+/**
+ * storeEvent and storeDeliveries in one trip to Postgres (src/db/oneTrip.ts), one transaction:
+ * the fifo lines' locks, the event, its deliveries. Null, with nothing stored, when the
+ * event's idempotency key was used before (the event's insert fails, and the trip with it).
+ */
+export async function storeEventWithDeliveries(db: Knex, input: EventToStore, targets: DeliveryTarget[], options: StoreOptions = {})
+  : Promise<{ event: EventRow; deliveries: NewDelivery[] } | null> {
+  const row = newEvent(input);
+  const deliveries = newDeliveries(db, row, targets, options);
+  try {
+    const results = await inOneTrip(db, [
+      ...lineLocks(fifoWebhooks(targets)),
+      fromQuery(db('events').insert(row).returning('*')),
+      ...(deliveries.length > 0 ? [fromQuery(db('deliveries').insert(deliveries))] : []),
+    ]);
+    return { event: results[results.length - (deliveries.length > 0 ? 2 : 1)].rows[0], deliveries };
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint === IDEMPOTENCY_KEY_CONSTRAINT) return null;
+    throw err;
+  }
 }

@@ -9,7 +9,7 @@ import type { CircuitState, Outcome } from '../../workflows/types';
 import { lockStatement, lockWebhook, NONE_TAKEN, OPEN_STATUS, readTake, takeLeases, takeStatement, type ClaimResult, type ClaimSettings, type LockedWebhook } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 import { prepared } from '../db/knex';
-import { inOneTrip, type Statement } from '../db/oneTrip';
+import { inOneTrip, type PreparedStatement } from '../db/oneTrip';
 
 /**
  * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
@@ -168,7 +168,7 @@ async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promis
  * lease (two attempts raced) undo the other's success. With `clearFailures`, a counted
  * success also clears a closed circuit's failures (after the webhook row's lock).
  */
-function storeStatement(record: AttemptRecord, clearFailures: boolean): Statement {
+function storeStatement(record: AttemptRecord, clearFailures: boolean): PreparedStatement {
   return { name: 'gate_store_outcome', sql: `
     WITH attempt AS (
       INSERT INTO delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error_message, response_body, trigger, lease_id)

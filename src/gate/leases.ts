@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { DeliveryToStart } from '../db/types';
 import { DUE_NOW } from '../db/repositories/lines';
 import { prepared } from '../db/knex';
-import { inOneTrip, type Statement } from '../db/oneTrip';
+import { inOneTrip, type PreparedStatement } from '../db/oneTrip';
 
 /** A lease taken for a delivery: start its workflow holding it (or signal it, started already). */
 export interface LeasedRow extends DeliveryToStart {
@@ -47,7 +47,7 @@ export async function takeLeases(tx: Knex.Transaction, webhookId: string, settin
 }
 
 /** The claim's statement (see takeLeases), to run alone or in one trip after the lock. */
-export function takeStatement(webhookId: string, settings: ClaimSettings): Statement {
+export function takeStatement(webhookId: string, settings: ClaimSettings): PreparedStatement {
   return { name: 'gate_take_leases', sql: `
     WITH w AS (
       SELECT w.id, w.ordering, w.rate_limit_per_s AS rate, w.circuit_state = 'half_open' AS probe,
@@ -103,7 +103,7 @@ export function readTake(webhookId: string, rows: any[]): ClaimResult {
 export interface LockedWebhook { id: string; circuit_state: 'closed' | 'open' | 'half_open'; circuit_failures: number; circuit_opened_at: Date | null }
 
 /** Locks the webhook row for the gate's transaction: claims of one webhook run one at a time. */
-export const lockStatement = (webhookId: string): Statement => ({
+export const lockStatement = (webhookId: string): PreparedStatement => ({
   name: 'gate_lock_webhook',
   sql: 'SELECT id, circuit_state, circuit_failures, circuit_opened_at FROM webhooks WHERE id = :webhookId FOR NO KEY UPDATE',
   bindings: { webhookId },

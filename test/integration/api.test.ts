@@ -160,6 +160,18 @@ describe('management API', function () {
     assert.equal(rows.length, 1);
   });
 
+  it('concurrent publishes with one idempotency_key store one event and one set of deliveries, and all answer it', async function () {
+    await register();
+    const body = { event: 'memory.created', data: { memory_id: 'race' }, idempotency_key: 'order-race' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => stack.api('POST', '/events', body)));
+    assert.deepEqual(answers.map((a) => a.status), [202, 202, 202, 202, 202, 202]);
+    assert.equal(new Set(answers.map((a) => a.body.id)).size, 1, 'one event id in every answer');
+    assert.equal(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true').length, 1, 'one stored it, the others replayed it');
+    const [event] = await stack.system.db('events').where({ idempotency_key: 'order-race' });
+    const deliveries = await stack.system.db('deliveries').where({ event_id: event.id });
+    assert.deepEqual(deliveries.map((d) => d.id).sort(), [...answers[0].body.delivery_ids].sort());
+  });
+
   it('health: healthy, then degraded above 1000 queued deliveries', async function () {
     const healthy = await stack.api('GET', '/webhooks/health', undefined, { key: null });
     assert.equal(healthy.status, 200);

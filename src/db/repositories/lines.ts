@@ -34,7 +34,12 @@ export function waitingForColumn(db: Knex): Knex.Raw {
  * the later place, so a claim that sees a place sees every place before it.
  */
 export async function lockLines(db: Knex, webhookIds: string[]): Promise<void> {
-  for (const id of [...webhookIds].sort()) await db.raw(`SELECT pg_advisory_xact_lock(hashtextextended('continuum-line:' || ?, 0))`, [id]);
+  for (const lock of lineLocks(webhookIds)) await db.raw(lock.sql, lock.bindings);
+}
+
+/** lockLines' statements, in their order (for a trip of several statements). */
+export function lineLocks(webhookIds: string[]): Array<{ sql: string; bindings: string[] }> {
+  return [...webhookIds].sort().map((id) => ({ sql: `SELECT pg_advisory_xact_lock(hashtextextended('continuum-line:' || ?, 0))`, bindings: [id] }));
 }
 
 /** The value of a new place (after lockLines, in the same transaction). */
