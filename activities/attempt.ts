@@ -1,25 +1,17 @@
 import type { Knex } from 'knex';
-import type { Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
-import { setDeliveryStatus, type DeliveryContext } from '../src/db/repositories/deliveries';
+import { setDeliveryStatus } from '../src/db/repositories/deliveries';
 import { beginAttempt, findAttemptByLease, recordAttempt, whyNotSent, type GateSettings, type Recorded } from '../src/gate/attempts';
 import type { Dispatcher as GateDispatcher } from '../src/gate/dispatcher';
-import { openHeaders } from '../src/security/customHeaders';
-import type { SecretBox } from '../src/security/secrets';
-import { signatureHeaders } from '../src/security/signing';
-import { checkUrlSyntax, resolvePublicAddresses, UrlPolicyError, bareHost, type UrlPolicy } from '../src/security/urlPolicy';
-import { USER_AGENT } from '../src/version';
 import type { Metrics } from '../src/metrics';
 import type { OperationalEvents } from '../src/events/operational';
 import { disableGoneWebhook, type GoneDeps } from '../src/webhooks/gone';
 import type { AttemptRequest, AttemptResult } from '../workflows/types';
 import { breakerOutcome, WEBHOOK_RETIRED_ERROR } from '../workflows/statuses';
 import { giveBackLeases } from '../src/gate/leases';
-import { postWebhook, type PostResult } from './http';
-import { ATTR, inSpan } from '../src/tracing';
-import ipaddr from 'ipaddr.js';
+import { signedPost, type SignedPostDeps } from './signedPost';
 
-export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
+export interface AttemptDeps extends Omit<GoneDeps, 'operational'>, SignedPostDeps {
   db: Knex;
   /** The breaker's threshold and how the next leases are claimed. */
   gate: GateSettings;
@@ -30,35 +22,6 @@ export interface AttemptDeps extends Omit<GoneDeps, 'operational'> {
   metrics?: Metrics;
   /** A delivery dead-lettered by its last attempt is reported through it. */
   operational: OperationalEvents;
-  secretBox: SecretBox;
-  urlPolicy: UrlPolicy;
-  deliveryTimeoutMs: number;
-  /** The undici connection pool every attempt goes through. */
-  httpAgent: Dispatcher;
-  now?: () => number;
-}
-
-/** The secrets that sign right now: the current one, and the previous one during its overlap. */
-export function activeSecrets(ctx: DeliveryContext, box: SecretBox, now: number): string[] {
-  const secrets = [box.open(ctx.secret_ciphertext)];
-  if (ctx.previous_secret_ciphertext && ctx.previous_secret_expires_at && ctx.previous_secret_expires_at.getTime() > now) {
-    secrets.push(box.open(ctx.previous_secret_ciphertext));
-  }
-  return secrets;
-}
-
-/** Refuses a target our policy forbids before any connection is made. */
-async function checkTarget(url: string, policy: UrlPolicy): Promise<string | null> {
-  try {
-    const parsed = checkUrlSyntax(url, policy);
-    // Literal addresses never reach the socket's DNS hook, so they are vetted here;
-    // hostnames are vetted by the agent's lookup at connect time.
-    if (ipaddr.isValid(bareHost(parsed))) await resolvePublicAddresses(parsed, policy);
-    return null;
-  } catch (err) {
-    if (err instanceof UrlPolicyError) return `blocked target: ${err.reason}`;
-    throw err;
-  }
 }
 
 /** An endpoint that answers 410 wants no more deliveries (the test endpoint's 410 is only reported). */
@@ -87,47 +50,8 @@ async function skipAttempt(deps: AttemptDeps, request: AttemptRequest): Promise<
   return { ...none, status: 'cancelled', error: WEBHOOK_RETIRED_ERROR };
 }
 
-/** A failed POST's class for its span: the status code, or the kind of network failure (never the message). */
-function failureClass(result: PostResult): string {
-  if (result.statusCode !== null) return String(result.statusCode);
-  return /^(timeout|blocked target|connection refused|DNS lookup failed|[A-Z][A-Z0-9_]+)\b/.exec(result.error ?? '')?.[1] ?? '_OTHER';
-}
-
 export function createAttemptActivity(deps: AttemptDeps) {
   const now = deps.now ?? Date.now;
-
-  async function send(ctx: DeliveryContext, deliveryId: string): Promise<PostResult> {
-    const blocked = await checkTarget(ctx.url, deps.urlPolicy);
-    if (blocked) return { statusCode: null, responseBody: null, error: blocked, retryAfterMs: null };
-    const timestamp = Math.floor(now() / 1000);
-    // The tenant's own headers first; none of ours can be among them (the API refuses those names).
-    const headers = {
-      ...openHeaders(deps.secretBox, ctx.headers_ciphertext),
-      ...signatureHeaders(activeSecrets(ctx, deps.secretBox, now()), deliveryId, timestamp, ctx.body),
-      'X-Continuum-Event': ctx.event_type,
-      'X-Continuum-Delivery': deliveryId,
-      'Content-Type': 'application/json',
-      'User-Agent': USER_AGENT,
-    };
-    return postWebhook(deps.httpAgent, ctx.url, ctx.body, headers, deps.deliveryTimeoutMs);
-  }
-
-  /**
-   * The POST, a span when tracing is on (a child of the attempt activity's): ids, event type,
-   * attempt number and status code; nothing of the URL, the headers or the body.
-   */
-  function tracedSend(ctx: DeliveryContext, request: AttemptRequest, attemptNumber: number): Promise<PostResult> {
-    const attributes = {
-      [ATTR.method]: 'POST', [ATTR.tenantId]: ctx.tenant_id, [ATTR.webhookId]: ctx.webhook_id, [ATTR.deliveryId]: request.deliveryId,
-      [ATTR.eventType]: ctx.event_type, [ATTR.attemptNumber]: attemptNumber, [ATTR.attemptTrigger]: request.trigger,
-    };
-    return inSpan('POST webhook', 'client', attributes, async (span) => {
-      const result = await send(ctx, request.deliveryId);
-      if (result.statusCode !== null) span.set({ [ATTR.statusCode]: result.statusCode });
-      if (result.error) span.fail(failureClass(result));
-      return result;
-    });
-  }
 
   /** After the commit: the next leases go out, the endpoint workflow hears of a moved circuit, the notice starts. */
   async function afterRecord(recorded: Recorded, webhookId: string, tenantId: string): Promise<void> {
@@ -168,7 +92,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     const attemptNumber = ctx.attempt_count;
     const startedAt = new Date(now());
-    const result = await tracedSend(ctx, request, attemptNumber);
+    const result = await signedPost(deps, ctx, request, attemptNumber);
     const durationMs = Math.max(0, now() - startedAt.getTime());
     const status = outcomeStatus(result.statusCode, request.scheduledWaitMs, request.trigger);
     deps.metrics?.observeAttempt(status === 'succeeded', durationMs);
