@@ -6,6 +6,7 @@
 // machine, would take milliseconds to send each next statement.
 import type { Knex } from 'knex';
 import { escapeLiteral, type QueryResult } from 'pg';
+import { prepared } from './knex';
 
 export interface Statement {
   /** Its name as a prepared statement (one name, one text); none: its text varies, it is sent with its values written in. */
@@ -19,6 +20,12 @@ export interface Statement {
 export interface PreparedStatement extends Statement {
   name: string;
   bindings: Record<string, unknown>;
+}
+
+/** Runs a prepared statement alone (in a knex transaction, say): node-pg prepares it once per connection. */
+export async function runPrepared(db: Knex, statement: PreparedStatement): Promise<any[]> {
+  const { rows } = await db.raw(statement.sql, statement.bindings as Knex.ValueDict).options(prepared(statement.name));
+  return rows;
 }
 
 /** A knex query as a statement for a trip (unnamed: a builder's text varies with its rows). */
@@ -56,7 +63,7 @@ const preparedName = (statement: Statement) => `trip_${statement.name}`;
  * The statement as sent, its values written in as literals (the simple query protocol takes
  * no parameters): an EXECUTE of a named one, else its own text.
  */
-export function execute(db: Knex, statement: Statement): string {
+function execute(db: Knex, statement: Statement): string {
   const { sql, values } = native(db, statement);
   if (!statement.name) return sql.replace(/\$(\d+)\b/g, (_, n: string) => literal(values[Number(n) - 1]));
   return values.length === 0 ? `EXECUTE ${preparedName(statement)}` : `EXECUTE ${preparedName(statement)}(${values.map(literal).join(', ')})`;

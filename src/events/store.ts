@@ -109,13 +109,14 @@ export async function storeEventWithDeliveries(db: Knex, input: EventToStore, ta
   : Promise<{ event: EventRow; deliveries: NewDelivery[] } | null> {
   const row = newEvent(input);
   const deliveries = newDeliveries(db, row, targets, options);
+  const locks = lineLocks(fifoWebhooks(targets));
   try {
     const results = await inOneTrip(db, [
-      ...lineLocks(fifoWebhooks(targets)),
+      ...locks,
       fromQuery(db('events').insert(row).returning('*')),
       ...(deliveries.length > 0 ? [fromQuery(db('deliveries').insert(deliveries))] : []),
     ]);
-    return { event: results[results.length - (deliveries.length > 0 ? 2 : 1)].rows[0], deliveries };
+    return { event: results[locks.length].rows[0], deliveries };
   } catch (err) {
     if ((err as { constraint?: string }).constraint === IDEMPOTENCY_KEY_CONSTRAINT) return null;
     throw err;

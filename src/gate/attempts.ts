@@ -9,7 +9,7 @@ import type { CircuitState, Outcome } from '../../workflows/types';
 import { lockStatement, lockWebhook, NONE_TAKEN, OPEN_STATUS, readTake, takeLeases, takeStatement, type ClaimResult, type ClaimSettings, type LockedWebhook } from './leases';
 import { showCircuitOnWaitingRows } from './queue';
 import { prepared } from '../db/knex';
-import { inOneTrip, type PreparedStatement } from '../db/oneTrip';
+import { inOneTrip, runPrepared, type PreparedStatement } from '../db/oneTrip';
 
 /**
  * Confirms the lease and extends it to `boundMs` (the attempt's bound and a margin), fixes the
@@ -156,9 +156,8 @@ async function recordInOneTrip(db: Knex, record: AttemptRecord, gate: GateSettin
 }
 
 async function storeOutcome(tx: Knex.Transaction, record: AttemptRecord): Promise<{ counted: boolean; probe: boolean }> {
-  const statement = storeStatement(record, false);
-  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
-  return { counted: rows[0].counted === true, probe: rows[0].probe === true };
+  const [row] = await runPrepared(tx, storeStatement(record, false));
+  return { counted: row.counted === true, probe: row.probe === true };
 }
 
 /**

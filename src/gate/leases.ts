@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { DeliveryToStart } from '../db/types';
 import { DUE_NOW } from '../db/repositories/lines';
 import { prepared } from '../db/knex';
-import { inOneTrip, type PreparedStatement } from '../db/oneTrip';
+import { inOneTrip, runPrepared, type PreparedStatement } from '../db/oneTrip';
 
 /** A lease taken for a delivery: start its workflow holding it (or signal it, started already). */
 export interface LeasedRow extends DeliveryToStart {
@@ -41,9 +41,7 @@ export const OPEN_STATUS = `d.status NOT IN ('succeeded','dead_lettered','cancel
  * changed elsewhere (its attempt, a cancel) to the next claim.
  */
 export async function takeLeases(tx: Knex.Transaction, webhookId: string, settings: ClaimSettings): Promise<ClaimResult> {
-  const statement = takeStatement(webhookId, settings);
-  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
-  return readTake(webhookId, rows);
+  return readTake(webhookId, await runPrepared(tx, takeStatement(webhookId, settings)));
 }
 
 /** The claim's statement (see takeLeases), to run alone or in one trip after the lock. */
@@ -110,9 +108,7 @@ export const lockStatement = (webhookId: string): PreparedStatement => ({
 });
 
 export async function lockWebhook(tx: Knex.Transaction, webhookId: string): Promise<LockedWebhook | undefined> {
-  const statement = lockStatement(webhookId);
-  const { rows } = await tx.raw(statement.sql, statement.bindings).options(prepared(statement.name));
-  return rows[0];
+  return (await runPrepared(tx, lockStatement(webhookId)))[0];
 }
 
 /** Nothing taken (no such webhook). */
